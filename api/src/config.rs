@@ -1,0 +1,204 @@
+//! Layered configuration: built-in `config/default.toml` → `config/<env>.toml` (optional) →
+//! `TONGYAO__SECTION__KEY` environment variables. A bad value stops start-up with a message
+//! that names the key.
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub environment: Environment,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Test,
+    Production,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub addr: String,
+    pub static_dir: PathBuf,
+    pub request_timeout_secs: u64,
+    pub body_limit_bytes: usize,
+    pub upload_limit_bytes: usize,
+    /// Origins (scheme://host[:port]) allowed on mutating requests besides the request's own host.
+    pub allowed_origins: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub migrate_on_start: bool,
+    pub max_connections: u32,
+    pub busy_timeout_ms: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    pub cookie_secure: bool,
+    pub slowdown_after_failures: i32,
+    pub slowdown_step_ms: u64,
+    pub lockout_after_failures: i32,
+    pub lockout_minutes: i64,
+    /// How long an instance may trust a session it has just checked before reading it again.
+    /// Revocation on the same instance is immediate; other instances see it within this time.
+    pub session_cache_ms: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+impl Settings {
+    /// Load from the built-in defaults, the environment file in `config_dir` and the process
+    /// environment.
+    pub fn load(config_dir: &Path) -> Result<Self, ConfigError> {
+        let env_name = std::env::var("TONGYAO_ENV").unwrap_or_else(|_| "development".into());
+        let vars: Vec<(String, String)> = std::env::vars().collect();
+        Self::load_from(config_dir, &env_name, vars)
+    }
+
+    /// Same as [`Settings::load`] with the environment given explicitly (tests).
+    pub fn load_from(
+        config_dir: &Path,
+        env_name: &str,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        if !matches!(env_name, "development" | "test" | "production") {
+            return Err(ConfigError(format!(
+                "TONGYAO_ENV must be development, test or production, not {env_name:?}"
+            )));
+        }
+        let env_file = config_dir.join(format!("{env_name}.toml"));
+        let overrides: std::collections::HashMap<String, String> = vars
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("TONGYAO__"))
+            .collect();
+        let builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULT_TOML, config::FileFormat::Toml))
+            .set_override("environment", env_name)
+            .map_err(|e| ConfigError(e.to_string()))?
+            .add_source(config::File::from(env_file).required(false))
+            .add_source(
+                config::Environment::with_prefix("TONGYAO")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .list_separator(",")
+                    .with_list_parse_key("server.allowed_origins")
+                    .try_parsing(true)
+                    .source(Some(overrides)),
+            );
+        let raw = builder.build().map_err(|e| ConfigError(e.to_string()))?;
+        let settings: Settings = raw.try_deserialize().map_err(|e| ConfigError(e.to_string()))?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, why: &str| Err(ConfigError(format!("{key}: {why}")));
+        if self.server.addr.parse::<SocketAddr>().is_err() {
+            return bad("server.addr", "must be an address like 127.0.0.1:8080");
+        }
+        let url = &self.database.url;
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return bad("database.url", "must start with sqlite: or postgres://");
+        }
+        if self.database.max_connections == 0 {
+            return bad("database.max_connections", "must be at least 1");
+        }
+        if self.server.request_timeout_secs == 0 {
+            return bad("server.request_timeout_secs", "must be at least 1");
+        }
+        if self.server.body_limit_bytes < 1024 {
+            return bad("server.body_limit_bytes", "must be at least 1024");
+        }
+        if self.auth.session_idle_minutes < 1 || self.auth.session_absolute_hours < 1 {
+            return bad("auth.session_idle_minutes", "session lifetimes must be positive");
+        }
+        if self.auth.lockout_after_failures < 1 {
+            return bad("auth.lockout_after_failures", "must be at least 1");
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return bad("log.level", "must be a tracing filter such as info or tongyao=debug");
+        }
+        Ok(())
+    }
+
+    pub fn socket_addr(&self) -> SocketAddr {
+        // Checked in `check`.
+        self.server.addr.parse().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080)))
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database.url.starts_with("sqlite:")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Settings::load_from(
+            Path::new("/nonexistent"),
+            "development",
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+        )
+    }
+
+    #[test]
+    fn defaults_load() {
+        let s = load(&[]).expect("defaults");
+        assert_eq!(s.server.addr, "127.0.0.1:8080");
+        assert!(s.database.url.starts_with("sqlite:"));
+    }
+
+    #[test]
+    fn env_overrides_and_names_bad_keys() {
+        let s = load(&[("TONGYAO__SERVER__ADDR", "0.0.0.0:9000")]).expect("override");
+        assert_eq!(s.server.addr, "0.0.0.0:9000");
+        let e = load(&[("TONGYAO__SERVER__ADDR", "nonsense")]).unwrap_err();
+        assert!(e.0.contains("server.addr"), "{}", e.0);
+        let e = load(&[("TONGYAO__DATABASE__MAX_CONNECTIONS", "many")]).unwrap_err();
+        assert!(e.0.contains("max_connections"), "{}", e.0);
+        let e = load(&[("TONGYAO__DATABASE__URL", "mysql://x")]).unwrap_err();
+        assert!(e.0.contains("database.url"), "{}", e.0);
+    }
+
+    #[test]
+    fn unknown_environment_refused() {
+        let e = Settings::load_from(Path::new("/x"), "staging", Vec::new()).unwrap_err();
+        assert!(e.0.contains("TONGYAO_ENV"));
+    }
+}

@@ -1,0 +1,175 @@
+//! One error type for the whole service, answered as RFC 9457 problem+json. Internal errors are
+//! logged (inside the request span, so with the request id) and answered with a safe message;
+//! domain refusals carry their rule id (F1, F5, …) and say what to change.
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// RFC 9457 problem details.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// The domain rule that refused the request (F1, F5, …), when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// Extra machine-readable detail (e.g. an import report).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object)]
+    pub report: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("sign in first")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Locked(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("invalid input")]
+    Validation(Vec<FieldError>),
+    /// A domain rule refused the request.
+    #[error("{rule}: {message}")]
+    Rule { rule: &'static str, status: StatusCode, message: String },
+    /// A refusal that carries a machine-readable report (e.g. an import with row errors).
+    #[error("{message}")]
+    WithReport { status: StatusCode, message: String, report: serde_json::Value },
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn rule(rule: &'static str, message: impl Into<String>) -> Self {
+        AppError::Rule { rule, status: StatusCode::UNPROCESSABLE_ENTITY, message: message.into() }
+    }
+
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Locked(_) => StatusCode::LOCKED,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Rule { status, .. } | AppError::WithReport { status, .. } => *status,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn to_problem(&self) -> Problem {
+        let status = self.status();
+        let (detail, rule, errors, report) = match self {
+            AppError::Internal(e) => {
+                tracing::error!(error = ?e, "internal error");
+                ("an internal error occurred; it has been logged".to_string(), None, vec![], None)
+            }
+            AppError::Validation(errs) => {
+                let detail = errs
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                (detail, None, errs.clone(), None)
+            }
+            AppError::Rule { rule, message, .. } => (message.clone(), Some(rule.to_string()), vec![], None),
+            AppError::WithReport { message, report, .. } => (message.clone(), None, vec![], Some(report.clone())),
+            other => (other.to_string(), None, vec![], None),
+        };
+        let title = status.canonical_reason().unwrap_or("Error").to_string();
+        let type_ = match &rule {
+            Some(r) => format!("/problems/rule/{r}"),
+            None => format!("/problems/{}", status.as_u16()),
+        };
+        Problem { type_, title, status: status.as_u16(), detail, rule, errors, report }
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        AppError::Internal(anyhow::Error::new(e))
+    }
+}
+
+impl From<sea_orm::TransactionError<AppError>> for AppError {
+    fn from(e: sea_orm::TransactionError<AppError>) -> Self {
+        match e {
+            sea_orm::TransactionError::Connection(db) => db.into(),
+            sea_orm::TransactionError::Transaction(app) => app,
+        }
+    }
+}
+
+impl From<validator::ValidationErrors> for AppError {
+    fn from(errs: validator::ValidationErrors) -> Self {
+        let mut out = Vec::new();
+        for (field, kinds) in errs.field_errors() {
+            for k in kinds {
+                let message = k
+                    .message
+                    .as_ref()
+                    .map(|m| m.to_string())
+                    .unwrap_or_else(|| format!("invalid value ({})", k.code));
+                out.push(FieldError::new(field.to_string(), message));
+            }
+        }
+        out.sort_by(|a, b| a.field.cmp(&b.field));
+        AppError::Validation(out)
+    }
+}
+
+pub fn problem_response(status: StatusCode, problem: &Problem) -> Response {
+    let body = serde_json::to_vec(problem).unwrap_or_default();
+    let mut res = (status, body).into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    res
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let mut res = problem_response(self.status(), &self.to_problem());
+        if let AppError::Unauthorized = self {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Cookie realm=\"tongyao\""));
+        }
+        res
+    }
+}

@@ -1,0 +1,103 @@
+//! Extractors whose rejections are problems (never axum's plain-text defaults): JSON bodies
+//! (unknown fields refused by `deny_unknown_fields` on every request type, then `validator`),
+//! query strings and path parameters.
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use validator::Validate;
+
+use crate::error::{AppError, FieldError};
+
+/// A JSON body, validated.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned + Validate,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::Json(value) = axum::Json::<T>::from_request(req, state)
+            .await
+            .map_err(json_rejection)?;
+        value.validate()?;
+        Ok(ApiJson(value))
+    }
+}
+
+fn json_rejection(r: JsonRejection) -> AppError {
+    match r {
+        JsonRejection::MissingJsonContentType(_) => {
+            AppError::UnsupportedMediaType("send the body as application/json".into())
+        }
+        JsonRejection::JsonSyntaxError(e) => AppError::BadRequest(format!("malformed JSON: {}", e.body_text())),
+        JsonRejection::JsonDataError(e) => {
+            // serde's message names the field (unknown field `x`, missing field `y`, invalid type…)
+            let text = e.body_text();
+            let msg = text.split_once(": ").map(|(_, m)| m.to_string()).unwrap_or(text);
+            let field = field_of(&msg);
+            // serde_path_to_error prefixes the path; the field already says where.
+            let msg = msg.strip_prefix(&format!("{field}: ")).map(str::to_string).unwrap_or(msg);
+            AppError::Validation(vec![FieldError::new(field, msg)])
+        }
+        JsonRejection::BytesRejection(e) => {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge("the request body is too large".into())
+            } else {
+                AppError::BadRequest(e.body_text())
+            }
+        }
+        other => AppError::BadRequest(other.body_text()),
+    }
+}
+
+/// Best effort: serde_path_to_error prefixes the path (`items[0].name: …`).
+fn field_of(msg: &str) -> String {
+    for marker in ["unknown field `", "missing field `"] {
+        if let Some(rest) = msg.split(marker).nth(1) {
+            if let Some(name) = rest.split('`').next() {
+                return name.to_string();
+            }
+        }
+    }
+    "body".into()
+}
+
+/// Query string parameters.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|r: QueryRejection| AppError::BadRequest(r.body_text()))
+    }
+}
+
+/// Path parameters. A malformed id is answered like an unknown one.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| ApiPath(p.0))
+            .map_err(|_: PathRejection| AppError::NotFound)
+    }
+}

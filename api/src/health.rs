@@ -1,0 +1,46 @@
+//! `/healthz`: the process answers. `/readyz`: the database answers and migrations are current.
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+}
+
+/// Alive.
+#[utoipa::path(get, path = "/healthz", tag = "operations", operation_id = "healthz",
+    responses((status = 200, body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// Ready: database reachable and no migration pending.
+#[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "readyz",
+    responses((status = 200, body = Health), (status = 503, body = crate::error::Problem)))]
+pub async fn readyz(State(state): State<AppState>) -> axum::response::Response {
+    if let Err(e) = crate::db::ping(&state.db).await {
+        tracing::warn!(error = %e, "readiness: database unreachable");
+        return unavailable("the database is unreachable");
+    }
+    match crate::db::pending_migrations(&state.db).await {
+        Ok(p) if p.is_empty() => Json(Health { status: "ready" }).into_response(),
+        Ok(p) => unavailable(&format!("migrations pending: {}", p.join(", "))),
+        Err(_) => unavailable("cannot read the migration state"),
+    }
+}
+
+fn unavailable(why: &str) -> axum::response::Response {
+    let e = AppError::BadRequest(why.to_string());
+    let mut p = e.to_problem();
+    p.status = 503;
+    p.title = "Service Unavailable".into();
+    p.type_ = "/problems/503".into();
+    crate::error::problem_response(StatusCode::SERVICE_UNAVAILABLE, &p)
+}

@@ -1,0 +1,191 @@
+//! tongyao: one formulary, one purchase, one delivery, one payment for a medical consortium.
+//!
+//! `app(state)` builds the whole HTTP service (tests use it directly); `run(settings)` serves it.
+//! A request flows router → middleware (request id, trace span, panic guard, timeout, CSRF) →
+//! extractor (session → `CurrentUser`, `Can<Action>`) → handler → service (transaction) →
+//! rules (pure) → entity → JSON or problem+json.
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod formulary;
+pub mod health;
+pub mod openapi;
+pub mod org;
+pub mod paging;
+pub mod state;
+pub mod telemetry;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::config::Settings;
+use crate::error::{AppError, Problem, problem_response};
+use crate::state::AppState;
+
+/// The whole service: API, OpenAPI document and docs, health checks, and the web app.
+pub fn app(state: AppState) -> Router {
+    let (api, doc) = openapi::api_router(&state.settings).split_for_parts();
+    let doc = openapi::finish(doc);
+    let api = api
+        .layer(DefaultBodyLimit::max(state.settings.server.body_limit_bytes))
+        .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf_guard))
+        .with_state(state.clone());
+    Router::new()
+        .merge(api)
+        .merge(openapi::docs_router(doc))
+        .fallback_service(web::service(&state.settings.server.static_dir))
+        .layer(middleware::from_fn(problemize))
+        .layer(middleware::from_fn_with_state(state.clone(), timeout_guard))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+            let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", request_id = %rid, method = %req.method(), path = %req.uri().path(),
+                user = tracing::field::Empty, consortium = tracing::field::Empty)
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(CompressionLayer::new())
+}
+
+async fn api_not_found() -> AppError {
+    AppError::NotFound
+}
+
+async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if let Err(why) = auth::csrf_ok(req.method(), req.headers(), &state.settings.server.allowed_origins) {
+        tracing::warn!(why, "CSRF check refused a request");
+        return axum::response::IntoResponse::into_response(AppError::Forbidden(why.into()));
+    }
+    next.run(req).await
+}
+
+async fn timeout_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let limit = Duration::from_secs(state.settings.server.request_timeout_secs);
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => {
+            tracing::error!("request timed out");
+            problem(StatusCode::SERVICE_UNAVAILABLE, "the request took too long and was stopped")
+        }
+    }
+}
+
+/// Any error answer under /api that is not yet problem+json (axum's 405, a body-limit 413, …)
+/// becomes one, so clients see one error shape everywhere.
+async fn problemize(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !is_api || status.as_u16() < 400 || is_problem {
+        return res;
+    }
+    let detail = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "this method is not allowed here",
+        StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported content type",
+        _ => status.canonical_reason().unwrap_or("error"),
+    };
+    let mut out = problem(status, detail);
+    if let Some(allow) = res.headers().get(header::ALLOW) {
+        out.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    out
+}
+
+fn problem(status: StatusCode, detail: &str) -> Response {
+    problem_response(
+        status,
+        &Problem {
+            type_: format!("/problems/{}", status.as_u16()),
+            title: status.canonical_reason().unwrap_or("Error").into(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            rule: None,
+            errors: vec![],
+            report: None,
+        },
+    )
+}
+
+fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let msg = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    // Logged inside the request span, so the line carries the request id.
+    tracing::error!(panic = msg, "a handler panicked");
+    let mut res = problem(StatusCode::INTERNAL_SERVER_ERROR, "an internal error occurred; it has been logged");
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// Connect, migrate if configured, and serve until SIGTERM or Ctrl-C, finishing in-flight
+/// requests before exiting.
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let db = db::connect(&settings.database).await?;
+    if settings.database.migrate_on_start {
+        db::migrate_up(&db).await?;
+    } else {
+        let pending = db::pending_migrations(&db).await?;
+        if !pending.is_empty() {
+            tracing::warn!(?pending, "migrations pending; /readyz answers 503 until `tongyao migrate up`");
+        }
+    }
+    let addr: SocketAddr = settings.socket_addr();
+    let state = AppState::new(db, settings);
+    let app = app(state);
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    tracing::info!(%local, "tongyao listening");
+    println!("tongyao is ready at http://{local}/");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("shut down cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

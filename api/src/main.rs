@@ -1,0 +1,134 @@
+//! The `tongyao` command: argument parsing only; everything else lives in the library.
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use tongyao::config::Settings;
+
+#[derive(Parser)]
+#[command(name = "tongyao", version, about = "统药 — one formulary, one purchase, one delivery for a medical consortium")]
+struct Cli {
+    /// Folder holding default.toml / <environment>.toml (TONGYAO_ENV picks the environment).
+    #[arg(long, env = "TONGYAO_CONFIG_DIR", default_value = "config", global = true)]
+    config_dir: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API and the web app (the default).
+    Serve,
+    /// Database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Create or refresh the demo consortium (refused in production).
+    Demo {
+        /// Also generate this many synthetic formulary entries (benchmarks).
+        #[arg(long)]
+        entries: Option<usize>,
+        /// Then serve, as `serve` would.
+        #[arg(long)]
+        serve: bool,
+    },
+    /// Administration from the command line.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum MigrateAction {
+    Up,
+    /// Roll back the last migration (or `--all`).
+    Down {
+        #[arg(long)]
+        all: bool,
+    },
+    Status,
+}
+
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Create a system administrator. The password is read from TONGYAO_ADMIN_PASSWORD or, if
+    /// unset, from standard input; there is no default.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "系统管理员")]
+        display_name: String,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(e) = real_main().await {
+        eprintln!("tongyao: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn real_main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load(&cli.config_dir)?;
+    tongyao::telemetry::init(&settings.log);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => tongyao::run(settings).await,
+        Command::Openapi => {
+            let doc = tongyao::openapi::document(&settings);
+            println!("{}", doc.to_pretty_json()?);
+            Ok(())
+        }
+        Command::Migrate { action } => {
+            let db = tongyao::db::connect(&settings.database).await?;
+            use migration::MigratorTrait;
+            match action {
+                MigrateAction::Up => migration::Migrator::up(&db, None).await?,
+                MigrateAction::Down { all } => {
+                    let steps = if all { None } else { Some(1) };
+                    migration::Migrator::down(&db, steps).await?
+                }
+                MigrateAction::Status => {
+                    let pending = tongyao::db::pending_migrations(&db).await?;
+                    let applied = migration::Migrator::get_applied_migrations(&db).await?;
+                    for m in applied {
+                        println!("applied  {}", m.name());
+                    }
+                    for m in pending {
+                        println!("pending  {m}");
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Demo { entries, serve } => {
+            let db = tongyao::db::connect(&settings.database).await?;
+            tongyao::db::migrate_up(&db).await?;
+            let report = tongyao::demo::load(&db, &settings, entries).await?;
+            println!("{report}");
+            drop(db);
+            if serve { tongyao::run(settings).await } else { Ok(()) }
+        }
+        Command::Admin { action: AdminAction::CreateUser { username, display_name } } => {
+            let password = match std::env::var("TONGYAO_ADMIN_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    eprintln!("password for {username} (from standard input):");
+                    let mut s = String::new();
+                    std::io::stdin().read_to_string(&mut s)?;
+                    s.lines().next().unwrap_or("").to_string()
+                }
+            };
+            let db = tongyao::db::connect(&settings.database).await?;
+            tongyao::db::migrate_up(&db).await?;
+            tongyao::demo::create_system_admin(&db, &username, &display_name, &password).await?;
+            println!("created system administrator {username}");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! sea-orm entities: one module per table, data shape only. Business rules live in `api`.
+pub mod audit_log;
+pub mod consortium;
+pub mod formulary_entry;
+pub mod formulary_proposal;
+pub mod formulary_proposal_item;
+pub mod formulary_version;
+pub mod institution;
+pub mod session;
+pub mod user;

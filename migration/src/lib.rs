@@ -1,0 +1,52 @@
+//! Schema migrations. Each migration is plain SQL written once with a few type placeholders
+//! that differ between SQLite and PostgreSQL, so both databases get the same schema, the same
+//! indexes and the same append-only triggers on the audit trail.
+pub use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DatabaseBackend;
+
+mod m0001_foundation;
+mod m0002_formulary;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m0001_foundation::Migration),
+            Box::new(m0002_formulary::Migration),
+        ]
+    }
+}
+
+/// Replace the type placeholders of a schema script for the given backend and run each
+/// statement. Statements are separated by a line holding only `--;` so that trigger bodies
+/// (which contain semicolons) stay whole.
+pub(crate) async fn run_script(manager: &SchemaManager<'_>, script: &str) -> Result<(), DbErr> {
+    let backend = manager.get_database_backend();
+    let conn = manager.get_connection();
+    for stmt in script.split("\n--;\n") {
+        let stmt = stmt.trim();
+        if stmt.is_empty() {
+            continue;
+        }
+        conn.execute_unprepared(&render(stmt, backend)).await?;
+    }
+    Ok(())
+}
+
+fn render(stmt: &str, backend: DatabaseBackend) -> String {
+    let (id, ts, date) = match backend {
+        DatabaseBackend::Postgres => ("BIGSERIAL PRIMARY KEY", "TIMESTAMPTZ", "DATE"),
+        _ => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", "TEXT"),
+    };
+    stmt.replace("{ID}", id).replace("{TS}", ts).replace("{DATE}", date)
+}
+
+/// Pick the statement for the running backend.
+pub(crate) fn per_backend<'a>(manager: &SchemaManager<'_>, sqlite: &'a str, postgres: &'a str) -> &'a str {
+    match manager.get_database_backend() {
+        DatabaseBackend::Postgres => postgres,
+        _ => sqlite,
+    }
+}

@@ -106,7 +106,10 @@ impl Settings {
             .filter(|(k, _)| k.starts_with("TONGYAO__"))
             .collect();
         let builder = config::Config::builder()
-            .add_source(config::File::from_str(DEFAULT_TOML, config::FileFormat::Toml))
+            .add_source(config::File::from_str(
+                DEFAULT_TOML,
+                config::FileFormat::Toml,
+            ))
             .set_override("environment", env_name)
             .map_err(|e| ConfigError(e.to_string()))?
             .add_source(config::File::from(env_file).required(false))
@@ -120,7 +123,9 @@ impl Settings {
                     .source(Some(overrides)),
             );
         let raw = builder.build().map_err(|e| ConfigError(e.to_string()))?;
-        let settings: Settings = raw.try_deserialize().map_err(|e| ConfigError(e.to_string()))?;
+        let settings: Settings = raw
+            .try_deserialize()
+            .map_err(|e| ConfigError(e.to_string()))?;
         settings.check()?;
         Ok(settings)
     }
@@ -131,7 +136,10 @@ impl Settings {
             return bad("server.addr", "must be an address like 127.0.0.1:8080");
         }
         let url = &self.database.url;
-        if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
             return bad("database.url", "must start with sqlite: or postgres://");
         }
         if self.database.max_connections == 0 {
@@ -144,20 +152,29 @@ impl Settings {
             return bad("server.body_limit_bytes", "must be at least 1024");
         }
         if self.auth.session_idle_minutes < 1 || self.auth.session_absolute_hours < 1 {
-            return bad("auth.session_idle_minutes", "session lifetimes must be positive");
+            return bad(
+                "auth.session_idle_minutes",
+                "session lifetimes must be positive",
+            );
         }
         if self.auth.lockout_after_failures < 1 {
             return bad("auth.lockout_after_failures", "must be at least 1");
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
-            return bad("log.level", "must be a tracing filter such as info or tongyao=debug");
+            return bad(
+                "log.level",
+                "must be a tracing filter such as info or tongyao=debug",
+            );
         }
         Ok(())
     }
 
     pub fn socket_addr(&self) -> SocketAddr {
         // Checked in `check`.
-        self.server.addr.parse().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080)))
+        self.server
+            .addr
+            .parse()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080)))
     }
 
     pub fn is_sqlite(&self) -> bool {

@@ -40,7 +40,9 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
 
 /// The file behind a `sqlite:` URL, if it is a file (not `:memory:`).
 pub fn sqlite_file(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or("");
     if path.is_empty() || path.contains(":memory:") {
         None
@@ -74,7 +76,9 @@ pub async fn pending_migrations(db: &DatabaseConnection) -> Result<Vec<String>, 
 
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
-    db.execute_raw(Statement::from_string(backend, "SELECT 1")).await.map(|_| ())
+    db.execute_raw(Statement::from_string(backend, "SELECT 1"))
+        .await
+        .map(|_| ())
 }
 
 pub fn is_postgres(db: &impl ConnectionTrait) -> bool {

@@ -21,7 +21,6 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
     /// Extra machine-readable detail (e.g. an import report).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
     pub report: Option<serde_json::Value>,
 }
 
@@ -33,7 +32,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -41,6 +43,8 @@ impl FieldError {
 pub enum AppError {
     #[error("sign in first")]
     Unauthorized,
+    #[error("wrong username or password")]
+    BadCredentials,
     #[error("{0}")]
     Forbidden(String),
     #[error("not found")]
@@ -59,10 +63,18 @@ pub enum AppError {
     Validation(Vec<FieldError>),
     /// A domain rule refused the request.
     #[error("{rule}: {message}")]
-    Rule { rule: &'static str, status: StatusCode, message: String },
+    Rule {
+        rule: &'static str,
+        status: StatusCode,
+        message: String,
+    },
     /// A refusal that carries a machine-readable report (e.g. an import with row errors).
     #[error("{message}")]
-    WithReport { status: StatusCode, message: String, report: serde_json::Value },
+    WithReport {
+        status: StatusCode,
+        message: String,
+        report: serde_json::Value,
+    },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -71,7 +83,11 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn rule(rule: &'static str, message: impl Into<String>) -> Self {
-        AppError::Rule { rule, status: StatusCode::UNPROCESSABLE_ENTITY, message: message.into() }
+        AppError::Rule {
+            rule,
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: message.into(),
+        }
     }
 
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
@@ -80,7 +96,7 @@ impl AppError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Unauthorized | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -99,7 +115,12 @@ impl AppError {
         let (detail, rule, errors, report) = match self {
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
-                ("an internal error occurred; it has been logged".to_string(), None, vec![], None)
+                (
+                    "an internal error occurred; it has been logged".to_string(),
+                    None,
+                    vec![],
+                    None,
+                )
             }
             AppError::Validation(errs) => {
                 let detail = errs
@@ -109,8 +130,12 @@ impl AppError {
                     .join("; ");
                 (detail, None, errs.clone(), None)
             }
-            AppError::Rule { rule, message, .. } => (message.clone(), Some(rule.to_string()), vec![], None),
-            AppError::WithReport { message, report, .. } => (message.clone(), None, vec![], Some(report.clone())),
+            AppError::Rule { rule, message, .. } => {
+                (message.clone(), Some(rule.to_string()), vec![], None)
+            }
+            AppError::WithReport {
+                message, report, ..
+            } => (message.clone(), None, vec![], Some(report.clone())),
             other => (other.to_string(), None, vec![], None),
         };
         let title = status.canonical_reason().unwrap_or("Error").to_string();
@@ -118,7 +143,15 @@ impl AppError {
             Some(r) => format!("/problems/rule/{r}"),
             None => format!("/problems/{}", status.as_u16()),
         };
-        Problem { type_, title, status: status.as_u16(), detail, rule, errors, report }
+        Problem {
+            type_,
+            title,
+            status: status.as_u16(),
+            detail,
+            rule,
+            errors,
+            report,
+        }
     }
 }
 
@@ -158,17 +191,21 @@ impl From<validator::ValidationErrors> for AppError {
 pub fn problem_response(status: StatusCode, problem: &Problem) -> Response {
     let body = serde_json::to_vec(problem).unwrap_or_default();
     let mut res = (status, body).into_response();
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
     res
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let mut res = problem_response(self.status(), &self.to_problem());
-        if let AppError::Unauthorized = self {
-            res.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Cookie realm=\"tongyao\""));
+        if matches!(self, AppError::Unauthorized | AppError::BadCredentials) {
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Cookie realm=\"tongyao\""),
+            );
         }
         res
     }

@@ -20,6 +20,23 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let bytes =
+            axum::body::Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+                .await
+                .map_err(|e| json_rejection(JsonRejection::BytesRejection(e)))?;
+        if has_nul(&bytes) {
+            // PostgreSQL cannot store NUL in text; refuse it the same way on every database.
+            let field = serde_json::from_slice::<serde_json::Value>(&bytes)
+                .ok()
+                .and_then(|v| nul_path(&v, ""))
+                .unwrap_or_else(|| "body".into());
+            return Err(AppError::field(
+                field,
+                "text must not contain NUL (\\u0000) characters",
+            ));
+        }
+        let req = Request::from_parts(parts, axum::body::Body::from(bytes));
         let axum::Json(value) = axum::Json::<T>::from_request(req, state)
             .await
             .map_err(json_rejection)?;
@@ -28,19 +45,78 @@ where
     }
 }
 
+/// The path (`a.b[2]`) of the first string holding a NUL character.
+fn nul_path(v: &serde_json::Value, at: &str) -> Option<String> {
+    use serde_json::Value;
+    match v {
+        Value::String(s) if s.contains('\0') => Some(if at.is_empty() {
+            "body".into()
+        } else {
+            at.to_string()
+        }),
+        Value::Object(m) => m.iter().find_map(|(k, v)| {
+            let here = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            if k.contains('\0') {
+                Some(here)
+            } else {
+                nul_path(v, &here)
+            }
+        }),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_path(v, &format!("{at}[{i}]"))),
+        _ => None,
+    }
+}
+
+/// A raw NUL byte, or the JSON escape `\u0000` (an odd run of backslashes before `u0000`).
+pub fn has_nul(bytes: &[u8]) -> bool {
+    if bytes.contains(&0) {
+        return true;
+    }
+    let pat = b"u0000";
+    let mut i = 0;
+    while i + pat.len() <= bytes.len() {
+        if &bytes[i..i + pat.len()] == pat {
+            let mut n = 0;
+            while i > n && bytes[i - n - 1] == b'\\' {
+                n += 1;
+            }
+            if n % 2 == 1 {
+                return true;
+            }
+        }
+        i += 1;
+    }
+    false
+}
+
 fn json_rejection(r: JsonRejection) -> AppError {
     match r {
         JsonRejection::MissingJsonContentType(_) => {
             AppError::UnsupportedMediaType("send the body as application/json".into())
         }
-        JsonRejection::JsonSyntaxError(e) => AppError::BadRequest(format!("malformed JSON: {}", e.body_text())),
+        JsonRejection::JsonSyntaxError(e) => {
+            AppError::BadRequest(format!("malformed JSON: {}", e.body_text()))
+        }
         JsonRejection::JsonDataError(e) => {
             // serde's message names the field (unknown field `x`, missing field `y`, invalid type…)
             let text = e.body_text();
-            let msg = text.split_once(": ").map(|(_, m)| m.to_string()).unwrap_or(text);
+            let msg = text
+                .split_once(": ")
+                .map(|(_, m)| m.to_string())
+                .unwrap_or(text);
             let field = field_of(&msg);
             // serde_path_to_error prefixes the path; the field already says where.
-            let msg = msg.strip_prefix(&format!("{field}: ")).map(str::to_string).unwrap_or(msg);
+            let msg = msg
+                .strip_prefix(&format!("{field}: "))
+                .map(str::to_string)
+                .unwrap_or(msg);
             AppError::Validation(vec![FieldError::new(field, msg)])
         }
         JsonRejection::BytesRejection(e) => {
@@ -77,6 +153,11 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if parts.uri.query().is_some_and(|q| q.contains("%00")) {
+            return Err(AppError::BadRequest(
+                "query parameters must not contain NUL characters".into(),
+            ));
+        }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| ApiQuery(q.0))
@@ -99,5 +180,22 @@ where
             .await
             .map(|p| ApiPath(p.0))
             .map_err(|_: PathRejection| AppError::NotFound)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_nul;
+
+    #[test]
+    fn nul_detection() {
+        assert!(has_nul(br#"{"a":"x\u0000y"}"#));
+        assert!(has_nul(b"{\"a\":\"\x00\"}"));
+        assert!(
+            !has_nul(br#"{"a":"x\\u0000y"}"#),
+            "an escaped backslash then u0000 is plain text"
+        );
+        assert!(has_nul(br#"{"a":"x\\\u0000y"}"#));
+        assert!(!has_nul(br#"{"a":"u0000"}"#));
     }
 }

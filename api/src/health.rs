@@ -1,8 +1,8 @@
 //! `/healthz`: the process answers. `/readyz`: the database answers and migrations are current.
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod bench;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -44,7 +45,11 @@ pub fn app(state: AppState) -> Router {
     let (api, doc) = openapi::api_router(&state.settings).split_for_parts();
     let doc = openapi::finish(doc);
     let api = api
-        .layer(DefaultBodyLimit::max(state.settings.server.body_limit_bytes))
+        .layer(DefaultBodyLimit::max(
+            state.settings.server.body_limit_bytes,
+        ))
+        .route("/api", axum::routing::any(api_not_found))
+        .route("/api/", axum::routing::any(api_not_found))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .layer(middleware::from_fn_with_state(state.clone(), csrf_guard))
         .with_state(state.clone());
@@ -70,7 +75,11 @@ async fn api_not_found() -> AppError {
 }
 
 async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if let Err(why) = auth::csrf_ok(req.method(), req.headers(), &state.settings.server.allowed_origins) {
+    if let Err(why) = auth::csrf_ok(
+        req.method(),
+        req.headers(),
+        &state.settings.server.allowed_origins,
+    ) {
         tracing::warn!(why, "CSRF check refused a request");
         return axum::response::IntoResponse::into_response(AppError::Forbidden(why.into()));
     }
@@ -83,7 +92,10 @@ async fn timeout_guard(State(state): State<AppState>, req: Request, next: Next) 
         Ok(res) => res,
         Err(_) => {
             tracing::error!("request timed out");
-            problem(StatusCode::SERVICE_UNAVAILABLE, "the request took too long and was stopped")
+            problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the request took too long and was stopped",
+            )
         }
     }
 }
@@ -137,8 +149,12 @@ fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
         .unwrap_or("unknown panic");
     // Logged inside the request span, so the line carries the request id.
     tracing::error!(panic = msg, "a handler panicked");
-    let mut res = problem(StatusCode::INTERNAL_SERVER_ERROR, "an internal error occurred; it has been logged");
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let mut res = problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "an internal error occurred; it has been logged",
+    );
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
 
@@ -151,7 +167,10 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     } else {
         let pending = db::pending_migrations(&db).await?;
         if !pending.is_empty() {
-            tracing::warn!(?pending, "migrations pending; /readyz answers 503 until `tongyao migrate up`");
+            tracing::warn!(
+                ?pending,
+                "migrations pending; /readyz answers 503 until `tongyao migrate up`"
+            );
         }
     }
     let addr: SocketAddr = settings.socket_addr();
@@ -161,9 +180,12 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     tracing::info!(%local, "tongyao listening");
     println!("tongyao is ready at http://{local}/");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("shut down cleanly");
     Ok(())
 }

@@ -6,10 +6,19 @@ use clap::{Parser, Subcommand};
 use tongyao::config::Settings;
 
 #[derive(Parser)]
-#[command(name = "tongyao", version, about = "统药 — one formulary, one purchase, one delivery for a medical consortium")]
+#[command(
+    name = "tongyao",
+    version,
+    about = "统药 — one formulary, one purchase, one delivery for a medical consortium"
+)]
 struct Cli {
     /// Folder holding default.toml / <environment>.toml (TONGYAO_ENV picks the environment).
-    #[arg(long, env = "TONGYAO_CONFIG_DIR", default_value = "config", global = true)]
+    #[arg(
+        long,
+        env = "TONGYAO_CONFIG_DIR",
+        default_value = "config",
+        global = true
+    )]
     config_dir: PathBuf,
     #[command(subcommand)]
     command: Option<Command>,
@@ -40,6 +49,36 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Benchmarks that cannot run over HTTP (docs/BENCHMARKS.md).
+    Bench {
+        #[command(subcommand)]
+        action: BenchAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchAction {
+    /// The naive search (SQL LIKE '%q%' over name, pinyin and code columns) at a concurrency.
+    NaiveSearch {
+        #[arg(long, default_value_t = 1)]
+        consortium: i64,
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Queries, comma-separated.
+        #[arg(long)]
+        queries: String,
+    },
+    /// Median time of an import dry run of a CSV file, the formulary as of a day, and a diff.
+    Formulary {
+        #[arg(long, default_value_t = 1)]
+        consortium: i64,
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -112,9 +151,49 @@ async fn real_main() -> anyhow::Result<()> {
             let report = tongyao::demo::load(&db, &settings, entries).await?;
             println!("{report}");
             drop(db);
-            if serve { tongyao::run(settings).await } else { Ok(()) }
+            if serve {
+                tongyao::run(settings).await
+            } else {
+                Ok(())
+            }
         }
-        Command::Admin { action: AdminAction::CreateUser { username, display_name } } => {
+        Command::Bench { action } => {
+            let db = tongyao::db::connect(&settings.database).await?;
+            match action {
+                BenchAction::NaiveSearch {
+                    consortium,
+                    concurrency,
+                    seconds,
+                    queries,
+                } => {
+                    let q: Vec<String> = queries.split(',').map(str::to_string).collect();
+                    let r = tongyao::bench::naive_search(
+                        db,
+                        consortium,
+                        q,
+                        concurrency,
+                        std::time::Duration::from_secs(seconds),
+                    )
+                    .await?;
+                    println!("naive LIKE search: {r}");
+                }
+                BenchAction::Formulary {
+                    consortium,
+                    csv,
+                    runs,
+                } => {
+                    tongyao::bench::formulary(&db, consortium, csv, runs).await?;
+                }
+            }
+            Ok(())
+        }
+        Command::Admin {
+            action:
+                AdminAction::CreateUser {
+                    username,
+                    display_name,
+                },
+        } => {
             let password = match std::env::var("TONGYAO_ADMIN_PASSWORD") {
                 Ok(p) => p,
                 Err(_) => {

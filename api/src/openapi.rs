@@ -45,10 +45,19 @@ pub fn api_router(settings: &Settings) -> OpenApiRouter<AppState> {
         .routes(routes!(auth::handlers::sign_in, auth::handlers::sign_out))
         .routes(routes!(auth::handlers::get_me))
         .routes(routes!(auth::handlers::change_password))
-        .routes(routes!(admin::handlers::list_consortia, admin::handlers::create_consortium))
-        .routes(routes!(admin::handlers::list_institutions, admin::handlers::create_institution))
+        .routes(routes!(
+            admin::handlers::list_consortia,
+            admin::handlers::create_consortium
+        ))
+        .routes(routes!(
+            admin::handlers::list_institutions,
+            admin::handlers::create_institution
+        ))
         .routes(routes!(admin::handlers::update_institution))
-        .routes(routes!(admin::handlers::list_users, admin::handlers::create_user))
+        .routes(routes!(
+            admin::handlers::list_users,
+            admin::handlers::create_user
+        ))
         .routes(routes!(admin::handlers::update_user))
         .routes(routes!(audit::handlers::list_audit))
         .merge(formulary::router())
@@ -78,11 +87,15 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         .flatten()
         {
             let id = op.operation_id.clone().unwrap_or_default();
-            let action = policy::action_of(&id)
-                .unwrap_or_else(|| panic!("operation {id} has no entry in auth::policy::OPERATIONS"));
+            let action = policy::action_of(&id).unwrap_or_else(|| {
+                panic!("operation {id} has no entry in auth::policy::OPERATIONS")
+            });
             op.security = Some(match action {
                 Action::Public => vec![SecurityRequirement::default()],
-                Action::Authenticated => vec![SecurityRequirement::new(SECURITY_SCHEME, Vec::<String>::new())],
+                Action::Authenticated => vec![SecurityRequirement::new(
+                    SECURITY_SCHEME,
+                    Vec::<String>::new(),
+                )],
                 a => vec![SecurityRequirement::new(
                     SECURITY_SCHEME,
                     policy::roles_for(a).iter().map(|r| r.as_str()),
@@ -94,7 +107,9 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
 }
 
 pub fn docs_router(doc: utoipa::openapi::OpenApi) -> Router {
-    SwaggerUi::new("/api/docs").url("/api/openapi.json", doc).into()
+    SwaggerUi::new("/api/docs")
+        .url("/api/openapi.json", doc)
+        .into()
 }
 
 /// The finished document (for `tongyao openapi` and tests).
@@ -108,17 +123,24 @@ mod tests {
 
     #[test]
     fn every_operation_has_a_policy_and_every_policy_an_operation() {
-        let settings = Settings::load_from(std::path::Path::new("/none"), "test", Vec::new()).unwrap();
+        let settings =
+            Settings::load_from(std::path::Path::new("/none"), "test", Vec::new()).unwrap();
         let doc = document(&settings);
         let mut seen = Vec::new();
         for item in doc.paths.paths.values() {
-            for op in [&item.get, &item.post, &item.put, &item.patch, &item.delete].into_iter().flatten() {
+            for op in [&item.get, &item.post, &item.put, &item.patch, &item.delete]
+                .into_iter()
+                .flatten()
+            {
                 seen.push(op.operation_id.clone().unwrap());
                 assert!(op.security.is_some());
             }
         }
         for (id, _) in policy::OPERATIONS {
-            assert!(seen.iter().any(|s| s == id), "policy for {id} but no such operation");
+            assert!(
+                seen.iter().any(|s| s == id),
+                "policy for {id} but no such operation"
+            );
         }
     }
 }

@@ -17,7 +17,12 @@ pub enum Level {
 }
 
 impl Level {
-    pub const ALL: [Level; 4] = [Level::Lead, Level::Secondary, Level::Township, Level::Village];
+    pub const ALL: [Level; 4] = [
+        Level::Lead,
+        Level::Secondary,
+        Level::Township,
+        Level::Village,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

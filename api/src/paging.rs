@@ -29,7 +29,10 @@ mod tests {
     #[test]
     fn cursor_round_trip_and_garbage() {
         let c = Cursor::encode(&("阿莫西林", 42i64));
-        assert_eq!(Cursor::decode::<(String, i64)>(&c), Some(("阿莫西林".to_string(), 42)));
+        assert_eq!(
+            Cursor::decode::<(String, i64)>(&c),
+            Some(("阿莫西林".to_string(), 42))
+        );
         assert_eq!(Cursor::decode::<i64>("zz"), None);
         assert_eq!(clamp_limit(Some(0)), 1);
         assert_eq!(clamp_limit(Some(10_000)), MAX_LIMIT);

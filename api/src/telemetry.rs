@@ -12,7 +12,11 @@ pub fn init(settings: &LogSettings) {
     let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
     // try_init: tests may initialise more than once.
     let _ = match settings.format {
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init(),
         LogFormat::Human => builder.try_init(),
     };
 }

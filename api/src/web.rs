@@ -24,5 +24,7 @@ pub fn service(dir: &Path) -> WebService {
         }));
     }
     let serve = ServeDir::new(dir).fallback(ServeFile::new(index));
-    BoxCloneSyncService::new(ServiceExt::<Request<Body>>::map_response(serve, |r| r.map(Body::new)))
+    BoxCloneSyncService::new(ServiceExt::<Request<Body>>::map_response(serve, |r| {
+        r.map(Body::new)
+    }))
 }

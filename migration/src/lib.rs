@@ -40,11 +40,17 @@ fn render(stmt: &str, backend: DatabaseBackend) -> String {
         DatabaseBackend::Postgres => ("BIGSERIAL PRIMARY KEY", "TIMESTAMPTZ", "DATE"),
         _ => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", "TEXT"),
     };
-    stmt.replace("{ID}", id).replace("{TS}", ts).replace("{DATE}", date)
+    stmt.replace("{ID}", id)
+        .replace("{TS}", ts)
+        .replace("{DATE}", date)
 }
 
 /// Pick the statement for the running backend.
-pub(crate) fn per_backend<'a>(manager: &SchemaManager<'_>, sqlite: &'a str, postgres: &'a str) -> &'a str {
+pub(crate) fn per_backend<'a>(
+    manager: &SchemaManager<'_>,
+    sqlite: &'a str,
+    postgres: &'a str,
+) -> &'a str {
     match manager.get_database_backend() {
         DatabaseBackend::Postgres => postgres,
         _ => sqlite,

@@ -125,14 +125,22 @@ DROP TABLE consortia
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         run_script(manager, TABLES).await?;
-        run_script(manager, per_backend(manager, SQLITE_TRIGGERS, POSTGRES_TRIGGERS)).await
+        run_script(
+            manager,
+            per_backend(manager, SQLITE_TRIGGERS, POSTGRES_TRIGGERS),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         run_script(manager, DOWN).await?;
         run_script(
             manager,
-            per_backend(manager, "", "DROP FUNCTION IF EXISTS audit_log_append_only()"),
+            per_backend(
+                manager,
+                "",
+                "DROP FUNCTION IF EXISTS audit_log_append_only()",
+            ),
         )
         .await
     }

@@ -1,1 +1,8 @@
-
+//! The one integration-test binary: every test runs on SQLite and on PostgreSQL (see `both!`).
+mod admin;
+mod audit;
+mod auth;
+mod bad_input;
+mod formulary;
+mod migrations;
+mod route_walk;

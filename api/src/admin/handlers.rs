@@ -19,15 +19,30 @@ use crate::org::Level;
 use crate::state::AppState;
 
 fn consortium_view(c: consortium::Model) -> Consortium {
-    Consortium { id: c.id, name: c.name, code: c.code, region: c.region, created_at: c.created_at }
+    Consortium {
+        id: c.id,
+        name: c.name,
+        code: c.code,
+        region: c.region,
+        created_at: c.created_at,
+    }
 }
 
 /// All consortia of this deployment.
 #[utoipa::path(get, path = "/api/v1/consortia", tag = "admin", operation_id = "list_consortia",
     responses((status = 200, body = ConsortiumPage), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn list_consortia(State(state): State<AppState>, _: Can<can::ManageConsortia>) -> AppResult<Json<ConsortiumPage>> {
-    let items = consortium::Entity::find().order_by_asc(consortium::Column::Id).all(&state.db).await?;
-    Ok(Json(ConsortiumPage { items: items.into_iter().map(consortium_view).collect(), next_cursor: None }))
+pub async fn list_consortia(
+    State(state): State<AppState>,
+    _: Can<can::ManageConsortia>,
+) -> AppResult<Json<ConsortiumPage>> {
+    let items = consortium::Entity::find()
+        .order_by_asc(consortium::Column::Id)
+        .all(&state.db)
+        .await?;
+    Ok(Json(ConsortiumPage {
+        items: items.into_iter().map(consortium_view).collect(),
+        next_cursor: None,
+    }))
 }
 
 /// Create a consortium.
@@ -40,8 +55,16 @@ pub async fn create_consortium(
     ApiJson(req): ApiJson<CreateConsortiumRequest>,
 ) -> AppResult<(StatusCode, Json<Consortium>)> {
     let tx = begin_write(&state.db).await?;
-    if consortium::Entity::find().filter(consortium::Column::Code.eq(&req.code)).one(&tx).await?.is_some() {
-        return Err(AppError::Conflict(format!("a consortium with code {} already exists", req.code)));
+    if consortium::Entity::find()
+        .filter(consortium::Column::Code.eq(&req.code))
+        .one(&tx)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict(format!(
+            "a consortium with code {} already exists",
+            req.code
+        )));
     }
     let c = consortium::ActiveModel {
         name: Set(req.name.trim().to_string()),
@@ -58,7 +81,14 @@ pub async fn create_consortium(
     .insert(&tx)
     .await?;
     let view = consortium_view(c);
-    audit::record(&tx, &Actor::from(&user), Event::new("consortium.created", "consortium", view.id).after(&view).in_consortium(Some(view.id))).await?;
+    audit::record(
+        &tx,
+        &Actor::from(&user),
+        Event::new("consortium.created", "consortium", view.id)
+            .after(&view)
+            .in_consortium(Some(view.id)),
+    )
+    .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -92,10 +122,17 @@ pub async fn list_institutions(
         .order_by_asc(institution::Column::Id)
         .all(&state.db)
         .await?;
-    Ok(Json(InstitutionPage { items: rows.into_iter().map(institution_view).collect(), next_cursor: None }))
+    Ok(Json(InstitutionPage {
+        items: rows.into_iter().map(institution_view).collect(),
+        next_cursor: None,
+    }))
 }
 
-async fn institution_in(conn: &impl ConnectionTrait, user: &CurrentUser, id: i64) -> AppResult<institution::Model> {
+async fn institution_in(
+    conn: &impl ConnectionTrait,
+    user: &CurrentUser,
+    id: i64,
+) -> AppResult<institution::Model> {
     institution::Entity::find_by_id(id)
         .one(conn)
         .await?
@@ -105,10 +142,19 @@ async fn institution_in(conn: &impl ConnectionTrait, user: &CurrentUser, id: i64
 
 /// A parent must be an institution of the same consortium at a higher level (a village clinic's
 /// township centre), and not the institution itself.
-async fn check_parent(conn: &impl ConnectionTrait, consortium_id: i64, self_id: Option<i64>, level: Level, parent_id: Option<i64>) -> AppResult<()> {
+async fn check_parent(
+    conn: &impl ConnectionTrait,
+    consortium_id: i64,
+    self_id: Option<i64>,
+    level: Level,
+    parent_id: Option<i64>,
+) -> AppResult<()> {
     let Some(pid) = parent_id else { return Ok(()) };
     if Some(pid) == self_id {
-        return Err(AppError::field("parent_id", "an institution cannot be its own parent"));
+        return Err(AppError::field(
+            "parent_id",
+            "an institution cannot be its own parent",
+        ));
     }
     let parent = institution::Entity::find_by_id(pid)
         .one(conn)
@@ -117,7 +163,10 @@ async fn check_parent(conn: &impl ConnectionTrait, consortium_id: i64, self_id: 
         .ok_or_else(|| AppError::field("parent_id", "no such institution in this consortium"))?;
     let plevel = Level::parse(&parent.level).unwrap_or(Level::Village);
     if plevel.rank() <= level.rank() {
-        return Err(AppError::field("parent_id", "the parent must be of a higher level"));
+        return Err(AppError::field(
+            "parent_id",
+            "the parent must be of a higher level",
+        ));
     }
     Ok(())
 }
@@ -143,7 +192,10 @@ pub async fn create_institution(
         .one(&tx)
         .await?;
     if dup.is_some() {
-        return Err(AppError::Conflict(format!("code {} is already used in this consortium", req.code)));
+        return Err(AppError::Conflict(format!(
+            "code {} is already used in this consortium",
+            req.code
+        )));
     }
     let i = institution::ActiveModel {
         consortium_id: Set(c),
@@ -151,7 +203,9 @@ pub async fn create_institution(
         code: Set(req.code),
         level: Set(req.level.as_str().to_string()),
         parent_id: Set(req.parent_id),
-        contact_emails: Set(serde_json::to_string(&req.contact_emails).unwrap_or_else(|_| "[]".into())),
+        contact_emails: Set(
+            serde_json::to_string(&req.contact_emails).unwrap_or_else(|_| "[]".into())
+        ),
         active: Set(true),
         version: Set(1),
         created_at: Set(Utc::now()),
@@ -160,7 +214,14 @@ pub async fn create_institution(
     .insert(&tx)
     .await?;
     let view = institution_view(i);
-    audit::record(&tx, &Actor::from(&user), Event::new("institution.created", "institution", view.id).after(&view).in_consortium(Some(c))).await?;
+    audit::record(
+        &tx,
+        &Actor::from(&user),
+        Event::new("institution.created", "institution", view.id)
+            .after(&view)
+            .in_consortium(Some(c)),
+    )
+    .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -178,7 +239,9 @@ pub async fn update_institution(
     let tx = begin_write(&state.db).await?;
     let current = institution_in(&tx, &user, id).await?;
     if current.version != req.version {
-        return Err(AppError::Conflict("someone else changed this institution; reload and try again".into()));
+        return Err(AppError::Conflict(
+            "someone else changed this institution; reload and try again".into(),
+        ));
     }
     let before = institution_view(current.clone());
     let level = req.level.unwrap_or(before.level);
@@ -209,17 +272,30 @@ pub async fn update_institution(
         .exec(&tx)
         .await?;
     if res.rows_affected == 0 {
-        return Err(AppError::Conflict("someone else changed this institution; reload and try again".into()));
+        return Err(AppError::Conflict(
+            "someone else changed this institution; reload and try again".into(),
+        ));
     }
     let after = institution_view(institution_in(&tx, &user, id).await?);
-    audit::record(&tx, &Actor::from(&user), Event::new("institution.updated", "institution", id).before(&before).after(&after).in_consortium(Some(after.consortium_id))).await?;
+    audit::record(
+        &tx,
+        &Actor::from(&user),
+        Event::new("institution.updated", "institution", id)
+            .before(&before)
+            .after(&after)
+            .in_consortium(Some(after.consortium_id)),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Json(after))
 }
 
 async fn user_view(conn: &impl ConnectionTrait, u: user::Model) -> AppResult<User> {
     let institution_name = match u.institution_id {
-        Some(i) => institution::Entity::find_by_id(i).one(conn).await?.map(|i| i.name),
+        Some(i) => institution::Entity::find_by_id(i)
+            .one(conn)
+            .await?
+            .map(|i| i.name),
         None => None,
     };
     Ok(User {
@@ -273,13 +349,18 @@ pub async fn list_users(
             version: u.version,
         })
         .collect();
-    Ok(Json(UserPage { items, next_cursor: None }))
+    Ok(Json(UserPage {
+        items,
+        next_cursor: None,
+    }))
 }
 
 /// Consortium administrators cannot make system administrators.
 fn check_roles(actor: &CurrentUser, roles: &[Role]) -> AppResult<()> {
     if roles.contains(&Role::SystemAdmin) && !actor.has(Role::SystemAdmin) {
-        return Err(AppError::Forbidden("only a system administrator can grant system_admin".into()));
+        return Err(AppError::Forbidden(
+            "only a system administrator can grant system_admin".into(),
+        ));
     }
     Ok(())
 }
@@ -294,16 +375,27 @@ pub async fn create_user(
     ApiJson(req): ApiJson<CreateUserRequest>,
 ) -> AppResult<(StatusCode, Json<User>)> {
     check_roles(&actor, &req.roles)?;
-    password::check_strength(&req.password, &req.username).map_err(|m| AppError::field("password", m))?;
+    password::check_strength(&req.password, &req.username)
+        .map_err(|m| AppError::field("password", m))?;
     let hash = password::hash(req.password.clone()).await?;
     let tx = begin_write(&state.db).await?;
     let inst = institution::Entity::find_by_id(req.institution_id)
         .one(&tx)
         .await?
         .filter(|i| actor.sees(i.consortium_id))
-        .ok_or_else(|| AppError::field("institution_id", "no such institution in your consortium"))?;
-    if user::Entity::find().filter(user::Column::Username.eq(&req.username)).one(&tx).await?.is_some() {
-        return Err(AppError::Conflict(format!("username {} is taken", req.username)));
+        .ok_or_else(|| {
+            AppError::field("institution_id", "no such institution in your consortium")
+        })?;
+    if user::Entity::find()
+        .filter(user::Column::Username.eq(&req.username))
+        .one(&tx)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict(format!(
+            "username {} is taken",
+            req.username
+        )));
     }
     let now = Utc::now();
     let u = user::ActiveModel {
@@ -324,7 +416,14 @@ pub async fn create_user(
     .insert(&tx)
     .await?;
     let view = user_view(&tx, u).await?;
-    audit::record(&tx, &Actor::from(&actor), Event::new("user.created", "user", view.id).after(&view).in_consortium(view.consortium_id)).await?;
+    audit::record(
+        &tx,
+        &Actor::from(&actor),
+        Event::new("user.created", "user", view.id)
+            .after(&view)
+            .in_consortium(view.consortium_id),
+    )
+    .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -353,13 +452,18 @@ pub async fn update_user(
         .filter(|u| u.consortium_id.is_some_and(|c| actor.sees(c)) || actor.has(Role::SystemAdmin))
         .ok_or(AppError::NotFound)?;
     if parse_roles(&current.roles).contains(&Role::SystemAdmin) && !actor.has(Role::SystemAdmin) {
-        return Err(AppError::Forbidden("only a system administrator can change a system administrator".into()));
+        return Err(AppError::Forbidden(
+            "only a system administrator can change a system administrator".into(),
+        ));
     }
     if current.version != req.version {
-        return Err(AppError::Conflict("someone else changed this user; reload and try again".into()));
+        return Err(AppError::Conflict(
+            "someone else changed this user; reload and try again".into(),
+        ));
     }
     if let Some(p) = &req.password {
-        password::check_strength(p, &current.username).map_err(|m| AppError::field("password", m))?;
+        password::check_strength(p, &current.username)
+            .map_err(|m| AppError::field("password", m))?;
     }
     let before = user_view(&tx, current.clone()).await?;
     let revoke = new_hash.is_some() || req.active == Some(false) || req.roles.is_some();
@@ -389,13 +493,30 @@ pub async fn update_user(
         .exec(&tx)
         .await?;
     if res.rows_affected == 0 {
-        return Err(AppError::Conflict("someone else changed this user; reload and try again".into()));
+        return Err(AppError::Conflict(
+            "someone else changed this user; reload and try again".into(),
+        ));
     }
     if revoke {
         session::revoke_all_for_user(&tx, id, None).await?;
     }
-    let after = user_view(&tx, user::Entity::find_by_id(id).one(&tx).await?.ok_or(AppError::NotFound)?).await?;
-    audit::record(&tx, &Actor::from(&actor), Event::new("user.updated", "user", id).before(&before).after(&after).in_consortium(after.consortium_id)).await?;
+    let after = user_view(
+        &tx,
+        user::Entity::find_by_id(id)
+            .one(&tx)
+            .await?
+            .ok_or(AppError::NotFound)?,
+    )
+    .await?;
+    audit::record(
+        &tx,
+        &Actor::from(&actor),
+        Event::new("user.updated", "user", id)
+            .before(&before)
+            .after(&after)
+            .in_consortium(after.consortium_id),
+    )
+    .await?;
     tx.commit().await?;
     state.sessions.evict_user(id);
     Ok(Json(after))

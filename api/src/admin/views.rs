@@ -27,7 +27,10 @@ pub struct ConsortiumPage {
 pub struct CreateConsortiumRequest {
     #[validate(length(min = 1, max = 100, message = "1 to 100 characters"))]
     pub name: String,
-    #[validate(length(min = 1, max = 32, message = "1 to 32 characters"), custom(function = "crate::admin::views::code_chars"))]
+    #[validate(
+        length(min = 1, max = 32, message = "1 to 32 characters"),
+        custom(function = "crate::admin::views::code_chars")
+    )]
     pub code: String,
     #[serde(default)]
     #[validate(length(max = 100, message = "at most 100 characters"))]
@@ -35,7 +38,10 @@ pub struct CreateConsortiumRequest {
 }
 
 pub fn code_chars(code: &str) -> Result<(), validator::ValidationError> {
-    if code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if code
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         Ok(())
     } else {
         let mut e = validator::ValidationError::new("code");
@@ -78,12 +84,18 @@ pub struct CreateInstitutionRequest {
     pub consortium_id: Option<i64>,
     #[validate(length(min = 1, max = 100, message = "1 to 100 characters"))]
     pub name: String,
-    #[validate(length(min = 1, max = 32, message = "1 to 32 characters"), custom(function = "crate::admin::views::code_chars"))]
+    #[validate(
+        length(min = 1, max = 32, message = "1 to 32 characters"),
+        custom(function = "crate::admin::views::code_chars")
+    )]
     pub code: String,
     pub level: Level,
     pub parent_id: Option<i64>,
     #[serde(default)]
-    #[validate(length(max = 10, message = "at most 10 addresses"), custom(function = "crate::admin::views::emails"))]
+    #[validate(
+        length(max = 10, message = "at most 10 addresses"),
+        custom(function = "crate::admin::views::emails")
+    )]
     pub contact_emails: Vec<String>,
 }
 
@@ -98,7 +110,10 @@ pub struct UpdateInstitutionRequest {
     pub level: Option<Level>,
     /// Use `0` to clear the parent.
     pub parent_id: Option<i64>,
-    #[validate(length(max = 10, message = "at most 10 addresses"), custom(function = "crate::admin::views::emails"))]
+    #[validate(
+        length(max = 10, message = "at most 10 addresses"),
+        custom(function = "crate::admin::views::emails")
+    )]
     pub contact_emails: Option<Vec<String>>,
     pub active: Option<bool>,
 }
@@ -139,7 +154,10 @@ pub struct UserPage {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"username": "wang.pharmacist", "display_name": "王药师", "institution_id": 2, "roles": ["pharmacist"], "password": "a-long-initial-password"}))]
 pub struct CreateUserRequest {
-    #[validate(length(min = 3, max = 64, message = "3 to 64 characters"), custom(function = "crate::admin::views::username_chars"))]
+    #[validate(
+        length(min = 3, max = 64, message = "3 to 64 characters"),
+        custom(function = "crate::admin::views::username_chars")
+    )]
     pub username: String,
     #[validate(length(min = 1, max = 64, message = "1 to 64 characters"))]
     pub display_name: String,
@@ -151,7 +169,9 @@ pub struct CreateUserRequest {
 }
 
 pub fn username_chars(u: &str) -> Result<(), validator::ValidationError> {
-    if u.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+    if u.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
         Ok(())
     } else {
         let mut e = validator::ValidationError::new("username");

@@ -40,9 +40,7 @@ pub struct AuditEntry {
     pub action: String,
     pub object_type: String,
     pub object_id: Option<String>,
-    #[schema(value_type = Option<Object>)]
     pub before: Option<serde_json::Value>,
-    #[schema(value_type = Option<Object>)]
     pub after: Option<serde_json::Value>,
     pub request_id: Option<String>,
     pub reason: Option<String>,
@@ -65,7 +63,9 @@ pub async fn list_audit(
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> AppResult<Json<AuditPage>> {
     let limit = clamp_limit(q.limit);
-    let mut sel = audit_log::Entity::find().order_by_desc(audit_log::Column::Id).limit(limit + 1);
+    let mut sel = audit_log::Entity::find()
+        .order_by_desc(audit_log::Column::Id)
+        .limit(limit + 1);
     if user.has(Role::SystemAdmin) && user.session.consortium_id.is_none() {
         if let Some(c) = q.consortium_id {
             sel = sel.filter(audit_log::Column::ConsortiumId.eq(c));
@@ -92,7 +92,8 @@ pub async fn list_audit(
         sel = sel.filter(audit_log::Column::At.lt(t));
     }
     if let Some(c) = &q.cursor {
-        let before: i64 = Cursor::decode(c).ok_or_else(|| AppError::field("cursor", "invalid cursor"))?;
+        let before: i64 =
+            Cursor::decode(c).ok_or_else(|| AppError::field("cursor", "invalid cursor"))?;
         sel = sel.filter(audit_log::Column::Id.lt(before));
     }
     let mut rows = sel.all(&state.db).await?;

@@ -59,14 +59,21 @@ pub async fn me_of(conn: &impl ConnectionTrait, u: &user::Model) -> AppResult<Me
         Some(id) => institution::Entity::find_by_id(id)
             .one(conn)
             .await?
-            .map(|i| InstitutionRef { id: i.id, name: i.name, level: i.level }),
+            .map(|i| InstitutionRef {
+                id: i.id,
+                name: i.name,
+                level: i.level,
+            }),
         None => None,
     };
     let consortium = match u.consortium_id {
         Some(id) => consortium::Entity::find_by_id(id)
             .one(conn)
             .await?
-            .map(|c| ConsortiumRef { id: c.id, name: c.name }),
+            .map(|c| ConsortiumRef {
+                id: c.id,
+                name: c.name,
+            }),
         None => None,
     };
     Ok(Me {
@@ -80,7 +87,10 @@ pub async fn me_of(conn: &impl ConnectionTrait, u: &user::Model) -> AppResult<Me
 }
 
 fn request_id(headers: &HeaderMap) -> Option<String> {
-    headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string)
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 /// Sign in with username and password. Repeated failures slow the answer down and then lock the
@@ -102,31 +112,52 @@ pub async fn sign_in(
         .filter(user::Column::Username.eq(req.username.trim()))
         .one(&state.db)
         .await?;
-    let anonymous = Actor { username: Some(req.username.clone()), request_id: rid.clone(), ..Default::default() };
+    let anonymous = Actor {
+        username: Some(req.username.clone()),
+        request_id: rid.clone(),
+        ..Default::default()
+    };
     let Some(u) = found.filter(|u| u.active) else {
         password::verify_dummy(req.password).await;
-        audit::record(&state.db, &anonymous, Event {
-            action: "auth.sign_in_failed",
-            object_type: "user",
-            object_id: None,
-            before: None,
-            after: None,
-            reason: Some("unknown or inactive user".into()),
-            consortium_id: None,
-        })
+        audit::record(
+            &state.db,
+            &anonymous,
+            Event {
+                action: "auth.sign_in_failed",
+                object_type: "user",
+                object_id: None,
+                before: None,
+                after: None,
+                reason: Some("unknown or inactive user".into()),
+                consortium_id: None,
+            },
+        )
         .await?;
-        return Err(AppError::Unauthorized);
+        return Err(AppError::BadCredentials);
     };
-    let actor = Actor { id: Some(u.id), username: Some(u.username.clone()), consortium_id: u.consortium_id, request_id: rid };
+    let actor = Actor {
+        id: Some(u.id),
+        username: Some(u.username.clone()),
+        consortium_id: u.consortium_id,
+        request_id: rid,
+    };
     let now = Utc::now();
     if let Some(until) = u.locked_until.filter(|t| *t > now) {
-        audit::record(&state.db, &actor, Event::new("auth.sign_in_refused", "user", u.id).reason("account locked")).await?;
+        audit::record(
+            &state.db,
+            &actor,
+            Event::new("auth.sign_in_refused", "user", u.id).reason("account locked"),
+        )
+        .await?;
         return Err(locked(until));
     }
     if !password::verify(req.password, u.password_hash.clone()).await {
         // Count the failure atomically so parallel guesses cannot slip past the limit.
         let tx = crate::db::begin_write(&state.db).await?;
-        let fresh = user::Entity::find_by_id(u.id).one(&tx).await?.ok_or(AppError::Unauthorized)?;
+        let fresh = user::Entity::find_by_id(u.id)
+            .one(&tx)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
         let failures = fresh.failed_logins + 1;
         let mut am = fresh.into_active_model();
         am.failed_logins = Set(failures);
@@ -137,16 +168,32 @@ pub async fn sign_in(
             am.failed_logins = Set(0);
         }
         am.update(&tx).await?;
-        audit::record(&tx, &actor, Event::new("auth.sign_in_failed", "user", u.id).reason(format!("wrong password ({failures} in a row)"))).await?;
+        audit::record(
+            &tx,
+            &actor,
+            Event::new("auth.sign_in_failed", "user", u.id)
+                .reason(format!("wrong password ({failures} in a row)")),
+        )
+        .await?;
         if lock {
-            audit::record(&tx, &actor, Event::new("auth.locked", "user", u.id).reason(format!("{failures} failed sign-ins; locked until {until}"))).await?;
+            audit::record(
+                &tx,
+                &actor,
+                Event::new("auth.locked", "user", u.id)
+                    .reason(format!("{failures} failed sign-ins; locked until {until}")),
+            )
+            .await?;
         }
         tx.commit().await?;
         let beyond = (failures - auth.slowdown_after_failures).max(0) as u64;
         if beyond > 0 {
             tokio::time::sleep(Duration::from_millis(auth.slowdown_step_ms * beyond)).await;
         }
-        return Err(if lock { locked(until) } else { AppError::Unauthorized });
+        return Err(if lock {
+            locked(until)
+        } else {
+            AppError::BadCredentials
+        });
     }
     let tx = crate::db::begin_write(&state.db).await?;
     let mut am = u.clone().into_active_model();
@@ -157,7 +204,11 @@ pub async fn sign_in(
     audit::record(&tx, &actor, Event::new("auth.sign_in", "user", u.id)).await?;
     let me = me_of(&tx, &u).await?;
     tx.commit().await?;
-    Ok(([(header::SET_COOKIE, session::set_cookie(&token, auth))], Json(me)).into_response())
+    Ok((
+        [(header::SET_COOKIE, session::set_cookie(&token, auth))],
+        Json(me),
+    )
+        .into_response())
 }
 
 fn locked(until: chrono::DateTime<Utc>) -> AppError {
@@ -173,17 +224,32 @@ fn locked(until: chrono::DateTime<Utc>) -> AppError {
 pub async fn sign_out(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
     let tx = crate::db::begin_write(&state.db).await?;
     session::revoke(&tx, user.session.session_id).await?;
-    audit::record(&tx, &Actor::from(&user), Event::new("auth.sign_out", "user", user.id())).await?;
+    audit::record(
+        &tx,
+        &Actor::from(&user),
+        Event::new("auth.sign_out", "user", user.id()),
+    )
+    .await?;
     tx.commit().await?;
     state.sessions.evict(&user.session.token_hash);
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, session::clear_cookie(&state.settings.auth))]).into_response())
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(
+            header::SET_COOKIE,
+            session::clear_cookie(&state.settings.auth),
+        )],
+    )
+        .into_response())
 }
 
 /// The signed-in user with institution, level, consortium and roles.
 #[utoipa::path(get, path = "/api/v1/me", tag = "session", operation_id = "get_me",
     responses((status = 200, body = Me), (status = 401, body = Problem)))]
 pub async fn get_me(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Me>> {
-    let u = user::Entity::find_by_id(user.id()).one(&state.db).await?.ok_or(AppError::Unauthorized)?;
+    let u = user::Entity::find_by_id(user.id())
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
     Ok(Json(me_of(&state.db, &u).await?))
 }
 
@@ -206,11 +272,18 @@ pub async fn change_password(
     user: CurrentUser,
     ApiJson(req): ApiJson<ChangePasswordRequest>,
 ) -> AppResult<StatusCode> {
-    let u = user::Entity::find_by_id(user.id()).one(&state.db).await?.ok_or(AppError::Unauthorized)?;
+    let u = user::Entity::find_by_id(user.id())
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
     if !password::verify(req.current_password, u.password_hash.clone()).await {
-        return Err(AppError::field("current_password", "the current password is not right"));
+        return Err(AppError::field(
+            "current_password",
+            "the current password is not right",
+        ));
     }
-    password::check_strength(&req.new_password, &u.username).map_err(|m| AppError::field("new_password", m))?;
+    password::check_strength(&req.new_password, &u.username)
+        .map_err(|m| AppError::field("new_password", m))?;
     let hash = password::hash(req.new_password).await?;
     let tx = crate::db::begin_write(&state.db).await?;
     let mut am = u.into_active_model();
@@ -218,9 +291,13 @@ pub async fn change_password(
     am.password_changed_at = Set(Utc::now());
     am.update(&tx).await?;
     session::revoke_all_for_user(&tx, user.id(), Some(user.session.session_id)).await?;
-    audit::record(&tx, &Actor::from(&user), Event::new("auth.password_changed", "user", user.id())).await?;
+    audit::record(
+        &tx,
+        &Actor::from(&user),
+        Event::new("auth.password_changed", "user", user.id()),
+    )
+    .await?;
     tx.commit().await?;
     state.sessions.evict_user(user.id());
     Ok(StatusCode::NO_CONTENT)
 }
-

@@ -46,7 +46,10 @@ impl CurrentUser {
             (Some(own), Some(r)) if r == own => Ok(own),
             (Some(_), Some(_)) => Err(AppError::NotFound),
             (None, Some(r)) if self.has(Role::SystemAdmin) => Ok(r),
-            (None, _) => Err(AppError::field("consortium_id", "name the consortium to act in")),
+            (None, _) => Err(AppError::field(
+                "consortium_id",
+                "name the consortium to act in",
+            )),
         }
     }
 
@@ -63,13 +66,20 @@ impl CurrentUser {
 }
 
 pub fn request_id(parts: &Parts) -> Option<String> {
-    parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string)
+    parts
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(u) = parts.extensions.get::<CurrentUser>() {
             return Ok(u.clone());
         }
@@ -86,7 +96,9 @@ impl FromRequestParts<AppState> for CurrentUser {
         let session = match state.sessions.get(&hash, auth) {
             Some(s) => s,
             None => {
-                let s = session::resolve(&state.db, &token, auth).await?.ok_or(AppError::Unauthorized)?;
+                let s = session::resolve(&state.db, &token, auth)
+                    .await?
+                    .ok_or(AppError::Unauthorized)?;
                 state.sessions.put(&s);
                 s
             }
@@ -96,7 +108,10 @@ impl FromRequestParts<AppState> for CurrentUser {
         if let Some(c) = session.consortium_id {
             span.record("consortium", c);
         }
-        let user = CurrentUser { session, request_id: request_id(parts) };
+        let user = CurrentUser {
+            session,
+            request_id: request_id(parts),
+        };
         parts.extensions.insert(user.clone());
         Ok(user)
     }
@@ -113,7 +128,10 @@ pub struct Can<P: Policy>(pub CurrentUser, pub PhantomData<P>);
 impl<P: Policy> FromRequestParts<AppState> for Can<P> {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let user = CurrentUser::from_request_parts(parts, state).await?;
         if !user.can(P::ACTION) {
             return Err(AppError::Forbidden("your role may not do this".into()));
@@ -151,7 +169,11 @@ policies!(
 /// request must carry `X-Tongyao-Csrf: 1` (a custom header a cross-site form or simple request
 /// cannot send without a CORS preflight, which this service never grants), and an `Origin`
 /// header, when present, must be this host or a configured origin.
-pub fn csrf_ok(method: &Method, headers: &axum::http::HeaderMap, allowed_origins: &[String]) -> Result<(), &'static str> {
+pub fn csrf_ok(
+    method: &Method,
+    headers: &axum::http::HeaderMap,
+    allowed_origins: &[String],
+) -> Result<(), &'static str> {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(());
     }
@@ -159,7 +181,10 @@ pub fn csrf_ok(method: &Method, headers: &axum::http::HeaderMap, allowed_origins
         return Err("missing X-Tongyao-Csrf: 1 header on a state-changing request");
     }
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         let origin_host = origin.split("://").nth(1).unwrap_or("");
         let same = !host.is_empty() && origin_host == host;
         if !same && !allowed_origins.iter().any(|o| o == origin) {
@@ -181,10 +206,19 @@ mod tests {
         assert!(csrf_ok(&Method::POST, &h, &[]).is_err());
         h.insert("x-tongyao-csrf", HeaderValue::from_static("1"));
         assert!(csrf_ok(&Method::POST, &h, &[]).is_ok());
-        h.insert(header::HOST, HeaderValue::from_static("hospital.local:8080"));
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://hospital.local:8080"));
+        h.insert(
+            header::HOST,
+            HeaderValue::from_static("hospital.local:8080"),
+        );
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://hospital.local:8080"),
+        );
         assert!(csrf_ok(&Method::DELETE, &h, &[]).is_ok());
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://evil.example"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://evil.example"),
+        );
         assert!(csrf_ok(&Method::POST, &h, &[]).is_err());
         assert!(csrf_ok(&Method::POST, &h, &["http://evil.example".to_string()]).is_ok());
     }

@@ -22,7 +22,9 @@ pub async fn verify(password: String, hash: String) -> bool {
 /// not tell which usernames exist.
 pub async fn verify_dummy(password: String) {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    let hash = DUMMY.get_or_init(|| password_auth::generate_hash("tongyao-no-such-user")).clone();
+    let hash = DUMMY
+        .get_or_init(|| password_auth::generate_hash("tongyao-no-such-user"))
+        .clone();
     let _ = verify(password, hash).await;
 }
 

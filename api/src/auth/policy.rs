@@ -29,7 +29,13 @@ pub fn roles_for(action: Action) -> &'static [Role] {
         Action::ReadOrganisation => &[SystemAdmin, ConsortiumAdmin, Auditor],
         Action::ReadAudit => &[SystemAdmin, Auditor],
         Action::ReadFormulary => &[
-            ConsortiumAdmin, Committee, Pharmacist, Prescriber, Procurement, Distribution, Auditor,
+            ConsortiumAdmin,
+            Committee,
+            Pharmacist,
+            Prescriber,
+            Procurement,
+            Distribution,
+            Auditor,
         ],
         Action::ProposeFormulary | Action::DecideFormulary => &[Committee],
         Action::SetFormularyTargets => &[Committee, ConsortiumAdmin],
@@ -81,7 +87,10 @@ pub const OPERATIONS: &[(&str, Action)] = &[
 ];
 
 pub fn action_of(operation_id: &str) -> Option<Action> {
-    OPERATIONS.iter().find(|(id, _)| *id == operation_id).map(|(_, a)| *a)
+    OPERATIONS
+        .iter()
+        .find(|(id, _)| *id == operation_id)
+        .map(|(_, a)| *a)
 }
 
 #[cfg(test)]

@@ -41,7 +41,11 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-pub async fn create(conn: &impl ConnectionTrait, user_id: i64, auth: &AuthSettings) -> AppResult<String> {
+pub async fn create(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+    auth: &AuthSettings,
+) -> AppResult<String> {
     let token = new_token()?;
     let now = Utc::now();
     session::ActiveModel {
@@ -59,7 +63,11 @@ pub async fn create(conn: &impl ConnectionTrait, user_id: i64, auth: &AuthSettin
 }
 
 /// Find a live session for the token, touching its idle clock at most once a minute.
-pub async fn resolve(conn: &impl ConnectionTrait, token: &str, auth: &AuthSettings) -> AppResult<Option<SessionUser>> {
+pub async fn resolve(
+    conn: &impl ConnectionTrait,
+    token: &str,
+    auth: &AuthSettings,
+) -> AppResult<Option<SessionUser>> {
     let hash = token_hash(token);
     let Some(s) = session::Entity::find()
         .filter(session::Column::TokenHash.eq(&hash))
@@ -81,7 +89,10 @@ pub async fn resolve(conn: &impl ConnectionTrait, token: &str, auth: &AuthSettin
     let mut last_seen = s.last_seen_at;
     if now - s.last_seen_at > chrono::Duration::seconds(60) {
         session::Entity::update_many()
-            .col_expr(session::Column::LastSeenAt, sea_orm::sea_query::Expr::value(now))
+            .col_expr(
+                session::Column::LastSeenAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
             .filter(session::Column::Id.eq(s.id))
             .exec(conn)
             .await?;
@@ -107,7 +118,10 @@ fn idle_ok(last_seen: DateTime<Utc>, now: DateTime<Utc>, auth: &AuthSettings) ->
 
 pub async fn revoke(conn: &impl ConnectionTrait, session_id: i64) -> AppResult<()> {
     session::Entity::update_many()
-        .col_expr(session::Column::RevokedAt, sea_orm::sea_query::Expr::value(Some(Utc::now())))
+        .col_expr(
+            session::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Some(Utc::now())),
+        )
         .filter(session::Column::Id.eq(session_id))
         .filter(session::Column::RevokedAt.is_null())
         .exec(conn)
@@ -116,9 +130,16 @@ pub async fn revoke(conn: &impl ConnectionTrait, session_id: i64) -> AppResult<(
 }
 
 /// Revoke every session of a user, except `keep` (the one changing its own password).
-pub async fn revoke_all_for_user(conn: &impl ConnectionTrait, user_id: i64, keep: Option<i64>) -> AppResult<()> {
+pub async fn revoke_all_for_user(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+    keep: Option<i64>,
+) -> AppResult<()> {
     let mut q = session::Entity::update_many()
-        .col_expr(session::Column::RevokedAt, sea_orm::sea_query::Expr::value(Some(Utc::now())))
+        .col_expr(
+            session::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Some(Utc::now())),
+        )
         .filter(session::Column::UserId.eq(user_id))
         .filter(session::Column::RevokedAt.is_null());
     if let Some(k) = keep {
@@ -156,7 +177,10 @@ pub struct SessionCache {
 
 impl SessionCache {
     pub fn new(ttl_ms: u64) -> Self {
-        Self { ttl: Duration::from_millis(ttl_ms), map: Mutex::new(HashMap::new()) }
+        Self {
+            ttl: Duration::from_millis(ttl_ms),
+            map: Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn get(&self, hash: &str, auth: &AuthSettings) -> Option<SessionUser> {
@@ -166,7 +190,8 @@ impl SessionCache {
         let map = self.map.lock().ok()?;
         let (u, at) = map.get(hash)?;
         let now = Utc::now();
-        (at.elapsed() < self.ttl && u.expires_at > now && idle_ok(u.last_seen_at, now, auth)).then(|| u.clone())
+        (at.elapsed() < self.ttl && u.expires_at > now && idle_ok(u.last_seen_at, now, auth))
+            .then(|| u.clone())
     }
 
     pub fn put(&self, u: &SessionUser) {
@@ -201,7 +226,10 @@ mod tests {
 
     #[test]
     fn cookie_parsing() {
-        assert_eq!(token_from_cookies("a=1; tongyao_session=abc; b=2"), Some("abc"));
+        assert_eq!(
+            token_from_cookies("a=1; tongyao_session=abc; b=2"),
+            Some("abc")
+        );
         assert_eq!(token_from_cookies("tongyao_session="), None);
         assert_eq!(token_from_cookies("other=1"), None);
     }

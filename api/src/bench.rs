@@ -1,0 +1,189 @@
+//! Benchmark helpers for `tongyao bench …` (docs/BENCHMARKS.md): the naive way to search —
+//! SQL `LIKE '%q%'` over the name, pinyin and code columns, ranked like ours — run in-process
+//! with the same concurrency, so the baseline pays no HTTP cost at all.
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
+
+pub struct Report {
+    pub requests: u64,
+    pub seconds: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "requests {} in {:.1} s = {:.1} req/s; p50 {:.2} ms; p99 {:.2} ms",
+            self.requests,
+            self.seconds,
+            self.requests as f64 / self.seconds,
+            self.p50_ms,
+            self.p99_ms
+        )
+    }
+}
+
+const NAIVE_SQL: &str = "SELECT entry_id, generic_name_zh FROM formulary_versions \
+    WHERE consortium_id = $1 AND valid_from <= $2 AND (valid_to IS NULL OR valid_to > $2) \
+    AND (generic_name_zh LIKE $3 OR generic_name_en LIKE $3 OR pinyin LIKE $3 \
+         OR approval_number LIKE $3 OR nhsa_code LIKE $3 OR atc_code LIKE $3) \
+    ORDER BY CASE WHEN approval_number = $4 OR nhsa_code = $4 OR atc_code = $4 THEN 0 \
+                  WHEN generic_name_zh LIKE $5 OR generic_name_en LIKE $5 OR pinyin LIKE $5 OR approval_number LIKE $5 THEN 1 \
+                  ELSE 2 END, status, generic_name_zh \
+    LIMIT 20";
+
+async fn naive_once(db: &DatabaseConnection, c: i64, q: &str) -> Result<usize, sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    let sql = if backend == sea_orm::DbBackend::Postgres {
+        NAIVE_SQL.replace(" LIKE ", " ILIKE ")
+    } else {
+        NAIVE_SQL.to_string()
+    };
+    let today = crate::formulary::service::today();
+    let values: Vec<Value> = vec![
+        c.into(),
+        today.into(),
+        format!("%{q}%").into(),
+        q.to_string().into(),
+        format!("{q}%").into(),
+    ];
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    Ok(rows.len())
+}
+
+/// Run the naive search with `concurrency` tasks for `duration`, cycling through `queries`.
+pub async fn naive_search(
+    db: DatabaseConnection,
+    c: i64,
+    queries: Vec<String>,
+    concurrency: usize,
+    duration: Duration,
+) -> anyhow::Result<Report> {
+    let queries = Arc::new(queries);
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for t in 0..concurrency {
+        let (db, queries) = (db.clone(), queries.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut i = t;
+            while start.elapsed() < duration {
+                let q = &queries[i % queries.len()];
+                let s = Instant::now();
+                naive_once(&db, c, q).await?;
+                lat.push(s.elapsed());
+                i += 1;
+            }
+            Ok::<_, sea_orm::DbErr>(lat)
+        }));
+    }
+    let mut all: Vec<Duration> = Vec::new();
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    all.sort();
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or(0.0)
+    };
+    Ok(Report {
+        requests: all.len() as u64,
+        seconds,
+        p50_ms: pct(0.5),
+        p99_ms: pct(0.99),
+    })
+}
+
+/// Time one call of `f` `n` times and report the median in milliseconds.
+pub async fn median_ms<F, Fut, T>(n: usize, mut f: F) -> anyhow::Result<f64>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let mut v = Vec::with_capacity(n);
+    for _ in 0..n {
+        let s = Instant::now();
+        f().await?;
+        v.push(s.elapsed().as_secs_f64() * 1000.0);
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    Ok(v[v.len() / 2])
+}
+
+/// Formulary timings over whatever the database holds (run after `tongyao demo --entries N`).
+pub async fn formulary(
+    db: &DatabaseConnection,
+    c: i64,
+    csv: Option<std::path::PathBuf>,
+    runs: usize,
+) -> anyhow::Result<()> {
+    use crate::formulary::{import, io, service, views::ListQuery};
+    let today = service::today();
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or(today);
+    let n = service::entries_at(db, c, today).await?.len();
+    println!("formulary of consortium {c}: {n} entries today");
+    let page = median_ms(runs, || async {
+        let q = ListQuery {
+            as_of: Some(day("2026-03-01")),
+            ..Default::default()
+        };
+        Ok(service::list_entries(db, c, &q, 100).await?)
+    })
+    .await?;
+    println!("as of 2026-03-01, first page of 100 with total count: median {page:.1} ms");
+    let full = median_ms(runs, || async {
+        Ok(service::entries_at(db, c, day("2026-03-01")).await?)
+    })
+    .await?;
+    println!("as of 2026-03-01, every entry materialised: median {full:.1} ms");
+    let diff_small = median_ms(runs, || async {
+        Ok(service::diff(db, c, day("2026-03-01"), today).await?)
+    })
+    .await?;
+    let d = service::diff(db, c, day("2026-03-01"), today).await?;
+    println!(
+        "diff 2026-03-01 → today ({} changed, {} added): median {diff_small:.1} ms",
+        d.changed.len(),
+        d.added.len()
+    );
+    let diff_all = median_ms(runs, || async {
+        Ok(service::diff(db, c, day("2025-12-31"), today).await?)
+    })
+    .await?;
+    let d = service::diff(db, c, day("2025-12-31"), today).await?;
+    println!(
+        "diff 2025-12-31 → today (every entry added: {}): median {diff_all:.1} ms",
+        d.added.len()
+    );
+    let bytes = match csv {
+        Some(p) => std::fs::read(p)?,
+        None => io::to_csv(&service::entries_at(db, c, today).await?),
+    };
+    let rows = bytes
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        .saturating_sub(1);
+    let dry = median_ms(runs.min(3), || async {
+        Ok(import::analyse(db, c, &bytes, true).await?)
+    })
+    .await?;
+    let (r, _) = import::analyse(db, c, &bytes, true).await?;
+    println!(
+        "import dry run of a {rows}-row CSV ({} KiB; {} added, {} changed, {} unchanged, {} errors): median {dry:.0} ms",
+        bytes.len() / 1024,
+        r.added.len(),
+        r.changed.len(),
+        r.unchanged,
+        r.errors.len()
+    );
+    Ok(())
+}

@@ -1,0 +1,255 @@
+//! The import flow: read the multipart form, parse the file, compare every row with the current
+//! formulary, report; when applying, create one batch proposal (F1 applies as to any other).
+use std::collections::HashMap;
+
+use axum::extract::Multipart;
+use chrono::NaiveDate;
+use entity::formulary_version as version;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use super::io::{self, FileError};
+use super::rules;
+use super::service::{self, PlannedItem};
+use super::views::*;
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+
+#[derive(Default)]
+pub struct ImportForm {
+    pub file: Option<Vec<u8>>,
+    pub reason: Option<String>,
+    pub effective_date: Option<String>,
+    pub justification: Option<String>,
+}
+
+pub async fn read_form(mut mp: Multipart) -> AppResult<ImportForm> {
+    let mut form = ImportForm::default();
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                return Err(if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    AppError::PayloadTooLarge("the file is too large for an import".into())
+                } else {
+                    AppError::BadRequest(format!("could not read the upload: {}", e.body_text()))
+                });
+            }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        let bytes = field.bytes().await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge("the file is too large for an import".into())
+            } else {
+                AppError::BadRequest(format!("could not read the upload: {}", e.body_text()))
+            }
+        })?;
+        if name != "file" && bytes.contains(&0) {
+            return Err(AppError::field(
+                name,
+                "text must not contain NUL characters",
+            ));
+        }
+        let text = || String::from_utf8_lossy(&bytes).trim().to_string();
+        match name.as_str() {
+            "file" => form.file = Some(bytes.to_vec()),
+            "reason" => form.reason = Some(text()).filter(|s| !s.is_empty()),
+            "effective_date" => form.effective_date = Some(text()).filter(|s| !s.is_empty()),
+            "justification" => form.justification = Some(text()).filter(|s| !s.is_empty()),
+            other => {
+                return Err(AppError::field(
+                    other,
+                    "unknown form field; send file, reason, effective_date, justification",
+                ));
+            }
+        }
+    }
+    Ok(form)
+}
+
+fn file_error(e: FileError) -> AppError {
+    AppError::field("file", e.to_string())
+}
+
+pub async fn run(
+    conn: &impl ConnectionTrait,
+    user: &CurrentUser,
+    c: i64,
+    form: ImportForm,
+    dry_run: bool,
+) -> AppResult<ImportReport> {
+    let bytes = form.file.ok_or_else(|| {
+        AppError::field(
+            "file",
+            "attach the CSV or XLSX file as the form field `file`",
+        )
+    })?;
+    let (mut report, items) = analyse(conn, c, &bytes, dry_run).await?;
+    if dry_run {
+        return Ok(report);
+    }
+    if !report.errors.is_empty() {
+        let n = report.errors.len();
+        return Err(AppError::WithReport {
+            status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            message: format!(
+                "the file has {n} problem(s); fix them (see report.errors) and import again — nothing was changed"
+            ),
+            report: serde_json::to_value(&report).unwrap_or_default(),
+        });
+    }
+    if items.is_empty() {
+        return Err(AppError::field(
+            "file",
+            "every row matches the formulary already; there is nothing to propose",
+        ));
+    }
+    let reason = form
+        .reason
+        .ok_or_else(|| AppError::field("reason", "say why the formulary should change"))?;
+    if reason.chars().count() < 2 {
+        return Err(AppError::field(
+            "reason",
+            "say why, in at least 2 characters",
+        ));
+    }
+    let effective: NaiveDate = form
+        .effective_date
+        .as_deref()
+        .ok_or_else(|| AppError::field("effective_date", "give the effective date (YYYY-MM-DD)"))?
+        .parse()
+        .map_err(|_| AppError::field("effective_date", "a date like 2026-12-01"))?;
+    let id = service::create_proposal(
+        conn,
+        user,
+        c,
+        ProposalKind::Batch,
+        &reason,
+        effective,
+        form.justification,
+        items,
+    )
+    .await?;
+    report.proposal_id = Some(id);
+    Ok(report)
+}
+
+/// Parse a file and compare it with the consortium's current formulary: the report, and the
+/// changes a proposal would carry.
+pub async fn analyse(
+    conn: &impl ConnectionTrait,
+    c: i64,
+    bytes: &[u8],
+    dry_run: bool,
+) -> AppResult<(ImportReport, Vec<PlannedItem>)> {
+    let table = io::read_table(bytes).map_err(file_error)?;
+    let parsed = io::parse(table).map_err(file_error)?;
+    let mut report = ImportReport {
+        dry_run,
+        rows_total: parsed.rows_total,
+        rows_valid: 0,
+        errors: parsed.errors,
+        added: vec![],
+        changed: vec![],
+        unchanged: 0,
+        proposal_id: None,
+    };
+    // Current products (their newest versions) to match rows against.
+    let current: Vec<version::Model> = version::Entity::find()
+        .filter(version::Column::ConsortiumId.eq(c))
+        .filter(version::Column::ValidTo.is_null())
+        .all(conn)
+        .await?;
+    let by_id: HashMap<i64, &version::Model> = current.iter().map(|v| (v.entry_id, v)).collect();
+    let by_code: HashMap<(&str, &str), &version::Model> = current
+        .iter()
+        .map(|v| ((v.approval_number.as_str(), v.strength.as_str()), v))
+        .collect();
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    let mut items: Vec<PlannedItem> = Vec::new();
+    for row in parsed.rows {
+        let key = (
+            row.fields.approval_number.clone(),
+            row.fields.strength.clone(),
+        );
+        if let Some(first) = seen.insert(key, row.row) {
+            report.errors.push(RowError {
+                row: row.row,
+                column: "批准文号".into(),
+                message: format!(
+                    "the same product (approval number and strength) is already on row {first}"
+                ),
+            });
+            continue;
+        }
+        let existing = match row.entry_id {
+            Some(id) => match by_id.get(&id) {
+                Some(v) => Some(*v),
+                None => {
+                    report.errors.push(RowError { row: row.row, column: "条目编号".into(), message: format!("entry {id} is not in this formulary; leave 条目编号 empty for a new product") });
+                    continue;
+                }
+            },
+            None => by_code
+                .get(&(
+                    row.fields.approval_number.as_str(),
+                    row.fields.strength.as_str(),
+                ))
+                .copied(),
+        };
+        report.rows_valid += 1;
+        match existing {
+            None => {
+                report.added.push(AddedRow {
+                    row: row.row,
+                    generic_name_zh: row.fields.generic_name_zh.clone(),
+                    strength: row.fields.strength.clone(),
+                    manufacturer: row.fields.manufacturer.clone(),
+                });
+                let fields =
+                    serde_json::to_value(&row.fields).map_err(|e| AppError::Internal(e.into()))?;
+                items.push(PlannedItem {
+                    kind: ProposalKind::Add,
+                    entry_id: None,
+                    changes: rules::all_fields(&row.fields),
+                    fields,
+                    after: row.fields,
+                });
+            }
+            Some(v) => {
+                let before = service::to_fields(v);
+                let changes = rules::field_changes(&before, &row.fields);
+                if changes.is_empty() {
+                    report.unchanged += 1;
+                    continue;
+                }
+                let patch: serde_json::Map<String, serde_json::Value> = changes
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.field.clone(),
+                            c.new.clone().unwrap_or(serde_json::Value::Null),
+                        )
+                    })
+                    .collect();
+                report.changed.push(ChangedRow {
+                    row: row.row,
+                    entry_id: v.entry_id,
+                    generic_name_zh: row.fields.generic_name_zh.clone(),
+                    changes: changes.clone(),
+                });
+                items.push(PlannedItem {
+                    kind: ProposalKind::Amend,
+                    entry_id: Some(v.entry_id),
+                    fields: serde_json::Value::Object(patch),
+                    after: row.fields,
+                    changes,
+                });
+            }
+        }
+    }
+    report
+        .errors
+        .sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
+    Ok((report, items))
+}

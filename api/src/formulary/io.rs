@@ -1,0 +1,567 @@
+//! Import and export in the formats a county pharmacy lives in: CSV (UTF-8 with or without BOM,
+//! and GBK/GB18030 as Excel in China writes it), XLSX, and FHIR R5 JSON for other systems.
+use std::collections::HashMap;
+use std::io::Cursor;
+
+use rust_decimal::Decimal;
+
+use super::views::*;
+use crate::org::Level;
+
+/// Template columns: English key and Chinese header, in order.
+pub const COLUMNS: [(&str, &str); 25] = [
+    ("entry_id", "条目编号"),
+    ("generic_name_zh", "通用名"),
+    ("generic_name_en", "英文名"),
+    ("dosage_form", "剂型"),
+    ("route", "给药途径"),
+    ("strength", "规格"),
+    ("base_unit", "最小单位"),
+    ("pack_size", "包装数量"),
+    ("pack_unit", "包装单位"),
+    ("manufacturer", "生产企业"),
+    ("approval_number", "批准文号"),
+    ("nhsa_code", "医保药品代码"),
+    ("atc_code", "ATC编码"),
+    ("unit_price", "单价(元/包装)"),
+    ("essential_national", "国家基本药物"),
+    ("essential_provincial", "省增补"),
+    ("vbp", "集采中选"),
+    ("insurance_class", "医保类别"),
+    ("special_class", "特殊管理"),
+    ("antimicrobial_tier", "抗菌药物分级"),
+    ("storage", "储存条件"),
+    ("level_scope", "最低使用层级"),
+    ("long_rx_eligible", "长处方"),
+    ("extended_rx_eligible", "延伸处方"),
+    ("status", "状态"),
+];
+
+fn zh_of(key: &str) -> &'static str {
+    COLUMNS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, z)| *z)
+        .unwrap_or("")
+}
+
+#[derive(Debug)]
+pub struct ParsedRow {
+    /// 1-based spreadsheet row number (the header is row 1).
+    pub row: usize,
+    pub entry_id: Option<i64>,
+    pub fields: EntryFields,
+}
+
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub rows_total: usize,
+    pub rows: Vec<ParsedRow>,
+    pub errors: Vec<RowError>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("this is not a CSV or XLSX spreadsheet: {0}")]
+    NotSpreadsheet(String),
+    #[error("the header row is missing these columns: {0}")]
+    MissingColumns(String),
+    #[error("the file has no data rows")]
+    Empty,
+}
+
+/// Read a spreadsheet into rows of strings (header first).
+pub fn read_table(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        return read_xlsx(bytes);
+    }
+    if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+        return Err(FileError::NotSpreadsheet(
+            "old .xls files are not supported; save as .xlsx or CSV".into(),
+        ));
+    }
+    let text = decode_text(bytes)?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| FileError::NotSpreadsheet(format!("CSV: {e}")))?;
+        out.push(rec.iter().map(|s| s.trim().to_string()).collect());
+    }
+    Ok(out)
+}
+
+/// UTF-8 (BOM stripped) or, failing that, GB18030 (a superset of GBK).
+pub fn decode_text(bytes: &[u8]) -> Result<String, FileError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.contains(&0) {
+        return Err(FileError::NotSpreadsheet(
+            "the file contains binary data".into(),
+        ));
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok(s.to_string());
+    }
+    let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
+    if had_errors {
+        return Err(FileError::NotSpreadsheet(
+            "the text is neither UTF-8 nor GBK".into(),
+        ));
+    }
+    Ok(text.into_owned())
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
+    use calamine::{Reader, Xlsx};
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec()))
+        .map_err(|e| FileError::NotSpreadsheet(format!("XLSX: {e}")))?;
+    let range = wb
+        .worksheet_range_at(0)
+        .ok_or_else(|| FileError::NotSpreadsheet("the workbook has no sheet".into()))?
+        .map_err(|e| FileError::NotSpreadsheet(format!("XLSX: {e}")))?;
+    Ok(range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    calamine::Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                        format!("{}", *f as i64)
+                    }
+                    other => other.to_string().replace('\0', "").trim().to_string(),
+                })
+                .collect()
+        })
+        .collect())
+}
+
+fn flag(s: &str) -> Option<bool> {
+    match s.trim() {
+        "是" | "Y" | "y" | "yes" | "true" | "TRUE" | "1" | "√" => Some(true),
+        "否" | "N" | "n" | "no" | "false" | "FALSE" | "0" | "" => Some(false),
+        _ => None,
+    }
+}
+
+/// Parse a table against the template. Every problem is reported by row and column.
+pub fn parse(table: Vec<Vec<String>>) -> Result<Parsed, FileError> {
+    let mut it = table.into_iter();
+    let header = it.next().ok_or(FileError::Empty)?;
+    let mut col: HashMap<&'static str, usize> = HashMap::new();
+    for (i, h) in header.iter().enumerate() {
+        let h = h.trim().trim_start_matches('\u{feff}');
+        if let Some((k, _)) = COLUMNS
+            .iter()
+            .find(|(k, z)| h == *z || h.eq_ignore_ascii_case(k))
+        {
+            col.insert(k, i);
+        }
+    }
+    let required = [
+        "generic_name_zh",
+        "dosage_form",
+        "route",
+        "strength",
+        "base_unit",
+        "pack_size",
+        "pack_unit",
+        "manufacturer",
+        "approval_number",
+        "unit_price",
+    ];
+    let missing: Vec<&str> = required
+        .iter()
+        .filter(|k| !col.contains_key(*k))
+        .map(|k| zh_of(k))
+        .collect();
+    if !missing.is_empty() {
+        return Err(FileError::MissingColumns(missing.join(", ")));
+    }
+    let mut out = Parsed::default();
+    for (n, cells) in it.enumerate() {
+        let row = n + 2;
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        out.rows_total += 1;
+        let get = |k: &str| {
+            col.get(k)
+                .and_then(|i| cells.get(*i))
+                .map(|s| s.trim())
+                .unwrap_or("")
+        };
+        let mut errs: Vec<RowError> = Vec::new();
+        let mut bad = |k: &str, msg: String| {
+            errs.push(RowError {
+                row,
+                column: zh_of(k).to_string(),
+                message: msg,
+            })
+        };
+        macro_rules! coded {
+            ($k:literal, $t:ty, $default:expr) => {{
+                let v = get($k);
+                if v.is_empty() {
+                    $default
+                } else {
+                    match <$t>::parse(v) {
+                        Some(x) => x,
+                        None => {
+                            bad($k, format!("{v:?} is not one of {}", <$t>::choices()));
+                            $default
+                        }
+                    }
+                }
+            }};
+        }
+        macro_rules! yes_no {
+            ($k:literal) => {{
+                let v = get($k);
+                match flag(v) {
+                    Some(b) => b,
+                    None => {
+                        bad($k, format!("{v:?}: write 是 or 否"));
+                        false
+                    }
+                }
+            }};
+        }
+        let route = coded!("route", Route, Route::Other);
+        let insurance_class = coded!("insurance_class", InsuranceClass, InsuranceClass::None);
+        let special_class = coded!("special_class", SpecialClass, SpecialClass::None);
+        let antimicrobial_tier = coded!(
+            "antimicrobial_tier",
+            AntimicrobialTier,
+            AntimicrobialTier::None
+        );
+        let storage = coded!("storage", Storage, Storage::Ordinary);
+        let status = coded!("status", EntryStatus, EntryStatus::Active);
+        let level_scope = {
+            let v = get("level_scope");
+            if v.is_empty() {
+                Level::Lead
+            } else {
+                match Level::parse(v) {
+                    Some(l) => l,
+                    None => {
+                        bad(
+                            "level_scope",
+                            format!("{v:?} is not one of 村卫生室, 乡镇卫生院, 二级医院, 牵头医院"),
+                        );
+                        Level::Lead
+                    }
+                }
+            }
+        };
+        let pack_size = match get("pack_size").parse::<i32>() {
+            Ok(p) => p,
+            Err(_) => {
+                bad(
+                    "pack_size",
+                    format!("{:?} is not a whole number", get("pack_size")),
+                );
+                1
+            }
+        };
+        let unit_price = match get("unit_price").trim_start_matches('¥').parse::<Decimal>() {
+            Ok(p) => p,
+            Err(_) => {
+                bad(
+                    "unit_price",
+                    format!(
+                        "{:?} is not a price in yuan such as 12.50",
+                        get("unit_price")
+                    ),
+                );
+                Decimal::ZERO
+            }
+        };
+        let entry_id = match get("entry_id") {
+            "" => None,
+            s => match s.parse::<i64>() {
+                Ok(i) if i > 0 => Some(i),
+                _ => {
+                    bad("entry_id", format!("{s:?} is not an entry number"));
+                    None
+                }
+            },
+        };
+        let opt = |k: &str| Some(get(k).to_string()).filter(|s| !s.is_empty());
+        let fields = EntryFields {
+            generic_name_zh: get("generic_name_zh").to_string(),
+            generic_name_en: get("generic_name_en").to_string(),
+            dosage_form: get("dosage_form").to_string(),
+            route,
+            strength: get("strength").to_string(),
+            base_unit: get("base_unit").to_string(),
+            pack_size,
+            pack_unit: get("pack_unit").to_string(),
+            manufacturer: get("manufacturer").to_string(),
+            approval_number: get("approval_number").to_string(),
+            nhsa_code: opt("nhsa_code"),
+            atc_code: opt("atc_code"),
+            unit_price,
+            essential_national: yes_no!("essential_national"),
+            essential_provincial: yes_no!("essential_provincial"),
+            vbp: yes_no!("vbp"),
+            insurance_class,
+            special_class,
+            antimicrobial_tier,
+            storage,
+            level_scope,
+            long_rx_eligible: yes_no!("long_rx_eligible"),
+            extended_rx_eligible: yes_no!("extended_rx_eligible"),
+            status,
+        };
+        for e in super::rules::check_fields(&fields) {
+            // Skip checks already reported from the raw cell.
+            let z = zh_of(&e.field).to_string();
+            if !errs.iter().any(|x| x.column == z) {
+                errs.push(RowError {
+                    row,
+                    column: z,
+                    message: e.message,
+                });
+            }
+        }
+        if errs.is_empty() {
+            out.rows.push(ParsedRow {
+                row,
+                entry_id,
+                fields,
+            });
+        } else {
+            out.errors.extend(errs);
+        }
+    }
+    if out.rows_total == 0 {
+        return Err(FileError::Empty);
+    }
+    Ok(out)
+}
+
+fn yn(b: bool) -> &'static str {
+    if b { "是" } else { "否" }
+}
+
+/// One exported row in template order (Chinese labels).
+pub fn row_of(e: &Entry) -> Vec<String> {
+    let f = &e.fields;
+    vec![
+        e.id.to_string(),
+        f.generic_name_zh.clone(),
+        f.generic_name_en.clone(),
+        f.dosage_form.clone(),
+        f.route.zh().into(),
+        f.strength.clone(),
+        f.base_unit.clone(),
+        f.pack_size.to_string(),
+        f.pack_unit.clone(),
+        f.manufacturer.clone(),
+        f.approval_number.clone(),
+        f.nhsa_code.clone().unwrap_or_default(),
+        f.atc_code.clone().unwrap_or_default(),
+        f.unit_price.to_string(),
+        yn(f.essential_national).into(),
+        yn(f.essential_provincial).into(),
+        yn(f.vbp).into(),
+        f.insurance_class.zh().into(),
+        f.special_class.zh().into(),
+        f.antimicrobial_tier.zh().into(),
+        f.storage.zh().into(),
+        f.level_scope.zh().into(),
+        yn(f.long_rx_eligible).into(),
+        yn(f.extended_rx_eligible).into(),
+        f.status.zh().into(),
+    ]
+}
+
+/// CSV with a UTF-8 BOM so Excel opens it as UTF-8.
+pub fn to_csv(entries: &[Entry]) -> Vec<u8> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        let _ = w.write_record(COLUMNS.iter().map(|(_, z)| *z));
+        for e in entries {
+            let _ = w.write_record(row_of(e));
+        }
+        let _ = w.flush();
+    }
+    out
+}
+
+pub fn to_xlsx(entries: &[Entry]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("药品目录")?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (c, (_, z)) in COLUMNS.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *z, &bold)?;
+    }
+    for (r, e) in entries.iter().enumerate() {
+        for (c, v) in row_of(e).into_iter().enumerate() {
+            // Everything as text: codes and prices must not be reformatted by Excel.
+            ws.write_string(r as u32 + 1, c as u16, v)?;
+        }
+    }
+    ws.set_freeze_panes(1, 0)?;
+    wb.save_to_buffer()
+}
+
+pub fn template_csv() -> Vec<u8> {
+    to_csv(&[])
+}
+
+/// FHIR R5 Bundle of MedicationKnowledge resources.
+pub fn to_fhir(
+    entries: &[Entry],
+    as_of: chrono::NaiveDate,
+    max_long_days: u32,
+) -> serde_json::Value {
+    use serde_json::json;
+    let resources: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|e| {
+            let f = &e.fields;
+            let mut codings = vec![json!({"system": "https://www.nmpa.gov.cn/approval-number", "code": f.approval_number, "display": f.generic_name_zh})];
+            if let Some(n) = &f.nhsa_code {
+                codings.push(json!({"system": "https://www.nhsa.gov.cn/drug-code", "code": n}));
+            }
+            if let Some(a) = &f.atc_code {
+                codings.push(json!({"system": "http://www.whocc.no/atc", "code": a}));
+            }
+            let mut classification = vec![];
+            if f.essential_national {
+                classification.push(json!({"type": {"text": "essential-medicine"}, "classification": [{"coding": [{"system": "https://tongyao.example/essential", "code": "national", "display": "国家基本药物"}]}]}));
+            }
+            if f.essential_provincial {
+                classification.push(json!({"type": {"text": "essential-medicine"}, "classification": [{"coding": [{"system": "https://tongyao.example/essential", "code": "provincial", "display": "省增补"}]}]}));
+            }
+            let status = match f.status {
+                EntryStatus::Active => "active",
+                EntryStatus::Suspended => "inactive",
+                EntryStatus::Withdrawn => "inactive",
+            };
+            let mut r = json!({
+                "resourceType": "MedicationKnowledge",
+                "id": e.id.to_string(),
+                "code": {"coding": codings, "text": format!("{} {} {}", f.generic_name_zh, f.strength, f.dosage_form)},
+                "status": status,
+                "name": [f.generic_name_zh, f.generic_name_en],
+                "author": {"display": f.manufacturer},
+                "medicineClassification": classification,
+                "cost": [{"type": {"text": "contracted"}, "costMoney": {"value": f.unit_price, "currency": "CNY"}}],
+                "packaging": [{"packagedProduct": [{"quantity": {"value": f.pack_size, "unit": f.base_unit}}]}],
+                "definitional": {"doseForm": {"text": f.dosage_form}, "intendedRoute": [{"text": f.route.code()}]},
+                "extension": [
+                    {"url": "https://tongyao.example/fhir/level-scope", "valueCode": f.level_scope.as_str()},
+                    {"url": "https://tongyao.example/fhir/special-class", "valueCode": f.special_class.code()},
+                    {"url": "https://tongyao.example/fhir/entry-status", "valueCode": f.status.code()}
+                ]
+            });
+            if f.long_rx_eligible {
+                r["regulatory"] = json!([{ "regulatoryAuthority": {"display": "consortium P&T committee"},
+                    "maxDispense": {"quantity": {"value": max_long_days, "unit": "d"}, "period": {"value": max_long_days, "unit": "d", "system": "http://unitsofmeasure.org", "code": "d"}} }]);
+            }
+            json!({"fullUrl": format!("urn:tongyao:formulary:{}", e.id), "resource": r})
+        })
+        .collect();
+    json!({
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": format!("{as_of}T00:00:00+08:00"),
+        "total": resources.len(),
+        "entry": resources
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header() -> String {
+        COLUMNS
+            .iter()
+            .map(|(_, z)| *z)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    const ROW: &str = ",阿莫西林,Amoxicillin,胶囊,口服,0.25g,粒,24,盒,华北制药,国药准字H13023964,XJ01CAA040A001010100000,J01CA04,8.50,是,否,否,甲,无,非限制,常温,村卫生室,否,是,在用";
+
+    #[test]
+    fn csv_utf8_bom_and_gbk_read_the_same() {
+        let text = format!("{}\n{}\n", header(), ROW);
+        let plain = parse(read_table(text.as_bytes()).unwrap()).unwrap();
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(text.as_bytes());
+        let with_bom = parse(read_table(&bom).unwrap()).unwrap();
+        let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+        let from_gbk = parse(read_table(&gbk).unwrap()).unwrap();
+        assert_eq!(plain.rows.len(), 1);
+        assert!(plain.errors.is_empty(), "{:?}", plain.errors);
+        assert_eq!(plain.rows[0].fields, with_bom.rows[0].fields);
+        assert_eq!(plain.rows[0].fields, from_gbk.rows[0].fields);
+        assert_eq!(plain.rows[0].fields.route, Route::Oral);
+        assert_eq!(plain.rows[0].fields.level_scope, Level::Village);
+    }
+
+    #[test]
+    fn bad_rows_are_reported_by_row_and_column() {
+        let bad = ROW
+            .replace("国药准字H13023964", "国药准字X123")
+            .replace(",24,", ",二十,");
+        let text = format!("{}\n{}\n{}\n", header(), ROW, bad);
+        let p = parse(read_table(text.as_bytes()).unwrap()).unwrap();
+        assert_eq!(p.rows_total, 2);
+        assert_eq!(p.rows.len(), 1);
+        let cols: Vec<_> = p
+            .errors
+            .iter()
+            .map(|e| (e.row, e.column.as_str()))
+            .collect();
+        assert!(cols.contains(&(3, "批准文号")), "{cols:?}");
+        assert!(cols.contains(&(3, "包装数量")), "{cols:?}");
+    }
+
+    #[test]
+    fn refuses_non_spreadsheets_and_missing_columns() {
+        assert!(matches!(
+            read_table(b"\x00\x01\x02binary"),
+            Err(FileError::NotSpreadsheet(_))
+        ));
+        assert!(matches!(
+            parse(read_table("名字,价格\n甲,1\n".as_bytes()).unwrap()),
+            Err(FileError::MissingColumns(_))
+        ));
+        assert!(matches!(
+            parse(read_table(format!("{}\n", header()).as_bytes()).unwrap()),
+            Err(FileError::Empty)
+        ));
+    }
+
+    #[test]
+    fn export_then_parse_round_trips_csv_and_xlsx() {
+        let text = format!("{}\n{}\n", header(), ROW);
+        let p = parse(read_table(text.as_bytes()).unwrap()).unwrap();
+        let e = Entry {
+            id: 7,
+            fields: p.rows[0].fields.clone(),
+            valid_from: chrono::NaiveDate::MIN,
+            valid_to: None,
+        };
+        let csv = to_csv(std::slice::from_ref(&e));
+        let back = parse(read_table(&csv).unwrap()).unwrap();
+        assert_eq!(back.rows[0].fields, e.fields);
+        assert_eq!(back.rows[0].entry_id, Some(7));
+        let x = to_xlsx(std::slice::from_ref(&e)).unwrap();
+        let back = parse(read_table(&x).unwrap()).unwrap();
+        assert_eq!(back.rows[0].fields, e.fields);
+        let fhir = to_fhir(&[e], chrono::NaiveDate::MIN, 60);
+        assert_eq!(
+            fhir["entry"][0]["resource"]["resourceType"],
+            "MedicationKnowledge"
+        );
+    }
+}

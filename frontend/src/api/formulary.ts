@@ -1,0 +1,111 @@
+import { api, unwrapAs as unwrap } from './client';
+import type {
+  Entry,
+  EntryPage,
+  EntryStatus,
+  FormularyDiff,
+  FormularySettings,
+  Level,
+  Proposal,
+  ProposalPage,
+  ProposalRequest,
+  ProposalStatus,
+  Route,
+  RuleWarning,
+  SearchHit,
+  ShareReport,
+  SpecialClass,
+  TimelineEvent,
+} from './types';
+
+// WIRE ENUMS (see types.ts): queries and bodies carrying enum codes are cast
+// until the server's document names the enum values as they travel.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Wire = any;
+
+export interface EntryQuery {
+  as_of?: string;
+  q?: string;
+  status?: EntryStatus;
+  level?: Level;
+  essential?: boolean;
+  special_class?: SpecialClass;
+  route?: Route;
+  cursor?: string;
+  limit?: number;
+}
+
+export const listEntries = (query: EntryQuery) =>
+  unwrap<EntryPage>(api.GET('/api/v1/formulary', { params: { query: query as Wire } }));
+
+export const getEntry = (id: number, as_of?: string) =>
+  unwrap<Entry>(api.GET('/api/v1/formulary/{id}', { params: { path: { id }, query: { as_of } } }));
+
+export const getTimeline = (id: number) =>
+  unwrap<{ items: TimelineEvent[] }>(api.GET('/api/v1/formulary/{id}/timeline', { params: { path: { id } } }));
+
+export interface SearchQuery {
+  q: string;
+  limit?: number;
+  as_of?: string;
+  level?: Level;
+  essential?: boolean;
+  special_class?: SpecialClass;
+  status?: EntryStatus;
+}
+
+export const searchEntries = (query: SearchQuery, signal?: AbortSignal) =>
+  unwrap<{ items: SearchHit[] }>(api.GET('/api/v1/formulary/search', { params: { query: query as Wire }, signal }));
+
+export const getDiff = (from: string, to: string) =>
+  unwrap<FormularyDiff>(api.GET('/api/v1/formulary/diff', { params: { query: { from, to } } }));
+
+export const getEssentialShare = (as_of?: string) =>
+  unwrap<ShareReport>(api.GET('/api/v1/formulary/essential-share', { params: { query: { as_of } } }));
+
+export const getSettings = () => unwrap<FormularySettings>(api.GET('/api/v1/formulary/settings', {}));
+
+export const putSettings = (body: FormularySettings) =>
+  unwrap<FormularySettings>(api.PUT('/api/v1/formulary/settings', { body }));
+
+export const createProposal = (body: ProposalRequest) =>
+  unwrap<Proposal>(api.POST('/api/v1/formulary/proposals', { body: body as Wire }));
+
+export const checkProposal = (body: ProposalRequest, signal?: AbortSignal) =>
+  unwrap<{ warnings: RuleWarning[] }>(api.POST('/api/v1/formulary/proposals/check', { body: body as Wire, signal }));
+
+export const listProposals = (status?: ProposalStatus, cursor?: string) =>
+  unwrap<ProposalPage>(
+    api.GET('/api/v1/formulary/proposals', { params: { query: { status, cursor, limit: 50 } as Wire } }),
+  );
+
+export const getProposal = (id: number) =>
+  unwrap<Proposal>(api.GET('/api/v1/formulary/proposals/{id}', { params: { path: { id } } }));
+
+export const approveProposal = (id: number, note?: string) =>
+  unwrap<Proposal>(
+    api.POST('/api/v1/formulary/proposals/{id}/approve', {
+      params: { path: { id } },
+      body: note ? { note } : {},
+    }),
+  );
+
+export const rejectProposal = (id: number, reason: string) =>
+  unwrap<Proposal>(
+    api.POST('/api/v1/formulary/proposals/{id}/reject', { params: { path: { id } }, body: { reason } }),
+  );
+
+export const withdrawProposal = (id: number) =>
+  unwrap<Proposal>(api.POST('/api/v1/formulary/proposals/{id}/withdraw', { params: { path: { id } }, body: {} }));
+
+export type ExportFormat = 'csv' | 'xlsx' | 'fhir';
+
+export function exportUrl(format: ExportFormat, as_of?: string): string {
+  const p = new URLSearchParams({ format });
+  if (as_of) p.set('as_of', as_of);
+  return `/api/v1/formulary/export?${p.toString()}`;
+}
+
+export function templateUrl(format: 'csv' | 'xlsx'): string {
+  return `/api/v1/formulary/import-template?format=${format}`;
+}

@@ -1,0 +1,80 @@
+import { Table, Typography } from 'antd';
+import type { TableProps } from 'antd';
+import { useTranslation } from 'react-i18next';
+import type { Entry } from '../api/types';
+import { formatMoney, formatPack } from '../lib/format';
+import EntryFlags from './EntryFlags';
+import { EntryStatusTag } from './StatusTag';
+
+export default function EntryTable({
+  entries,
+  loading,
+  onOpen,
+  footer,
+  extraColumns,
+}: {
+  entries: Entry[];
+  loading?: boolean;
+  onOpen?: (e: Entry) => void;
+  footer?: TableProps<Entry>['footer'];
+  extraColumns?: TableProps<Entry>['columns'];
+}) {
+  const { t } = useTranslation();
+  const columns: TableProps<Entry>['columns'] = [
+    {
+      title: t('field.generic_name_zh'),
+      dataIndex: 'generic_name_zh',
+      width: 190,
+      fixed: 'left',
+      render: (_: unknown, e) => (
+        <div>
+          <Typography.Text strong>{e.generic_name_zh}</Typography.Text>
+          {e.generic_name_en ? <div className="muted">{e.generic_name_en}</div> : null}
+        </div>
+      ),
+    },
+    { title: t('field.strength'), dataIndex: 'strength', width: 110 },
+    { title: t('field.dosage_form'), dataIndex: 'dosage_form', width: 90 },
+    { title: t('field.pack'), key: 'pack', width: 100, render: (_: unknown, e) => formatPack(e) },
+    { title: t('field.manufacturer'), dataIndex: 'manufacturer', ellipsis: true, width: 180 },
+    {
+      title: t('field.price'),
+      dataIndex: 'unit_price',
+      width: 90,
+      align: 'right',
+      render: (v: string) => <span className="num">{formatMoney(v)}</span>,
+    },
+    { title: t('field.flags'), key: 'flags', width: 200, render: (_: unknown, e) => <EntryFlags entry={e} /> },
+    {
+      title: t('field.level_scope'),
+      dataIndex: 'level_scope',
+      width: 100,
+      render: (v: Entry['level_scope']) => t(`enum.levelShort.${v}`),
+    },
+    {
+      title: t('field.status'),
+      dataIndex: 'status',
+      width: 72,
+      render: (v: Entry['status']) => <EntryStatusTag status={v} />,
+    },
+    ...(extraColumns ?? []),
+  ];
+  return (
+    <Table<Entry>
+      className={onOpen ? 'clickable-rows' : undefined}
+      size="small"
+      rowKey="id"
+      columns={columns}
+      dataSource={entries}
+      loading={loading}
+      pagination={false}
+      scroll={{ x: 1100 }}
+      footer={footer}
+      onRow={(e) => ({
+        onClick: onOpen ? () => onOpen(e) : undefined,
+        'data-testid': 'entry-row',
+      } as React.HTMLAttributes<HTMLElement>)}
+      locale={{ emptyText: t('formulary.empty') }}
+    />
+  );
+}

@@ -1,0 +1,168 @@
+import { useMemo, type ReactNode } from 'react';
+import { Button, Card, DatePicker, Select, Space, Typography } from 'antd';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { useNavigate, useSearchParams } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import dayjs from 'dayjs';
+import { listEntries, type EntryQuery } from '../../api/formulary';
+import type { EntryStatus, Level, Route, SpecialClass } from '../../api/types';
+import EntryTable from '../../components/EntryTable';
+import SearchBox from '../../components/SearchBox';
+import ErrorAlert from '../../components/ErrorAlert';
+import { ENTRY_STATUS, LEVELS, ROUTES, SPECIAL, options } from '../../lib/enums';
+import { DATE_FORMAT } from '../../lib/format';
+
+const PAGE = 50;
+
+/** Filters kept in the URL so that back from a detail page returns to the same list. */
+export function useEntryFilters() {
+  const [params, setParams] = useSearchParams();
+  const query: EntryQuery = useMemo(() => {
+    const ess = params.get('essential');
+    return {
+      q: params.get('q') || undefined,
+      status: (params.get('status') as EntryStatus | null) || undefined,
+      level: (params.get('level') as Level | null) || undefined,
+      essential: ess === 'true' ? true : ess === 'false' ? false : undefined,
+      special_class: (params.get('special_class') as SpecialClass | null) || undefined,
+      route: (params.get('route') as Route | null) || undefined,
+      as_of: params.get('as_of') || undefined,
+    };
+  }, [params]);
+  const set = (patch: Partial<Record<keyof EntryQuery, string | undefined>>) => {
+    const next = new URLSearchParams(params);
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined || v === '') next.delete(k);
+      else next.set(k, v);
+    }
+    setParams(next, { replace: true });
+  };
+  return { query, set };
+}
+
+export default function EntryBrowser({
+  fixedAsOf,
+  showAsOf = true,
+  toolbar,
+}: {
+  /** When given the list shows that day and hides its own date picker. */
+  fixedAsOf?: string;
+  showAsOf?: boolean;
+  toolbar?: (asOf: string | undefined) => ReactNode;
+}) {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const { query, set } = useEntryFilters();
+  const asOf = fixedAsOf ?? query.as_of;
+  const effective: EntryQuery = { ...query, as_of: asOf };
+
+  const list = useInfiniteQuery({
+    queryKey: ['formulary', effective],
+    queryFn: ({ pageParam }) => listEntries({ ...effective, cursor: pageParam, limit: PAGE }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+  });
+
+  const entries = list.data?.pages.flatMap((p) => p.items) ?? [];
+  const total = list.data?.pages[0]?.total ?? 0;
+  const open = (id: number) => navigate(`/formulary/${id}${asOf ? `?as_of=${asOf}` : ''}`);
+
+  return (
+    <Card size="small" variant="outlined" styles={{ body: { padding: 12 } }}>
+      <Space wrap size={[8, 8]} style={{ marginBottom: 10, width: '100%' }} className="no-print">
+        <SearchBox
+          key={query.q ?? ''}
+          initial={query.q}
+          asOf={asOf}
+          onSubmit={(q) => set({ q })}
+          onPick={(hit) => open(hit.entry.id)}
+        />
+        <Select
+          allowClear
+          placeholder={t('formulary.filterStatus')}
+          style={{ width: 110 }}
+          value={query.status}
+          onChange={(v?: string) => set({ status: v })}
+          options={options(t, 'enum.entryStatus', ENTRY_STATUS)}
+          data-testid="filter-status"
+        />
+        <Select
+          allowClear
+          placeholder={t('formulary.filterLevel')}
+          style={{ width: 120 }}
+          value={query.level}
+          onChange={(v?: string) => set({ level: v })}
+          options={options(t, 'enum.levelShort', LEVELS)}
+        />
+        <Select
+          allowClear
+          placeholder={t('formulary.filterEssential')}
+          style={{ width: 110 }}
+          value={query.essential === undefined ? undefined : String(query.essential)}
+          onChange={(v?: string) => set({ essential: v })}
+          options={[
+            { value: 'true', label: t('formulary.essentialOnly') },
+            { value: 'false', label: t('formulary.nonEssential') },
+          ]}
+        />
+        <Select
+          allowClear
+          placeholder={t('formulary.filterSpecial')}
+          style={{ width: 120 }}
+          value={query.special_class}
+          onChange={(v?: string) => set({ special_class: v })}
+          options={options(t, 'enum.special', SPECIAL)}
+        />
+        <Select
+          allowClear
+          placeholder={t('formulary.filterRoute')}
+          style={{ width: 110 }}
+          value={query.route}
+          onChange={(v?: string) => set({ route: v })}
+          options={options(t, 'enum.route', ROUTES)}
+        />
+        {showAsOf && !fixedAsOf ? (
+          <DatePicker
+            placeholder={t('formulary.asOfToday')}
+            format={DATE_FORMAT}
+            value={query.as_of ? dayjs(query.as_of) : null}
+            onChange={(d) => set({ as_of: d ? d.format(DATE_FORMAT) : undefined })}
+            data-testid="as-of"
+          />
+        ) : null}
+        {toolbar ? toolbar(asOf) : null}
+      </Space>
+      {asOf ? (
+        <Typography.Paragraph type="warning" style={{ marginBottom: 8 }}>
+          {t('formulary.asOfHint', { date: asOf })}
+        </Typography.Paragraph>
+      ) : null}
+      <ErrorAlert error={list.error} onRetry={() => void list.refetch()} />
+      <EntryTable
+        entries={entries}
+        loading={list.isPending || (list.isFetching && !list.isFetchingNextPage)}
+        onOpen={(e) => open(e.id)}
+        footer={() => (
+          <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center' }}>
+            <span className="muted" data-testid="list-count">
+              {t('common.shown', { shown: entries.length, total })}
+            </span>
+            {list.hasNextPage ? (
+              <Button
+                size="small"
+                className="no-print"
+                loading={list.isFetchingNextPage}
+                onClick={() => void list.fetchNextPage()}
+                data-testid="load-more"
+              >
+                {t('common.loadMore')}
+              </Button>
+            ) : entries.length > 0 ? (
+              <span className="muted">{t('common.noMore')}</span>
+            ) : null}
+          </div>
+        )}
+      />
+    </Card>
+  );
+}

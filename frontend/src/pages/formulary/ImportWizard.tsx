@@ -1,0 +1,353 @@
+import { useRef, useState } from 'react';
+import {
+  Alert,
+  App,
+  Button,
+  Card,
+  Col,
+  DatePicker,
+  Form,
+  Input,
+  Progress,
+  Result,
+  Row,
+  Space,
+  Statistic,
+  Steps,
+  Table,
+  Typography,
+  Upload,
+} from 'antd';
+import { DownloadOutlined, FileExcelOutlined, InboxOutlined } from '@ant-design/icons';
+import { Link } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { useQueryClient } from '@tanstack/react-query';
+import type { Dayjs } from 'dayjs';
+import { templateUrl } from '../../api/formulary';
+import { uploadImport, type UploadHandle } from '../../api/upload';
+import { ApiError, describeError } from '../../api/problem';
+import type { FieldChange, ImportReport } from '../../api/types';
+import PageTitle from '../../components/PageTitle';
+import ErrorAlert from '../../components/ErrorAlert';
+import ImportErrorTable from '../../components/ImportErrorTable';
+import { InlineChanges } from '../../components/FieldChanges';
+import { DATE_FORMAT, consortiumToday } from '../../lib/format';
+
+interface ApplyValues {
+  reason: string;
+  effective_date: Dayjs;
+  justification?: string;
+}
+
+export function ImportReportView({ report }: { report: ImportReport }) {
+  const { t } = useTranslation();
+  return (
+    <Space orientation="vertical" size={12} style={{ width: '100%' }}>
+      <Row gutter={12} data-testid="import-counts">
+        {(
+          [
+            ['rowsTotal', report.rows_total, undefined],
+            ['rowsValid', report.rows_valid, '#3b8c5a'],
+            ['rowsNew', report.added.length, '#1f6f8b'],
+            ['rowsChanged', report.changed.length, '#d48806'],
+            ['rowsUnchanged', report.unchanged, undefined],
+          ] as const
+        ).map(([key, value, color]) => (
+          <Col key={key} xs={12} md={4}>
+            <Card size="small">
+              <Statistic title={t(`import.${key}`)} value={value} styles={{ content: { color } }} />
+            </Card>
+          </Col>
+        ))}
+        <Col xs={12} md={4}>
+          <Card size="small">
+            <Statistic
+              title={t('import.rowsError')}
+              value={report.errors.length}
+              styles={{ content: { color: report.errors.length ? '#c0392b' : undefined } }}
+            />
+          </Card>
+        </Col>
+      </Row>
+      {report.errors.length ? (
+        <Card size="small" title={t('import.errorsTitle', { count: report.errors.length })}>
+          <Alert type="error" showIcon title={t('import.errorsHint')} style={{ marginBottom: 8 }} />
+          <ImportErrorTable errors={report.errors} />
+        </Card>
+      ) : (
+        <Alert type="success" showIcon title={t('import.noErrors')} />
+      )}
+      {report.added.length ? (
+        <Card size="small" title={`${t('import.newRows')}（${report.added.length}）`}>
+          <Table
+            size="small"
+            rowKey="row"
+            dataSource={report.added}
+            pagination={report.added.length > 20 ? { pageSize: 20, showSizeChanger: false } : false}
+            columns={[
+              { title: t('import.row'), dataIndex: 'row', width: 80 },
+              { title: t('field.generic_name_zh'), dataIndex: 'generic_name_zh' },
+              { title: t('field.strength'), dataIndex: 'strength' },
+              { title: t('field.manufacturer'), dataIndex: 'manufacturer' },
+            ]}
+          />
+        </Card>
+      ) : null}
+      {report.changed.length ? (
+        <Card size="small" title={`${t('import.changedRows')}（${report.changed.length}）`}>
+          <Table
+            size="small"
+            rowKey="row"
+            dataSource={report.changed}
+            pagination={report.changed.length > 20 ? { pageSize: 20, showSizeChanger: false } : false}
+            columns={[
+              { title: t('import.row'), dataIndex: 'row', width: 80 },
+              {
+                title: t('field.generic_name_zh'),
+                key: 'name',
+                width: 220,
+                render: (_: unknown, r: ImportReport['changed'][number]) => (
+                  <Link to={`/formulary/${r.entry_id}`}>{r.generic_name_zh}</Link>
+                ),
+              },
+              {
+                title: t('entry.changes'),
+                dataIndex: 'changes',
+                render: (c: FieldChange[]) => <InlineChanges changes={c} />,
+              },
+            ]}
+          />
+        </Card>
+      ) : null}
+    </Space>
+  );
+}
+
+export default function ImportWizard() {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const queryClient = useQueryClient();
+  const [step, setStep] = useState(0);
+  const [file, setFile] = useState<File | null>(null);
+  const [progress, setProgress] = useState<number | null>(null);
+  const [report, setReport] = useState<ImportReport | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [applying, setApplying] = useState(false);
+  const [applied, setApplied] = useState<ImportReport | null>(null);
+  const handle = useRef<UploadHandle | null>(null);
+  const [form] = Form.useForm<ApplyValues>();
+
+  const dryRun = async (f: File) => {
+    setFile(f);
+    setError(null);
+    setReport(null);
+    setProgress(0);
+    handle.current = uploadImport(f, { dryRun: true }, setProgress);
+    try {
+      const r = await handle.current.promise;
+      setReport(r);
+      setStep(2);
+    } catch (err) {
+      if (err instanceof ApiError && err.report) {
+        setReport(err.report);
+        setStep(2);
+      } else {
+        setError(err);
+      }
+    } finally {
+      setProgress(null);
+      handle.current = null;
+    }
+  };
+
+  const apply = async (v: ApplyValues) => {
+    if (!file) return;
+    setApplying(true);
+    setError(null);
+    setProgress(0);
+    handle.current = uploadImport(
+      file,
+      {
+        dryRun: false,
+        reason: v.reason.trim(),
+        effective_date: v.effective_date.format(DATE_FORMAT),
+        justification: v.justification?.trim() || undefined,
+      },
+      setProgress,
+    );
+    try {
+      const r = await handle.current.promise;
+      setApplied(r);
+      void queryClient.invalidateQueries({ queryKey: ['proposals'] });
+      void message.success(t('import.applied', { id: r.proposal_id ?? '' }));
+    } catch (err) {
+      if (err instanceof ApiError && err.report) {
+        setReport(err.report);
+        setStep(2);
+      }
+      setError(err);
+      void message.error(describeError(err));
+    } finally {
+      setApplying(false);
+      setProgress(null);
+      handle.current = null;
+    }
+  };
+
+  const reset = () => {
+    handle.current?.abort();
+    setFile(null);
+    setReport(null);
+    setApplied(null);
+    setError(null);
+    setProgress(null);
+    form.resetFields();
+    setStep(1);
+  };
+
+  const canApply = !!report && report.errors.length === 0 && report.added.length + report.changed.length > 0;
+
+  return (
+    <>
+      <PageTitle title={t('import.title')} />
+      <Card size="small">
+        <Steps
+          current={step}
+          style={{ marginBottom: 20 }}
+          items={[
+            { title: t('import.stepTemplate') },
+            { title: t('import.stepUpload') },
+            { title: t('import.stepCheck') },
+            { title: t('import.stepApply') },
+          ]}
+        />
+
+        {step === 0 ? (
+          <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+            <Alert type="info" showIcon title={t('import.templateHint')} />
+            <Space wrap>
+              <a href={templateUrl('csv')} download data-testid="template-csv">
+                <Button icon={<DownloadOutlined />}>{t('import.downloadCsv')}</Button>
+              </a>
+              <a href={templateUrl('xlsx')} download data-testid="template-xlsx">
+                <Button icon={<FileExcelOutlined />}>{t('import.downloadXlsx')}</Button>
+              </a>
+            </Space>
+            <Button type="primary" onClick={() => setStep(1)} data-testid="import-next">
+              {t('import.next')}
+            </Button>
+          </Space>
+        ) : null}
+
+        {step === 1 ? (
+          <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+            <Upload.Dragger
+              accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+              multiple={false}
+              showUploadList={false}
+              disabled={progress !== null}
+              beforeUpload={(f) => {
+                void dryRun(f as File);
+                return false;
+              }}
+              data-testid="import-upload"
+            >
+              <p className="ant-upload-drag-icon">
+                <InboxOutlined />
+              </p>
+              <p className="ant-upload-text">{t('import.dropHint')}</p>
+              <p className="ant-upload-hint">{t('import.dropSub')}</p>
+            </Upload.Dragger>
+            {progress !== null ? (
+              <div>
+                <Typography.Text>
+                  {file?.name} · {t('import.uploading')}
+                </Typography.Text>
+                <Progress percent={progress} status="active" data-testid="upload-progress" />
+              </div>
+            ) : null}
+            <ErrorAlert error={error} />
+            <Button onClick={() => setStep(0)}>{t('import.prev')}</Button>
+          </Space>
+        ) : null}
+
+        {step === 2 && report ? (
+          <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+            <Typography.Text type="secondary">{file?.name}</Typography.Text>
+            <ImportReportView report={report} />
+            {report.errors.length === 0 && report.added.length + report.changed.length === 0 ? (
+              <Alert type="info" showIcon title={t('import.nothingToApply')} />
+            ) : null}
+            <Space>
+              <Button onClick={reset} data-testid="import-again">
+                {t('import.checkAgain')}
+              </Button>
+              <Button type="primary" disabled={!canApply} onClick={() => setStep(3)} data-testid="import-to-apply">
+                {t('import.next')}
+              </Button>
+            </Space>
+          </Space>
+        ) : null}
+
+        {step === 3 && report ? (
+          applied ? (
+            <Result
+              status="success"
+              title={t('import.applied', { id: applied.proposal_id ?? '' })}
+              extra={[
+                <Link key="inbox" to={`/formulary/proposals?status=pending&highlight=${applied.proposal_id ?? ''}`}>
+                  <Button type="primary" data-testid="import-go-inbox">
+                    {t('import.goInbox')}
+                  </Button>
+                </Link>,
+                <Button key="again" onClick={reset}>
+                  {t('import.again')}
+                </Button>,
+              ]}
+            />
+          ) : (
+            <Form<ApplyValues>
+              form={form}
+              layout="vertical"
+              style={{ maxWidth: 640 }}
+              initialValues={{ effective_date: consortiumToday() }}
+              onFinish={(v) => void apply(v)}
+            >
+              <Alert
+                type="info"
+                showIcon
+                style={{ marginBottom: 16 }}
+                title={`${file?.name ?? ''}${t('common.colon')}${t('import.rowsNew')} ${report.added.length}${t('common.sep')}${t('import.rowsChanged')} ${report.changed.length}`}
+              />
+              <Form.Item
+                name="reason"
+                label={t('proposal.reason')}
+                rules={[{ required: true, whitespace: true, min: 2, message: t('proposal.reasonRequired') }]}
+              >
+                <Input.TextArea rows={2} maxLength={1000} data-testid="import-reason" />
+              </Form.Item>
+              <Form.Item
+                name="effective_date"
+                label={t('proposal.effectiveDate')}
+                rules={[{ required: true, message: t('proposal.effectiveRequired') }]}
+              >
+                <DatePicker format={DATE_FORMAT} disabledDate={(d) => d.isBefore(consortiumToday(), 'day')} />
+              </Form.Item>
+              <Form.Item name="justification" label={t('proposal.justification')}>
+                <Input.TextArea rows={3} maxLength={2000} placeholder={t('proposal.justificationPlaceholder')} />
+              </Form.Item>
+              {progress !== null ? <Progress percent={progress} status="active" /> : null}
+              <ErrorAlert error={error} />
+              <Space>
+                <Button onClick={() => setStep(2)}>{t('import.prev')}</Button>
+                <Button type="primary" htmlType="submit" loading={applying} data-testid="import-apply">
+                  {t('import.apply')}
+                </Button>
+              </Space>
+            </Form>
+          )
+        ) : null}
+      </Card>
+    </>
+  );
+}

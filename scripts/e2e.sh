@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Browser tests (Playwright on Debian's chromium) against the real binary, started on a fresh
+# SQLite file with the demo consortium and serving the built web app.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tongyao-target}"
+scripts/setup.sh --browser
+[ -f frontend/dist/index.html ] || (cd frontend && npm run build --silent)
+cargo build -p tongyao
+work=$(mktemp -d)
+port=${TONGYAO_E2E_PORT:-18080}
+export TONGYAO_CONFIG_DIR="$PWD/config"
+export TONGYAO__DATABASE__URL="sqlite://$work/e2e.db?mode=rwc"
+export TONGYAO__SERVER__ADDR="127.0.0.1:$port"
+export TONGYAO__SERVER__STATIC_DIR="$PWD/frontend/dist"
+export TONGYAO__LOG__LEVEL=warn
+"$CARGO_TARGET_DIR/debug/tongyao" demo >/dev/null
+"$CARGO_TARGET_DIR/debug/tongyao" serve >"$work/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break
+  sleep 0.1
+done
+curl -fs "http://127.0.0.1:$port/readyz" >/dev/null || { cat "$work/server.log"; exit 1; }
+(cd frontend && TONGYAO_E2E_URL="http://127.0.0.1:$port" npx playwright test)

@@ -1,0 +1,1012 @@
+//! The formulary (统一目录): rules F1–F5 through the API, history as of a day and diffs against
+//! a hand-built history, search, import/export — each on SQLite and PostgreSQL.
+use axum::http::Method;
+use chrono::Duration;
+use serde_json::Value;
+use tongyao_tests::*;
+
+fn day(offset: i64) -> String {
+    (today_china() + Duration::days(offset)).to_string()
+}
+
+/// A complete product; `n` makes its codes unique.
+fn product(name: &str, route: &str, n: u32) -> Value {
+    json!({
+        "generic_name_zh": name, "generic_name_en": "Test", "dosage_form": if route == "injection" { "注射液" } else { "片剂" },
+        "route": route, "strength": format!("{n}mg"), "base_unit": "片", "pack_size": 28, "pack_unit": "盒",
+        "manufacturer": "测试制药", "approval_number": format!("国药准字H{:08}", 20_000_000 + n),
+        "nhsa_code": null, "atc_code": "C08CA05", "unit_price": "12.50",
+        "essential_national": true, "essential_provincial": false, "vbp": false, "insurance_class": "a",
+        "special_class": "none", "antimicrobial_tier": "none", "storage": "ordinary", "level_scope": "village",
+        "long_rx_eligible": true, "extended_rx_eligible": true, "status": "active"
+    })
+}
+
+/// Propose with committee-1, approve with committee-2; returns the entry id for adds.
+async fn adopt(app: &TestApp, body: Value) -> Value {
+    let c1 = app.client_as("demo-committee-1").await;
+    let c2 = app.client_as("demo-committee-2").await;
+    let p = c1.post("/api/v1/formulary/proposals", body).await;
+    p.assert_status(201);
+    let r = c2
+        .post(
+            &format!("/api/v1/formulary/proposals/{}/approve", p["id"]),
+            json!({}),
+        )
+        .await;
+    r.assert_status(200);
+    r.body.clone()
+}
+
+async fn add_entry(app: &TestApp, name: &str, route: &str, n: u32) -> i64 {
+    let r = adopt(app, json!({"kind": "add", "fields": product(name, route, n), "reason": "测试新增", "effective_date": day(0)})).await;
+    r["items"][0]["entry_id"]
+        .as_i64()
+        .expect("entry id after approval")
+}
+
+both!(f1_four_eyes_and_decisions, |app| async move {
+    let c1 = app.client_as("demo-committee-1").await;
+    let c2 = app.client_as("demo-committee-2").await;
+    let p = c1
+        .post("/api/v1/formulary/proposals", json!({"kind": "add", "fields": product("测试地平", "oral", 1), "reason": "新增", "effective_date": day(0)}))
+        .await;
+    p.assert_status(201);
+    assert_eq!(p["status"], "pending");
+    let id = p["id"].as_i64().unwrap();
+    // nothing in the formulary until approved
+    assert_eq!(
+        c1.get("/api/v1/formulary/search?q=csdp")
+            .await
+            .items()
+            .len(),
+        0
+    );
+    // the proposer cannot approve or reject it (F1)
+    let r = c1
+        .post(
+            &format!("/api/v1/formulary/proposals/{id}/approve"),
+            json!({}),
+        )
+        .await;
+    r.assert_problem(403);
+    assert_eq!(r["rule"], "F1");
+    assert!(
+        r["detail"]
+            .as_str()
+            .unwrap()
+            .contains("another committee member")
+    );
+    c1.post(
+        &format!("/api/v1/formulary/proposals/{id}/reject"),
+        json!({"reason": "不行"}),
+    )
+    .await
+    .assert_problem(403);
+    // a pharmacist may not decide at all
+    let ph = app.client_as("demo-pharmacist").await;
+    ph.post(
+        &format!("/api/v1/formulary/proposals/{id}/approve"),
+        json!({}),
+    )
+    .await
+    .assert_problem(403);
+    // another member approves; the entry appears; a second decision is a conflict
+    let r = c2
+        .post(
+            &format!("/api/v1/formulary/proposals/{id}/approve"),
+            json!({"note": "同意"}),
+        )
+        .await;
+    r.assert_status(200);
+    assert_eq!(r["status"], "approved");
+    assert_eq!(r["decided_by"]["id"], app.user_id("demo-committee-2").await);
+    let entry = r["items"][0]["entry_id"].as_i64().unwrap();
+    c2.post(
+        &format!("/api/v1/formulary/proposals/{id}/approve"),
+        json!({}),
+    )
+    .await
+    .assert_problem(409);
+    let e = c1.get(&format!("/api/v1/formulary/{entry}")).await;
+    e.assert_status(200);
+    assert_eq!(e["generic_name_zh"], "测试地平");
+    assert_eq!(e["unit_price"], "12.50");
+    // its timeline: who proposed, who decided, what changed
+    let t = c1.get(&format!("/api/v1/formulary/{entry}/timeline")).await;
+    let ev = &t.items()[0];
+    assert_eq!(ev["proposal_id"], id);
+    assert_eq!(ev["proposer"]["id"], app.user_id("demo-committee-1").await);
+    assert_eq!(
+        ev["decided_by"]["id"],
+        app.user_id("demo-committee-2").await
+    );
+    assert!(
+        ev["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["field"] == "generic_name_zh" && c["new"] == "测试地平")
+    );
+    // every decision is in the audit trail
+    let audit = app.client_as("demo-auditor").await;
+    let a = audit
+        .get("/api/v1/audit?action=formulary.proposal_approved")
+        .await;
+    assert!(
+        a.items()
+            .iter()
+            .any(|r| r["object_id"] == id.to_string() && r["actor_username"] == "demo-committee-2")
+    );
+
+    // reject needs a reason and another member; withdraw is the proposer's
+    let p2 = c1.post("/api/v1/formulary/proposals", json!({"kind": "suspend", "entry_id": entry, "reason": "暂停", "effective_date": day(1)})).await;
+    let p2 = p2["id"].as_i64().unwrap();
+    c2.post(
+        &format!("/api/v1/formulary/proposals/{p2}/reject"),
+        json!({}),
+    )
+    .await
+    .assert_problem(422);
+    c2.post(
+        &format!("/api/v1/formulary/proposals/{p2}/withdraw"),
+        json!({}),
+    )
+    .await
+    .assert_problem(403);
+    let r = c2
+        .post(
+            &format!("/api/v1/formulary/proposals/{p2}/reject"),
+            json!({"reason": "供货正常"}),
+        )
+        .await;
+    r.assert_status(200);
+    assert_eq!(r["status"], "rejected");
+    assert_eq!(r["decision_reason"], "供货正常");
+    let p3 = c1.post("/api/v1/formulary/proposals", json!({"kind": "withdraw", "entry_id": entry, "reason": "停用", "effective_date": day(1)})).await;
+    let p3 = p3["id"].as_i64().unwrap();
+    let r = c1
+        .post(
+            &format!("/api/v1/formulary/proposals/{p3}/withdraw"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r["status"], "withdrawn");
+    // the entry is unchanged by rejected and withdrawn proposals
+    assert_eq!(
+        c1.get(&format!("/api/v1/formulary/{entry}?as_of={}", day(5)))
+            .await["status"],
+        "active"
+    );
+    let pending = c1.get("/api/v1/formulary/proposals?status=pending").await;
+    assert!(pending.items().is_empty());
+});
+
+both!(f1_effective_date_not_in_the_past, |app| async move {
+    let c1 = app.client_as("demo-committee-1").await;
+    let before = (app.counts().await, formulary_counts(&app).await);
+    let r = c1
+        .post("/api/v1/formulary/proposals", json!({"kind": "add", "fields": product("过去药", "oral", 2), "reason": "补录", "effective_date": day(-1)}))
+        .await;
+    r.assert_problem(422);
+    assert_eq!(r["rule"], "F1");
+    assert!(r["detail"].as_str().unwrap().contains("choose today"));
+    assert_eq!(before, (app.counts().await, formulary_counts(&app).await));
+});
+
+both!(
+    field_codes_are_checked_with_the_field_named,
+    |app| async move {
+        let c1 = app.client_as("demo-committee-1").await;
+        let mut f = product("代码药", "oral", 3);
+        f["approval_number"] = json!("国药准字X123");
+        f["nhsa_code"] = json!("SHORT");
+        f["atc_code"] = json!("C8CA05");
+        let r = c1
+            .post(
+                "/api/v1/formulary/proposals",
+                json!({"kind": "add", "fields": f, "reason": "新增", "effective_date": day(0)}),
+            )
+            .await;
+        r.assert_problem(422);
+        let fields: Vec<&str> = r["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                "fields.approval_number",
+                "fields.nhsa_code",
+                "fields.atc_code"
+            ]
+        );
+        assert!(
+            r["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("8 digits")
+        );
+        // unknown fields and wrong enum values are named too
+        let mut g = product("代码药", "oral", 3);
+        g["colour"] = json!("red");
+        let r = c1
+            .post(
+                "/api/v1/formulary/proposals",
+                json!({"kind": "add", "fields": g, "reason": "新增", "effective_date": day(0)}),
+            )
+            .await;
+        r.assert_problem(422);
+        assert!(
+            r["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("colour")
+        );
+        let r = c1.post("/api/v1/formulary/proposals", json!({"kind": "amend", "entry_id": 999999, "fields": {"unit_price": "1"}, "reason": "改价", "effective_date": day(0)})).await;
+        r.assert_problem(404);
+    }
+);
+
+both!(f5_one_generic_two_specs, |app| async move {
+    add_entry(&app, "规格测试", "oral", 10).await;
+    add_entry(&app, "规格测试", "oral", 11).await;
+    add_entry(&app, "规格测试", "injection", 12).await;
+    let c1 = app.client_as("demo-committee-1").await;
+    // the form's live check warns
+    let w = c1
+        .post("/api/v1/formulary/proposals/check", json!({"kind": "add", "fields": {"generic_name_zh": "规格测试", "route": "oral"}, "reason": "xx", "effective_date": day(0)}))
+        .await;
+    w.assert_status(200);
+    assert_eq!(w["warnings"][0]["rule"], "F5");
+    // a third oral product is refused without a justification
+    let before = (app.counts().await, formulary_counts(&app).await);
+    let body = json!({"kind": "add", "fields": product("规格测试", "oral", 13), "reason": "新增规格", "effective_date": day(0)});
+    let r = c1.post("/api/v1/formulary/proposals", body.clone()).await;
+    r.assert_problem(422);
+    assert_eq!(r["rule"], "F5");
+    assert!(r["detail"].as_str().unwrap().contains("3 oral"));
+    assert!(r["detail"].as_str().unwrap().contains("justification"));
+    assert_eq!(before, (app.counts().await, formulary_counts(&app).await));
+    // a second injectable is fine
+    add_entry(&app, "规格测试", "injection", 14).await;
+    // with the committee's justification it is accepted, and the justification is kept
+    let mut with = body;
+    with["justification"] = json!("儿童专用规格，临床必需");
+    let r = adopt(&app, with).await;
+    assert_eq!(r["justification"], "儿童专用规格，临床必需");
+    let entry = r["items"][0]["entry_id"].as_i64().unwrap();
+    let t = c1.get(&format!("/api/v1/formulary/{entry}/timeline")).await;
+    assert_eq!(t.items()[0]["justification"], "儿童专用规格，临床必需");
+    // suspending one of the three is never blocked by F5
+    adopt(
+        &app,
+        json!({"kind": "suspend", "entry_id": entry, "reason": "暂停", "effective_date": day(0)}),
+    )
+    .await;
+});
+
+both!(future_dated_change_waits_for_its_day, |app| async move {
+    let id = add_entry(&app, "未来药", "oral", 20).await;
+    let c1 = app.client_as("demo-committee-1").await;
+    adopt(&app, json!({"kind": "amend", "entry_id": id, "fields": {"unit_price": "9.99"}, "reason": "集采降价", "effective_date": day(10)})).await;
+    // today it still costs 12.50; from its day on, 9.99 — no job had to run
+    assert_eq!(
+        c1.get(&format!("/api/v1/formulary/{id}")).await["unit_price"],
+        "12.50"
+    );
+    assert_eq!(
+        c1.get(&format!("/api/v1/formulary/{id}?as_of={}", day(9)))
+            .await["unit_price"],
+        "12.50"
+    );
+    assert_eq!(
+        c1.get(&format!("/api/v1/formulary/{id}?as_of={}", day(10)))
+            .await["unit_price"],
+        "9.99"
+    );
+    // an approval dated before an already scheduled change is refused rather than rewriting history
+    let p = c1
+        .post(
+            "/api/v1/formulary/proposals",
+            json!({"kind": "suspend", "entry_id": id, "reason": "暂停", "effective_date": day(5)}),
+        )
+        .await;
+    let c2 = app.client_as("demo-committee-2").await;
+    let r = c2
+        .post(
+            &format!("/api/v1/formulary/proposals/{}/approve", p["id"]),
+            json!({}),
+        )
+        .await;
+    r.assert_problem(409);
+    assert!(
+        r["detail"]
+            .as_str()
+            .unwrap()
+            .contains("already has a change effective")
+    );
+    // and the refused approval left the proposal pending
+    assert_eq!(
+        c1.get(&format!("/api/v1/formulary/proposals/{}", p["id"]))
+            .await["status"],
+        "pending"
+    );
+});
+
+both!(as_of_and_diff_over_a_hand_built_history, |app| async move {
+    let a = add_entry(&app, "历史甲", "oral", 30).await;
+    let b = add_entry(&app, "历史乙", "oral", 31).await;
+    let c = add_entry(&app, "历史丙", "oral", 32).await;
+    adopt(&app, json!({"kind": "amend", "entry_id": a, "fields": {"unit_price": "10.00", "vbp": true}, "reason": "降价", "effective_date": day(5)})).await;
+    adopt(
+        &app,
+        json!({"kind": "suspend", "entry_id": b, "reason": "断货", "effective_date": day(10)}),
+    )
+    .await;
+    adopt(
+        &app,
+        json!({"kind": "withdraw", "entry_id": c, "reason": "淘汰", "effective_date": day(15)}),
+    )
+    .await;
+    let d = adopt(&app, json!({"kind": "add", "fields": product("历史丁", "oral", 33), "reason": "新增", "effective_date": day(20)})).await;
+    let d = d["items"][0]["entry_id"].as_i64().unwrap();
+    adopt(&app, json!({"kind": "amend", "entry_id": b, "fields": {"status": "active"}, "reason": "恢复供货", "effective_date": day(25)})).await;
+    let c1 = app.client_as("demo-committee-1").await;
+
+    assert_eq!(
+        names_on(&c1, 0).await,
+        vec!["历史丙:active", "历史乙:active", "历史甲:active"]
+    );
+    assert_eq!(
+        names_on(&c1, 12).await,
+        vec!["历史丙:active", "历史乙:suspended", "历史甲:active"]
+    );
+    // withdrawn entries leave the default list
+    assert_eq!(
+        names_on(&c1, 16).await,
+        vec!["历史乙:suspended", "历史甲:active"]
+    );
+    assert_eq!(
+        names_on(&c1, 30).await,
+        vec!["历史丁:active", "历史乙:active", "历史甲:active"]
+    );
+    // before any of it existed
+    assert!(names_on(&c1, -1).await.is_empty());
+    // the plain list (no q) agrees
+    let plain = c1
+        .get(&format!(
+            "/api/v1/formulary?as_of={}&status=suspended",
+            day(12)
+        ))
+        .await;
+    assert!(plain.items().iter().any(|e| e["id"] == b));
+
+    let diff = c1
+        .get(&format!(
+            "/api/v1/formulary/diff?from={}&to={}",
+            day(0),
+            day(30)
+        ))
+        .await;
+    diff.assert_status(200);
+    let ids = |k: &str| {
+        diff[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids("added"), vec![d]);
+    assert_eq!(ids("withdrawn"), vec![c]);
+    assert!(
+        ids("suspended").is_empty(),
+        "b was suspended and reinstated within the range"
+    );
+    let changed = diff["changed"].as_array().unwrap();
+    assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0]["entry"]["id"], a);
+    let ch: Vec<(&str, &Value, &Value)> = changed[0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["field"].as_str().unwrap(), &c["old"], &c["new"]))
+        .collect();
+    assert_eq!(
+        ch,
+        vec![
+            ("unit_price", &json!("12.50"), &json!("10.00")),
+            ("vbp", &json!(false), &json!(true))
+        ]
+    );
+    let mid = c1
+        .get(&format!(
+            "/api/v1/formulary/diff?from={}&to={}",
+            day(6),
+            day(12)
+        ))
+        .await;
+    assert_eq!(mid["suspended"][0]["id"], b);
+    assert!(mid["changed"].as_array().unwrap().is_empty());
+    let late = c1
+        .get(&format!(
+            "/api/v1/formulary/diff?from={}&to={}",
+            day(12),
+            day(26)
+        ))
+        .await;
+    assert_eq!(late["reinstated"][0]["id"], b);
+    c1.get(&format!(
+        "/api/v1/formulary/diff?from={}&to={}",
+        day(5),
+        day(1)
+    ))
+    .await
+    .assert_problem(422);
+});
+
+async fn names_on(c: &Client, off: i64) -> Vec<String> {
+    let r = c
+        .get(&format!(
+            "/api/v1/formulary?as_of={}&q=ls&limit=50",
+            day(off)
+        ))
+        .await;
+    r.assert_status(200);
+    r.items()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["generic_name_zh"].as_str().unwrap(),
+                e["status"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+both!(concurrent_approvals_exactly_one_wins, |app| async move {
+    let admin = app.client_as("demo-consortium-admin").await;
+    let lead = app.institution(app.consortium, "RMYY").await;
+    admin
+        .post("/api/v1/users", json!({"username": "committee-three", "display_name": "委员三", "institution_id": lead.id, "roles": ["committee"], "password": "tongyao-demo"}))
+        .await
+        .assert_status(201);
+    let c1 = app.client_as("demo-committee-1").await;
+    let c2 = app.client_as("demo-committee-2").await;
+    let c3 = app.client_as("committee-three").await;
+    let p = c1.post("/api/v1/formulary/proposals", json!({"kind": "add", "fields": product("并发药", "oral", 40), "reason": "新增", "effective_date": day(0)})).await;
+    let path = format!("/api/v1/formulary/proposals/{}/approve", p["id"]);
+    let (r2, r3) = tokio::join!(
+        c2.post(&path, json!({})).send(),
+        c3.post(&path, json!({})).send()
+    );
+    let mut codes = vec![r2.code(), r3.code()];
+    codes.sort();
+    assert_eq!(codes, vec![200, 409]);
+    assert_eq!(c1.get("/api/v1/formulary?q=bfy").await["total"], 1);
+});
+
+both!(search_pinyin_codes_english_and_ranking, |app| async move {
+    tongyao::formulary::seed::load_demo(&app.db, app.consortium)
+        .await
+        .expect("demo formulary");
+    let u = app.client_as("demo-pharmacist").await;
+    let names = |r: &Resp| {
+        r.items()
+            .iter()
+            .map(|h| h["entry"]["generic_name_zh"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    for q in [
+        "amxl",
+        "AMXL",
+        "mxl",
+        "amoxilin",
+        "moxi",
+        "阿莫西",
+        "莫西",
+        "Amoxicillin",
+        "amoxi",
+    ] {
+        let r = u
+            .get(&format!("/api/v1/formulary/search?q={}", urlencode(q)))
+            .await;
+        r.assert_status(200);
+        assert!(
+            names(&r).iter().any(|n| n == "阿莫西林"),
+            "{q}: {:?}",
+            names(&r)
+        );
+    }
+    // initials rank before substrings: 阿莫西林 (prefix) before 阿莫西林克拉维酸钾? both prefix; the plain name is shorter
+    let r = u.get("/api/v1/formulary/search?q=amxl").await;
+    assert_eq!(r.items()[0]["match"], "prefix");
+    assert_eq!(names(&r)[0], "阿莫西林");
+    let r = u.get("/api/v1/formulary/search?q=mxl").await;
+    assert_eq!(r.items()[0]["match"], "substring");
+    // polyphonic: 地西泮 (地 di/de) matches dxp
+    assert!(
+        names(&u.get("/api/v1/formulary/search?q=dxp").await)
+            .iter()
+            .any(|n| n == "地西泮")
+    );
+    // codes: an exact approval number is first, and codes match by prefix and part too
+    let any = u.get("/api/v1/formulary/search?q=amxl&limit=1").await;
+    let code = any.items()[0]["entry"]["approval_number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = u
+        .get(&format!("/api/v1/formulary/search?q={}", urlencode(&code)))
+        .await;
+    assert_eq!(r.items()[0]["match"], "code_exact");
+    assert_eq!(r.items()[0]["entry"]["approval_number"], code.as_str());
+    let r = u
+        .get(&format!(
+            "/api/v1/formulary/search?q={}",
+            urlencode(&code[code.len() - 6..])
+        ))
+        .await;
+    assert!(
+        r.items()
+            .iter()
+            .any(|h| h["entry"]["approval_number"] == code.as_str())
+    );
+    let r = u.get("/api/v1/formulary/search?q=j01ca04").await;
+    assert_eq!(r.items()[0]["match"], "code_exact");
+    // filters: level scope and special class
+    let r = u
+        .get("/api/v1/formulary/search?q=mf&special_class=narcotic")
+        .await;
+    assert!(
+        r.items()
+            .iter()
+            .all(|h| h["entry"]["special_class"] == "narcotic")
+    );
+    assert!(names(&r).iter().any(|n| n.contains("吗啡")));
+    let r = u
+        .get("/api/v1/formulary/search?q=a&level=village&limit=50")
+        .await;
+    assert!(
+        r.items()
+            .iter()
+            .all(|h| h["entry"]["level_scope"] == "village")
+    );
+    // an empty query finds nothing; an absurd one is refused
+    assert!(
+        u.get("/api/v1/formulary/search?q=%20")
+            .await
+            .items()
+            .is_empty()
+    );
+    u.get(&format!("/api/v1/formulary/search?q={}", "a".repeat(500)))
+        .await
+        .assert_problem(422);
+    // the other consortium sees none of it
+    let other = app.client_as("demo2-committee-1").await;
+    assert!(
+        other
+            .get("/api/v1/formulary/search?q=amxl")
+            .await
+            .items()
+            .is_empty()
+    );
+});
+
+both!(
+    search_ranks_exact_code_prefix_substring_and_active_first,
+    |app| async move {
+        let a = add_entry(&app, "排序甲", "oral", 50).await; // 国药准字H20000050
+        let b = add_entry(&app, "排序乙", "oral", 51).await;
+        adopt(
+            &app,
+            json!({"kind": "suspend", "entry_id": a, "reason": "暂停", "effective_date": day(0)}),
+        )
+        .await;
+        let u = app.client_as("demo-committee-1").await;
+        // "px": prefix of both names' initials; the active one ranks first
+        let r = u.get("/api/v1/formulary/search?q=px").await;
+        let ids: Vec<i64> = r
+            .items()
+            .iter()
+            .map(|h| h["entry"]["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, vec![b, a]);
+        let r = u
+            .get(&format!(
+                "/api/v1/formulary/search?q={}",
+                urlencode("国药准字H20000050")
+            ))
+            .await;
+        assert_eq!(r.items()[0]["entry"]["id"], a);
+        assert_eq!(r.items()[0]["match"], "code_exact");
+        let r = u
+            .get("/api/v1/formulary/search?q=status&status=suspended")
+            .await;
+        assert!(r.items().is_empty());
+        let r = u
+            .get("/api/v1/formulary/search?q=px&status=suspended")
+            .await;
+        assert_eq!(r.items().len(), 1);
+    }
+);
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(name),
+    )
+    .expect("fixture")
+}
+
+/// A multipart/form-data body.
+fn multipart(parts: &[(&str, &[u8])]) -> (Vec<u8>, String) {
+    let boundary = "tongyao-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for (name, data) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        if *name == "file" {
+            body.extend_from_slice(b"Content-Disposition: form-data; name=\"file\"; filename=\"upload\"\r\nContent-Type: application/octet-stream\r\n\r\n");
+        } else {
+            body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            );
+        }
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (body, format!("multipart/form-data; boundary={boundary}"))
+}
+
+async fn import(c: &Client, dry_run: bool, parts: &[(&str, &[u8])]) -> Resp {
+    let (body, ct) = multipart(parts);
+    c.request(
+        Method::POST,
+        &format!("/api/v1/formulary/imports?dry_run={dry_run}"),
+    )
+    .raw(body, Some(&ct))
+    .send()
+    .await
+}
+
+both!(import_fixtures_in_every_encoding, |app| async move {
+    let c1 = app.client_as("demo-committee-1").await;
+    for f in [
+        "formulary-utf8.csv",
+        "formulary-utf8-bom.csv",
+        "formulary-gbk.csv",
+        "formulary.xlsx",
+    ] {
+        let r = import(&c1, true, &[("file", &fixture(f))]).await;
+        r.assert_status(200);
+        assert_eq!(r["rows_total"], 3, "{f}");
+        assert_eq!(r["rows_valid"], 3, "{f}: {}", r.text());
+        assert_eq!(r["added"].as_array().unwrap().len(), 3, "{f}");
+        let names: Vec<&str> = r["added"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["generic_name_zh"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, vec!["阿卡波糖", "重组人胰岛素", "人参健脾丸"], "{f}");
+    }
+    let r = import(
+        &c1,
+        true,
+        &[("file", &fixture("formulary-english-headers.csv"))],
+    )
+    .await;
+    assert_eq!(r["rows_valid"], 1, "{}", r.text());
+    // applying makes one batch proposal; nothing changes until another member approves
+    let before = app.count("formulary_versions").await;
+    let r = import(
+        &c1,
+        false,
+        &[
+            ("file", &fixture("formulary-gbk.csv")),
+            ("reason", "新增三种".as_bytes()),
+            ("effective_date", day(0).as_bytes()),
+        ],
+    )
+    .await;
+    r.assert_status(200);
+    let pid = r["proposal_id"].as_i64().unwrap();
+    assert_eq!(app.count("formulary_versions").await, before);
+    let p = c1.get(&format!("/api/v1/formulary/proposals/{pid}")).await;
+    assert_eq!(p["kind"], "batch");
+    assert_eq!(p["item_count"], 3);
+    let c2 = app.client_as("demo-committee-2").await;
+    c2.post(
+        &format!("/api/v1/formulary/proposals/{pid}/approve"),
+        json!({}),
+    )
+    .await
+    .assert_status(200);
+    assert_eq!(app.count("formulary_versions").await, before + 3);
+    let insulin = c1.get("/api/v1/formulary/search?q=czryds").await;
+    assert_eq!(insulin.items()[0]["entry"]["unit_price"], "51.0001");
+    assert_eq!(insulin.items()[0]["entry"]["storage"], "cold_chain");
+    // 重 is polyphonic: zhong and chong both find it
+    assert!(
+        !c1.get("/api/v1/formulary/search?q=zzryds")
+            .await
+            .items()
+            .is_empty()
+    );
+    // 参 is polyphonic: shen and can
+    assert!(
+        !c1.get("/api/v1/formulary/search?q=rsjpw")
+            .await
+            .items()
+            .is_empty()
+    );
+    assert!(
+        !c1.get("/api/v1/formulary/search?q=rcjpw")
+            .await
+            .items()
+            .is_empty()
+    );
+
+    // export → import changes nothing, in CSV and XLSX
+    for fmt in ["csv", "xlsx"] {
+        let e = c1
+            .get(&format!("/api/v1/formulary/export?format={fmt}"))
+            .await;
+        e.assert_status(200);
+        if fmt == "csv" {
+            assert!(
+                e.bytes.starts_with(b"\xEF\xBB\xBF"),
+                "CSV starts with a BOM for Excel"
+            );
+        }
+        let r = import(&c1, true, &[("file", &e.bytes)]).await;
+        assert_eq!(r["rows_valid"], 3, "{fmt}: {}", r.text());
+        assert_eq!(r["unchanged"], 3, "{fmt}: {}", r.text());
+        assert!(
+            r["added"].as_array().unwrap().is_empty()
+                && r["changed"].as_array().unwrap().is_empty()
+        );
+        let r = import(
+            &c1,
+            false,
+            &[
+                ("file", &e.bytes),
+                ("reason", b"re-import"),
+                ("effective_date", day(0).as_bytes()),
+            ],
+        )
+        .await;
+        r.assert_problem(422);
+    }
+    // FHIR: a Bundle of MedicationKnowledge with codes and systems, and long-prescription periods
+    let f = c1.get("/api/v1/formulary/export?format=fhir").await;
+    let bundle: Value = serde_json::from_slice(&f.bytes).unwrap();
+    assert_eq!(bundle["resourceType"], "Bundle");
+    assert_eq!(bundle["entry"].as_array().unwrap().len(), 3);
+    let acarbose = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["resource"]["code"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("阿卡波糖")
+        })
+        .unwrap();
+    let codings = acarbose["resource"]["code"]["coding"].as_array().unwrap();
+    assert!(
+        codings
+            .iter()
+            .any(|c| c["system"] == "http://www.whocc.no/atc" && c["code"] == "A10BF01")
+    );
+    assert_eq!(
+        acarbose["resource"]["regulatory"][0]["maxDispense"]["period"]["value"],
+        60
+    );
+    assert_eq!(
+        acarbose["resource"]["medicineClassification"][0]["classification"][0]["coding"][0]["code"],
+        "national"
+    );
+});
+
+async fn formulary_counts(app: &TestApp) -> Vec<i64> {
+    let mut v = Vec::new();
+    for t in [
+        "formulary_entries",
+        "formulary_versions",
+        "formulary_proposals",
+        "formulary_proposal_items",
+    ] {
+        v.push(app.count(t).await);
+    }
+    v
+}
+
+both!(import_with_bad_rows_changes_nothing, |app| async move {
+    let c1 = app.client_as("demo-committee-1").await;
+    let ph = app.client_as("demo-pharmacist").await;
+    let before = (app.counts().await, formulary_counts(&app).await);
+    let r = import(&c1, true, &[("file", &fixture("formulary-bad-rows.csv"))]).await;
+    r.assert_status(200);
+    assert_eq!(r["rows_total"], 3);
+    assert_eq!(r["rows_valid"], 2);
+    let errs: Vec<(i64, &str)> = r["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str().unwrap()))
+        .collect();
+    assert_eq!(errs, vec![(4, "包装数量"), (4, "批准文号")]);
+    let r = import(
+        &c1,
+        false,
+        &[
+            ("file", &fixture("formulary-bad-rows.csv")),
+            ("reason", b"x-import"),
+            ("effective_date", day(0).as_bytes()),
+        ],
+    )
+    .await;
+    r.assert_problem(422);
+    assert_eq!(r["report"]["errors"].as_array().unwrap().len(), 2);
+    // not a spreadsheet, no valid rows, missing file
+    let r = import(&c1, true, &[("file", b"\x00\x01\x02\x03 binary garbage")]).await;
+    r.assert_problem(422);
+    assert!(r["detail"].as_str().unwrap().contains("not a CSV or XLSX"));
+    let r = import(&c1, true, &[("file", "通用名,规格\n".as_bytes())]).await;
+    r.assert_problem(422);
+    import(&c1, true, &[("reason", b"no file")])
+        .await
+        .assert_problem(422);
+    // too large for the upload limit
+    let big = vec![b'a'; app.settings().server.upload_limit_bytes + 10];
+    import(&c1, true, &[("file", &big)])
+        .await
+        .assert_problem(413);
+    // a pharmacist may not import
+    import(&ph, true, &[("file", &fixture("formulary-utf8.csv"))])
+        .await
+        .assert_problem(403);
+    assert_eq!(before, (app.counts().await, formulary_counts(&app).await));
+});
+
+both!(prices_are_exact_on_both_databases, |app| async move {
+    let c1 = app.client_as("demo-committee-1").await;
+    for (n, price) in ["0.0001", "0.01", "12345.6789", "999999.9999", "0.10", "7.3"]
+        .iter()
+        .enumerate()
+    {
+        let mut f = product(&format!("价格{n}"), "oral", 60 + n as u32);
+        f["unit_price"] = json!(price);
+        let r = adopt(
+            &app,
+            json!({"kind": "add", "fields": f, "reason": "价格", "effective_date": day(0)}),
+        )
+        .await;
+        let id = r["items"][0]["entry_id"].as_i64().unwrap();
+        let got = c1.get(&format!("/api/v1/formulary/{id}")).await;
+        let back: rust_decimal::Decimal = got["unit_price"].as_str().unwrap().parse().unwrap();
+        assert_eq!(
+            back,
+            price.parse::<rust_decimal::Decimal>().unwrap(),
+            "{price}"
+        );
+    }
+    let mut f = product("价格坏", "oral", 70);
+    f["unit_price"] = json!("1.23456");
+    c1.post(
+        "/api/v1/formulary/proposals",
+        json!({"kind": "add", "fields": f, "reason": "价格", "effective_date": day(0)}),
+    )
+    .await
+    .assert_problem(422);
+    let mut f = product("价格负", "oral", 71);
+    f["unit_price"] = json!("-1");
+    c1.post(
+        "/api/v1/formulary/proposals",
+        json!({"kind": "add", "fields": f, "reason": "价格", "effective_date": day(0)}),
+    )
+    .await
+    .assert_problem(422);
+});
+
+both!(f3_essential_share_and_targets, |app| async move {
+    add_entry(&app, "基药甲", "oral", 80).await;
+    let mut f = product("非基药乙", "oral", 81);
+    f["essential_national"] = json!(false);
+    f["level_scope"] = json!("secondary");
+    adopt(
+        &app,
+        json!({"kind": "add", "fields": f, "reason": "新增", "effective_date": day(0)}),
+    )
+    .await;
+    let u = app.client_as("demo-prescriber").await;
+    let s = u.get("/api/v1/formulary/essential-share").await;
+    s.assert_status(200);
+    let row = |g: &str| {
+        s["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["group"] == g)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(row("primary")["varieties"], 1);
+    assert_eq!(row("primary")["share"], 100.0);
+    assert_eq!(row("secondary")["varieties"], 2);
+    assert_eq!(row("secondary")["share"], 50.0);
+    assert_eq!(row("secondary")["target"], 80.0);
+    assert_eq!(row("secondary")["below_target"], true);
+    assert_eq!(row("primary")["below_target"], false);
+    // the committee lowers the secondary target; a prescriber may not
+    u.put(
+        "/api/v1/formulary/settings",
+        json!({"essential_targets": {"primary": 90, "secondary": 50, "tertiary": 60}}),
+    )
+    .await
+    .assert_problem(403);
+    let c1 = app.client_as("demo-committee-1").await;
+    c1.put(
+        "/api/v1/formulary/settings",
+        json!({"essential_targets": {"primary": 90, "secondary": 120, "tertiary": 60}}),
+    )
+    .await
+    .assert_problem(422);
+    c1.put(
+        "/api/v1/formulary/settings",
+        json!({"essential_targets": {"primary": 90, "secondary": 50, "tertiary": 60}}),
+    )
+    .await
+    .assert_status(200);
+    let s = u.get("/api/v1/formulary/essential-share").await;
+    let sec = s["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["group"] == "secondary")
+        .unwrap()
+        .clone();
+    assert_eq!(sec["target"], 50.0);
+    assert_eq!(sec["below_target"], false);
+});
+
+both!(other_consortium_entries_are_not_found, |app| async move {
+    let id = add_entry(&app, "隔离药", "oral", 90).await;
+    let other = app.client_as("demo2-committee-1").await;
+    other
+        .get(&format!("/api/v1/formulary/{id}"))
+        .await
+        .assert_problem(404);
+    other
+        .get(&format!("/api/v1/formulary/{id}/timeline"))
+        .await
+        .assert_problem(404);
+    let r = other
+        .post(
+            "/api/v1/formulary/proposals",
+            json!({"kind": "suspend", "entry_id": id, "reason": "越权", "effective_date": day(0)}),
+        )
+        .await;
+    r.assert_problem(404);
+    assert_eq!(other.get("/api/v1/formulary").await["total"], 0);
+});

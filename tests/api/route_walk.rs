@@ -1,0 +1,720 @@
+//! Walks every operation of the OpenAPI document and proves the running service agrees with
+//! it: no session → 401 (public operations excepted), a role the operation does not list → 403,
+//! a listed role → neither, and another consortium's object → 404 with nothing changed.
+use std::collections::HashMap;
+
+use axum::http::Method;
+use serde_json::Value;
+use tongyao_tests::*;
+
+/// Operations anyone may call. A new public operation must be added here on purpose.
+const PUBLIC_OPS: &[&str] = &["healthz", "readyz", "sign_in"];
+
+/// An id no table holds.
+const NO_SUCH_ID: &str = "987654321";
+
+#[derive(Debug, Clone, PartialEq)]
+enum Security {
+    Public,
+    /// Any signed-in user.
+    Authenticated,
+    /// Only these roles.
+    Roles(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+enum OpBody {
+    Json(Value),
+    Multipart(Vec<(String, String)>),
+}
+
+#[derive(Debug, Clone)]
+struct Op {
+    id: String,
+    method: Method,
+    path: String,
+    security: Security,
+    body: Option<OpBody>,
+    /// The document gives a request body but no example (the walk then sends a stand-in).
+    missing_example: bool,
+    query_params: Vec<String>,
+}
+
+impl Op {
+    fn label(&self) -> String {
+        format!("{} {} ({})", self.method, self.path, self.id)
+    }
+
+    fn has_id(&self) -> bool {
+        self.path.contains('{')
+    }
+
+    /// The path with `{id}` filled in. Any other parameter is a route this walk does not know.
+    fn concrete(&self, id: &str) -> String {
+        let p = self.path.replace("{id}", id);
+        assert!(
+            !p.contains('{'),
+            "{}: a path parameter other than {{id}}: teach the route walk about it",
+            self.label()
+        );
+        p
+    }
+}
+
+fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
+    match v.get("$ref").and_then(Value::as_str) {
+        Some(r) => {
+            let name = r.rsplit('/').next().unwrap_or("");
+            let target = &doc["components"]["schemas"][name];
+            assert!(!target.is_null(), "dangling $ref {r}");
+            resolve(doc, target)
+        }
+        None => v,
+    }
+}
+
+/// The request body example of an operation: the media type's `example`, its first `examples`
+/// entry, or the (referenced) schema's `example`.
+fn example_of(doc: &Value, media: &Value) -> Option<Value> {
+    if let Some(e) = media.get("example") {
+        return Some(e.clone());
+    }
+    if let Some(e) = media
+        .get("examples")
+        .and_then(Value::as_object)
+        .and_then(|m| m.values().next())
+    {
+        return Some(
+            resolve(doc, e)
+                .get("value")
+                .cloned()
+                .unwrap_or_else(|| e.clone()),
+        );
+    }
+    media
+        .get("schema")
+        .map(|s| resolve(doc, s))
+        .and_then(|s| s.get("example"))
+        .cloned()
+}
+
+fn operations(doc: &Value) -> Vec<Op> {
+    let mut ops = Vec::new();
+    let paths = doc["paths"]
+        .as_object()
+        .expect("paths in the OpenAPI document");
+    for (path, item) in paths {
+        for (m, method) in [
+            ("get", Method::GET),
+            ("post", Method::POST),
+            ("put", Method::PUT),
+            ("patch", Method::PATCH),
+            ("delete", Method::DELETE),
+        ] {
+            let Some(op) = item.get(m) else { continue };
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{m} {path} has no operationId"))
+                .to_string();
+            let sec = op["security"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{id} has no security requirement"));
+            assert_eq!(
+                sec.len(),
+                1,
+                "{id}: expected exactly one security requirement, got {sec:?}"
+            );
+            let req = sec[0].as_object().expect("security requirement object");
+            let security = if req.is_empty() {
+                Security::Public
+            } else {
+                let scopes = req
+                    .get("session")
+                    .and_then(Value::as_array)
+                    .unwrap_or_else(|| {
+                        panic!("{id}: security must use the `session` scheme: {req:?}")
+                    });
+                if scopes.is_empty() {
+                    Security::Authenticated
+                } else {
+                    let roles: Vec<String> = scopes
+                        .iter()
+                        .map(|s| s.as_str().unwrap().to_string())
+                        .collect();
+                    for r in &roles {
+                        assert!(
+                            DEMO_USERS.iter().any(|(role, _)| role == r),
+                            "{id}: unknown role {r} in scopes"
+                        );
+                    }
+                    Security::Roles(roles)
+                }
+            };
+            let mut missing_example = false;
+            let body = op.get("requestBody").map(|rb| {
+                let rb = resolve(doc, rb);
+                let content = rb["content"]
+                    .as_object()
+                    .unwrap_or_else(|| panic!("{id}: requestBody without content"));
+                if let Some(media) = content.get("application/json") {
+                    match example_of(doc, media) {
+                        Some(ex) => OpBody::Json(ex),
+                        None => {
+                            missing_example = true;
+                            OpBody::Json(json!({}))
+                        }
+                    }
+                } else if let Some(media) = content.get("multipart/form-data") {
+                    match example_of(doc, media) {
+                        Some(ex) => {
+                            let obj = ex.as_object().unwrap_or_else(|| {
+                                panic!("{id}: multipart example must be an object of parts: {ex}")
+                            });
+                            OpBody::Multipart(
+                                obj.iter()
+                                    .map(|(k, v)| {
+                                        (
+                                            k.clone(),
+                                            v.as_str()
+                                                .map(str::to_string)
+                                                .unwrap_or_else(|| v.to_string()),
+                                        )
+                                    })
+                                    .collect(),
+                            )
+                        }
+                        None => {
+                            missing_example = true;
+                            OpBody::Multipart(vec![
+                                ("file".into(), "通用名,规格\n".into()),
+                                ("reason".into(), "route walk".into()),
+                                ("effective_date".into(), today_china().to_string()),
+                            ])
+                        }
+                    }
+                } else {
+                    panic!(
+                        "{id}: request body of a type the walk cannot send: {:?}",
+                        content.keys().collect::<Vec<_>>()
+                    )
+                }
+            });
+            let query_params = op["parameters"]
+                .as_array()
+                .map(|ps| {
+                    ps.iter()
+                        .map(|p| resolve(doc, p))
+                        .filter(|p| p["in"] == "query")
+                        .filter_map(|p| p["name"].as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            ops.push(Op {
+                id,
+                method,
+                path: path.clone(),
+                security,
+                body,
+                missing_example,
+                query_params,
+            });
+        }
+    }
+    ops
+}
+
+const BOUNDARY: &str = "tongyao-route-walk-7d1f";
+
+fn multipart(parts: &[(String, String)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, value) in parts {
+        out.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        if name == "file" {
+            out.extend_from_slice(
+                b"Content-Disposition: form-data; name=\"file\"; filename=\"walk.csv\"\r\nContent-Type: text/csv\r\n\r\n",
+            );
+        } else {
+            out.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            );
+        }
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    out
+}
+
+async fn call(client: &Client, op: &Op, path: &str) -> Resp {
+    let c = client.request(op.method.clone(), path);
+    let c = match &op.body {
+        Some(OpBody::Json(v)) => c.json(v.clone()),
+        Some(OpBody::Multipart(parts)) => c.raw(
+            multipart(parts),
+            Some(&format!("multipart/form-data; boundary={BOUNDARY}")),
+        ),
+        None => c,
+    };
+    c.await
+}
+
+/// Signed-in clients, one per username, made on first use.
+struct Clients<'a> {
+    app: &'a TestApp,
+    map: HashMap<String, Client>,
+}
+
+impl<'a> Clients<'a> {
+    async fn of(&mut self, username: &str) -> &Client {
+        if !self.map.contains_key(username) {
+            let c = self.app.client_as(username).await;
+            self.map.insert(username.to_string(), c);
+        }
+        &self.map[username]
+    }
+}
+
+async fn openapi(app: &TestApp) -> (Value, Vec<Op>) {
+    let r = app.get("/api/openapi.json").await;
+    r.assert_status(200);
+    let ops = operations(&r.body);
+    // The foundation alone has 16 operations; fewer means the walk is reading the wrong thing.
+    assert!(
+        ops.len() >= 16,
+        "only {} operations in the document",
+        ops.len()
+    );
+    (r.body, ops)
+}
+
+both!(every_request_body_has_an_example, |app| async move {
+    let (_, ops) = openapi(&app).await;
+    let missing: Vec<String> = ops
+        .iter()
+        .filter(|o| o.missing_example)
+        .map(Op::label)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "operations with a request body but no example in the OpenAPI document: {missing:#?}"
+    );
+    assert!(ops.iter().filter(|o| o.body.is_some()).count() >= 7);
+});
+
+both!(no_session_gets_401, |app| async move {
+    let (_, ops) = openapi(&app).await;
+    let anon = app.client();
+    for op in &ops {
+        anon.clear_cookies();
+        let r = call(&anon, op, &op.concrete(NO_SUCH_ID)).await;
+        match op.security {
+            Security::Public => {
+                assert!(
+                    PUBLIC_OPS.contains(&op.id.as_str()),
+                    "{} is public but not in PUBLIC_OPS",
+                    op.label()
+                );
+                assert!(
+                    r.code() < 400,
+                    "{}: public operation answered {}: {}",
+                    op.label(),
+                    r.code(),
+                    r.text()
+                );
+            }
+            _ => {
+                assert_eq!(
+                    r.code(),
+                    401,
+                    "{} without a session: {}",
+                    op.label(),
+                    r.text()
+                );
+                assert_problem_shape(&r);
+            }
+        }
+    }
+    for id in PUBLIC_OPS {
+        assert!(
+            ops.iter()
+                .any(|o| o.id == *id && o.security == Security::Public),
+            "{id} should be public"
+        );
+    }
+});
+
+both!(roles_match_the_document, |app| async move {
+    let (_, ops) = openapi(&app).await;
+    let mut clients = Clients {
+        app: &app,
+        map: HashMap::new(),
+    };
+    let admin = app.client_as("demo-consortium-admin").await;
+    let mut walkers = 0;
+    for op in &ops {
+        let path = op.concrete(NO_SUCH_ID);
+        match &op.security {
+            Security::Public => {}
+            Security::Authenticated => {
+                // Any role will do; a user of its own because sign-out and password change
+                // end its sessions.
+                walkers += 1;
+                let username = format!("walk-any-{walkers}");
+                let inst = app.institution(app.consortium, "RMYY").await.id;
+                admin
+                    .post("/api/v1/users", json!({"username": username, "display_name": "walker",
+                        "institution_id": inst, "roles": ["prescriber"], "password": DEMO_PASSWORD}))
+                    .await
+                    .assert_status(201);
+                let c = app.client_as(&username).await;
+                let r = call(&c, op, &path).await;
+                assert!(
+                    !matches!(r.code(), 401 | 403),
+                    "{} as a signed-in user: {} {}",
+                    op.label(),
+                    r.code(),
+                    r.text()
+                );
+            }
+            Security::Roles(roles) => {
+                for (role, username) in DEMO_USERS {
+                    let c = clients.of(username).await;
+                    let r = call(c, op, &path).await;
+                    if roles.iter().any(|r| r == role) {
+                        assert!(
+                            !matches!(r.code(), 401 | 403),
+                            "{} as {username} ({role}, listed): {} {}",
+                            op.label(),
+                            r.code(),
+                            r.text()
+                        );
+                    } else {
+                        assert_eq!(
+                            r.code(),
+                            403,
+                            "{} as {username} ({role}, not listed): {}",
+                            op.label(),
+                            r.text()
+                        );
+                        assert_problem_shape(&r);
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        walkers >= 3,
+        "sign_out, get_me and change_password need only a session"
+    );
+});
+
+// ---------------------------------------------------------------------------------------------
+// Another consortium's objects
+
+/// Objects of the second consortium, created or found on first use.
+struct Foreign<'a> {
+    app: &'a TestApp,
+    /// demo2-committee-1, signed in once (sign-ins write rows).
+    owner: Client,
+    entry: Option<i64>,
+    proposal: Option<i64>,
+}
+
+fn entry_fields(name_zh: &str, name_en: &str) -> Value {
+    json!({
+        "generic_name_zh": name_zh,
+        "generic_name_en": name_en,
+        "dosage_form": "片剂",
+        "route": "oral",
+        "strength": "0.5g",
+        "base_unit": "片",
+        "pack_size": 24,
+        "pack_unit": "盒",
+        "manufacturer": "内蒙古测试制药有限公司",
+        "approval_number": "国药准字H15000000",
+        "nhsa_code": null,
+        "atc_code": null,
+        "unit_price": "12.50",
+        "essential_national": true,
+        "essential_provincial": false,
+        "vbp": false,
+        "insurance_class": "a",
+        "special_class": "none",
+        "antimicrobial_tier": "none",
+        "storage": "ordinary",
+        "level_scope": "village",
+        "long_rx_eligible": false,
+        "extended_rx_eligible": false,
+        "status": "active"
+    })
+}
+
+impl<'a> Foreign<'a> {
+    async fn propose(&self, c: &Client, name_zh: &str, name_en: &str) -> Value {
+        let r = c
+            .post(
+                "/api/v1/formulary/proposals",
+                json!({"kind": "add", "reason": "route walk: an object of the second consortium",
+                       "effective_date": today_china().to_string(), "fields": entry_fields(name_zh, name_en)}),
+            )
+            .await;
+        r.assert_status(201);
+        r.body
+    }
+
+    /// An entry of the second consortium: proposed by demo2-committee-1, approved by a second
+    /// committee member of that consortium (four eyes), made by the system administrator.
+    async fn entry(&mut self) -> i64 {
+        if let Some(id) = self.entry {
+            return id;
+        }
+        let app = self.app;
+        let sys = app.client_as("demo-admin").await;
+        let inst = app.institution(app.consortium2, "MYZH").await.id;
+        sys.post(
+            "/api/v1/users",
+            json!({"username": "walk2-committee-2", "display_name": "药事委员 乌云",
+                "institution_id": inst, "roles": ["committee"], "password": DEMO_PASSWORD}),
+        )
+        .await
+        .assert_status(201);
+        let proposer = &self.owner;
+        let approver = app.client_as("walk2-committee-2").await;
+        let p = self.propose(proposer, "蒙脱石散", "Montmorillonite").await;
+        let pid = p["id"].as_i64().expect("proposal id");
+        approver
+            .post(
+                &format!("/api/v1/formulary/proposals/{pid}/approve"),
+                json!({"note": "ok"}),
+            )
+            .await
+            .assert_status(200);
+        let r = proposer
+            .get(&format!("/api/v1/formulary/proposals/{pid}"))
+            .await;
+        r.assert_status(200);
+        let id = r["items"][0]["entry_id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("approved add proposal names no entry: {}", r.body));
+        self.entry = Some(id);
+        id
+    }
+
+    /// A pending proposal of the second consortium.
+    async fn proposal(&mut self) -> i64 {
+        if let Some(id) = self.proposal {
+            return id;
+        }
+        let p = self
+            .propose(&self.owner, "板蓝根颗粒", "Isatis Root Granules")
+            .await;
+        let id = p["id"].as_i64().expect("proposal id");
+        self.proposal = Some(id);
+        id
+    }
+
+    /// The id of an object of the second consortium for a path with `{id}`. Fails for a path it
+    /// does not know, so a new route cannot slip past this walk.
+    async fn id_for(&mut self, path: &str) -> i64 {
+        match path {
+            "/api/v1/institutions/{id}" => {
+                self.app.institution(self.app.consortium2, "MYZH").await.id
+            }
+            "/api/v1/users/{id}" => self.app.user_id("demo2-committee-1").await,
+            "/api/v1/formulary/{id}" | "/api/v1/formulary/{id}/timeline" => self.entry().await,
+            "/api/v1/formulary/proposals/{id}"
+            | "/api/v1/formulary/proposals/{id}/approve"
+            | "/api/v1/formulary/proposals/{id}/reject"
+            | "/api/v1/formulary/proposals/{id}/withdraw" => self.proposal().await,
+            other => panic!(
+                "the route walk has no object mapping for {other}: add one to Foreign::id_for \
+                 (an object of the second consortium) so its 404 isolation is tested"
+            ),
+        }
+    }
+
+    /// What the owner sees of the object, to prove a refused call changed nothing.
+    async fn snapshot(&self, path: &str, id: i64) -> String {
+        let app = self.app;
+        if path.starts_with("/api/v1/institutions/") {
+            let m = entity::institution::Entity::find_by_id(id)
+                .one(&app.db)
+                .await
+                .unwrap();
+            return format!("{m:?}");
+        }
+        if path.starts_with("/api/v1/users/") {
+            let m = entity::user::Entity::find_by_id(id)
+                .one(&app.db)
+                .await
+                .unwrap();
+            return format!("{m:?}");
+        }
+        let view = if path.starts_with("/api/v1/formulary/proposals/") {
+            format!("/api/v1/formulary/proposals/{id}")
+        } else {
+            format!("/api/v1/formulary/{id}/timeline")
+        };
+        let r = self.owner.get(&view).await;
+        r.assert_status(200);
+        r.text()
+    }
+}
+
+use sea_orm::EntityTrait;
+
+async fn row_counts(app: &TestApp) -> Vec<(&'static str, i64)> {
+    let mut out = Vec::new();
+    for t in [
+        "consortia",
+        "institutions",
+        "users",
+        "audit_log",
+        "formulary_entries",
+        "formulary_proposals",
+        "formulary_versions",
+    ] {
+        out.push((t, app.count(t).await));
+    }
+    out
+}
+
+both!(other_consortium_objects_are_404, |app| async move {
+    let (_, ops) = openapi(&app).await;
+    let owner = app.client_as("demo2-committee-1").await;
+    let mut foreign = Foreign {
+        app: &app,
+        owner,
+        entry: None,
+        proposal: None,
+    };
+    let mut clients = Clients {
+        app: &app,
+        map: HashMap::new(),
+    };
+    // Sign everyone in first so that sign-ins do not count as changes.
+    for (_, u) in DEMO_USERS {
+        clients.of(u).await;
+    }
+    let mut checked = 0;
+    let mut paths = Vec::new();
+    for op in ops.iter().filter(|o| o.has_id()) {
+        paths.push(op.label());
+        let id = foreign.id_for(&op.path).await;
+        let path = op.concrete(&id.to_string());
+        let roles: Vec<&str> = match &op.security {
+            Security::Roles(r) => r.iter().map(String::as_str).collect(),
+            Security::Authenticated => DEMO_USERS.iter().map(|(r, _)| *r).collect(),
+            Security::Public => panic!("{}: a public operation on an object", op.label()),
+        };
+        // The system administrator belongs to no consortium and may act in any.
+        let users: Vec<&str> = roles
+            .iter()
+            .filter(|r| **r != "system_admin")
+            .map(|r| demo_user_for(r))
+            .collect();
+        assert!(
+            !users.is_empty(),
+            "{}: no consortium role may call it",
+            op.label()
+        );
+        let before = (foreign.snapshot(&op.path, id).await, row_counts(&app).await);
+        for u in users {
+            let r = call(clients.of(u).await, op, &path).await;
+            assert_eq!(
+                r.code(),
+                404,
+                "{} as {u} on object {id} of the second consortium: {}",
+                op.label(),
+                r.text()
+            );
+            assert_problem_shape(&r);
+            checked += 1;
+        }
+        let after = (foreign.snapshot(&op.path, id).await, row_counts(&app).await);
+        assert_eq!(
+            before,
+            after,
+            "{}: a refused call changed something",
+            op.label()
+        );
+    }
+    assert!(
+        checked >= 4,
+        "PATCH institutions/users at least, by two roles each"
+    );
+    eprintln!("{checked} calls on another consortium's objects, over {paths:#?}");
+});
+
+both!(other_consortium_lists_are_404, |app| async move {
+    let (_, ops) = openapi(&app).await;
+    let mut clients = Clients {
+        app: &app,
+        map: HashMap::new(),
+    };
+    let mut checked = 0;
+    for op in ops
+        .iter()
+        .filter(|o| o.query_params.iter().any(|p| p == "consortium_id"))
+    {
+        let Security::Roles(roles) = &op.security else {
+            panic!("{}: consortium_id on an unrestricted operation", op.label())
+        };
+        for role in roles.iter().filter(|r| *r != "system_admin") {
+            let u = demo_user_for(role);
+            let path = format!(
+                "{}?consortium_id={}",
+                op.concrete(NO_SUCH_ID),
+                app.consortium2
+            );
+            let r = call(clients.of(u).await, op, &path).await;
+            assert_eq!(
+                r.code(),
+                404,
+                "{} as {u} asking for the second consortium: {}",
+                op.label(),
+                r.text()
+            );
+            assert_problem_shape(&r);
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 5,
+        "institutions, users and audit take consortium_id"
+    );
+});
+
+// Methods a path does not have answer 405 with an Allow header, as problem+json.
+both!(wrong_methods_are_405, |app| async move {
+    let (_, ops) = openapi(&app).await;
+    app.login("demo-consortium-admin").await;
+    let mut by_path: HashMap<&str, Vec<Method>> = HashMap::new();
+    for op in &ops {
+        by_path
+            .entry(op.path.as_str())
+            .or_default()
+            .push(op.method.clone());
+    }
+    for (path, methods) in by_path {
+        if !path.starts_with("/api/") {
+            continue;
+        }
+        for m in [
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ] {
+            if methods.contains(&m) {
+                continue;
+            }
+            let p = path.replace("{id}", NO_SUCH_ID);
+            let r = app.request(m.clone(), &p).json(json!({})).await;
+            assert_eq!(r.code(), 405, "{m} {p}: {}", r.text());
+            assert_problem_shape(&r);
+            assert!(r.header("allow").is_some(), "{m} {p}: 405 without Allow");
+        }
+    }
+});

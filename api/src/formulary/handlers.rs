@@ -5,7 +5,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 
-use super::search::MatchKind;
+use super::search::{MatchField, MatchKind};
 use super::search_cache::valid_on;
 use super::views::*;
 use super::{import, io, service};
@@ -117,16 +117,16 @@ pub async fn search_entries(
         .map(|h| SearchHit {
             entry: index.docs()[h.doc].attrs.as_ref().clone(),
             match_kind: match h.kind {
-                MatchKind::CodeExact => "code_exact",
-                MatchKind::Prefix => "prefix",
-                MatchKind::Substring => "substring",
+                MatchKind::CodeExact => HitMatch::CodeExact,
+                MatchKind::Prefix => HitMatch::Prefix,
+                MatchKind::Substring => HitMatch::Substring,
             },
             field: match h.field {
-                super::search::MatchField::Code => "code",
-                super::search::MatchField::NameZh => "name_zh",
-                super::search::MatchField::NameEn => "name_en",
-                super::search::MatchField::Initials => "initials",
-                super::search::MatchField::Pinyin => "pinyin",
+                MatchField::Code => HitField::Code,
+                MatchField::NameZh => HitField::NameZh,
+                MatchField::NameEn => HitField::NameEn,
+                MatchField::Initials => HitField::Initials,
+                MatchField::Pinyin => HitField::Pinyin,
             },
         })
         .collect();

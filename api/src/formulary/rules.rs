@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use super::views::ShareGroup;
 use super::views::{
     AntimicrobialTier, EntryFields, EntryStatus, FieldChange, Route, SpecialClass, Storage,
 };
@@ -225,10 +226,10 @@ pub fn all_fields(new: &EntryFields) -> Vec<FieldChange> {
 }
 
 /// The three F3 groups and the institution level whose usable range defines each.
-pub const SHARE_GROUPS: [(&str, Level); 3] = [
-    ("primary", Level::Township),
-    ("secondary", Level::Secondary),
-    ("tertiary", Level::Lead),
+pub const SHARE_GROUPS: [(ShareGroup, Level); 3] = [
+    (ShareGroup::Primary, Level::Township),
+    (ShareGroup::Secondary, Level::Secondary),
+    (ShareGroup::Tertiary, Level::Lead),
 ];
 
 /// F3: per group, among the varieties (distinct generic names) of active products the group's
@@ -236,7 +237,7 @@ pub const SHARE_GROUPS: [(&str, Level); 3] = [
 /// Returns (group, varieties, essential varieties).
 pub fn f3_essential_share<'a>(
     products: impl IntoIterator<Item = (&'a str, Level, bool)> + Clone,
-) -> Vec<(&'static str, u32, u32)> {
+) -> Vec<(ShareGroup, u32, u32)> {
     SHARE_GROUPS
         .iter()
         .map(|(group, level)| {
@@ -441,9 +442,9 @@ mod tests {
             ("替格瑞洛", Level::Secondary, false),
         ];
         let s = f3_essential_share(products.iter().copied());
-        assert_eq!(s[0], ("primary", 2, 1));
-        assert_eq!(s[1], ("secondary", 3, 1));
-        assert_eq!(s[2], ("tertiary", 4, 1));
+        assert_eq!(s[0], (ShareGroup::Primary, 2, 1));
+        assert_eq!(s[1], (ShareGroup::Secondary, 3, 1));
+        assert_eq!(s[2], (ShareGroup::Tertiary, 4, 1));
         assert_eq!(share_percent(3, 1), 33.3);
         assert_eq!(share_percent(0, 0), 100.0);
     }

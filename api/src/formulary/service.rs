@@ -1069,9 +1069,9 @@ pub async fn essential_share(
         .into_iter()
         .map(|(group, varieties, ess)| {
             let target = match group {
-                "primary" => t.primary,
-                "secondary" => t.secondary,
-                _ => t.tertiary,
+                ShareGroup::Primary => t.primary,
+                ShareGroup::Secondary => t.secondary,
+                ShareGroup::Tertiary => t.tertiary,
             };
             let share = rules::share_percent(varieties, ess);
             ShareRow {

@@ -183,14 +183,32 @@ pub struct SearchQuery {
     pub status: Option<EntryStatus>,
 }
 
+/// How a search hit matched, best first.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HitMatch {
+    CodeExact,
+    Prefix,
+    Substring,
+}
+
+/// Which key of the entry matched.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HitField {
+    NameZh,
+    NameEn,
+    Initials,
+    Pinyin,
+    Code,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchHit {
     pub entry: Entry,
-    /// code_exact | prefix | substring
     #[serde(rename = "match")]
-    pub match_kind: &'static str,
-    /// name_zh | name_en | initials | pinyin | code
-    pub field: &'static str,
+    pub match_kind: HitMatch,
+    pub field: HitField,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -223,10 +241,18 @@ pub struct Diff {
     pub reinstated: Vec<Entry>,
 }
 
+/// F3 groups: primary care (township level), secondary, tertiary (lead hospital level).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareGroup {
+    Primary,
+    Secondary,
+    Tertiary,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ShareRow {
-    /// primary | secondary | tertiary
-    pub group: &'static str,
+    pub group: ShareGroup,
     pub varieties: u32,
     pub essential_varieties: u32,
     /// Percent, one decimal.

@@ -91,8 +91,8 @@ export async function unwrap<T>(pending: Promise<FetchResult<T>>): Promise<T> {
 export { ApiError };
 
 /**
- * Like `unwrap`, re-typing the data as T. Only for answers whose document
- * types differ from the wire (see WIRE ENUMS in types.ts).
+ * Like `unwrap`, naming the data's type (a domain alias of the generated
+ * schema) where openapi-fetch cannot infer it.
  */
 export function unwrapAs<T>(pending: Promise<FetchResult<unknown>>): Promise<T> {
   return unwrap<unknown>(pending) as Promise<T>;

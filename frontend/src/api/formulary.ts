@@ -18,10 +18,6 @@ import type {
   TimelineEvent,
 } from './types';
 
-// WIRE ENUMS (see types.ts): queries and bodies carrying enum codes are cast
-// until the server's document names the enum values as they travel.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Wire = any;
 
 export interface EntryQuery {
   as_of?: string;
@@ -36,7 +32,7 @@ export interface EntryQuery {
 }
 
 export const listEntries = (query: EntryQuery) =>
-  unwrap<EntryPage>(api.GET('/api/v1/formulary', { params: { query: query as Wire } }));
+  unwrap<EntryPage>(api.GET('/api/v1/formulary', { params: { query: query } }));
 
 export const getEntry = (id: number, as_of?: string) =>
   unwrap<Entry>(api.GET('/api/v1/formulary/{id}', { params: { path: { id }, query: { as_of } } }));
@@ -55,7 +51,7 @@ export interface SearchQuery {
 }
 
 export const searchEntries = (query: SearchQuery, signal?: AbortSignal) =>
-  unwrap<{ items: SearchHit[] }>(api.GET('/api/v1/formulary/search', { params: { query: query as Wire }, signal }));
+  unwrap<{ items: SearchHit[] }>(api.GET('/api/v1/formulary/search', { params: { query: query }, signal }));
 
 export const getDiff = (from: string, to: string) =>
   unwrap<FormularyDiff>(api.GET('/api/v1/formulary/diff', { params: { query: { from, to } } }));
@@ -69,14 +65,14 @@ export const putSettings = (body: FormularySettings) =>
   unwrap<FormularySettings>(api.PUT('/api/v1/formulary/settings', { body }));
 
 export const createProposal = (body: ProposalRequest) =>
-  unwrap<Proposal>(api.POST('/api/v1/formulary/proposals', { body: body as Wire }));
+  unwrap<Proposal>(api.POST('/api/v1/formulary/proposals', { body: body }));
 
 export const checkProposal = (body: ProposalRequest, signal?: AbortSignal) =>
-  unwrap<{ warnings: RuleWarning[] }>(api.POST('/api/v1/formulary/proposals/check', { body: body as Wire, signal }));
+  unwrap<{ warnings: RuleWarning[] }>(api.POST('/api/v1/formulary/proposals/check', { body: body, signal }));
 
 export const listProposals = (status?: ProposalStatus, cursor?: string) =>
   unwrap<ProposalPage>(
-    api.GET('/api/v1/formulary/proposals', { params: { query: { status, cursor, limit: 50 } as Wire } }),
+    api.GET('/api/v1/formulary/proposals', { params: { query: { status, cursor, limit: 50 } } }),
   );
 
 export const getProposal = (id: number) =>

@@ -500,7 +500,7 @@ export interface components {
          * @description Antimicrobial tier.
          * @enum {string}
          */
-        AntimicrobialTier: "None" | "Unrestricted" | "Restricted" | "Special";
+        AntimicrobialTier: "none" | "unrestricted" | "restricted" | "special";
         /**
          * @example {
          *       "note": "同意"
@@ -514,10 +514,10 @@ export interface components {
             /** Format: int64 */
             actor_id?: number | null;
             actor_username?: string | null;
-            after?: Record<string, never> | null;
+            after?: unknown;
             /** Format: date-time */
             at: string;
-            before?: Record<string, never> | null;
+            before?: unknown;
             /** Format: int64 */
             consortium_id?: number | null;
             /** Format: int64 */
@@ -698,11 +698,11 @@ export interface components {
          * @description Entry status.
          * @enum {string}
          */
-        EntryStatus: "Active" | "Suspended" | "Withdrawn";
+        EntryStatus: "active" | "suspended" | "withdrawn";
         FieldChange: {
             field: string;
-            new: Record<string, never>;
-            old: Record<string, never>;
+            new?: unknown;
+            old?: unknown;
         };
         FieldError: {
             field: string;
@@ -723,6 +723,16 @@ export interface components {
         Health: {
             status: string;
         };
+        /**
+         * @description Which key of the entry matched.
+         * @enum {string}
+         */
+        HitField: "name_zh" | "name_en" | "initials" | "pinyin" | "code";
+        /**
+         * @description How a search hit matched, best first.
+         * @enum {string}
+         */
+        HitMatch: "code_exact" | "prefix" | "substring";
         ImportReport: {
             added: components["schemas"]["AddedRow"][];
             changed: components["schemas"]["ChangedRow"][];
@@ -733,6 +743,28 @@ export interface components {
             rows_total: number;
             rows_valid: number;
             unchanged: number;
+        };
+        /**
+         * @description The multipart form of an import (documentation of the form parts).
+         * @example {
+         *       "effective_date": "2027-01-01",
+         *       "file": "(the CSV or XLSX file)",
+         *       "justification": "儿科专用规格",
+         *       "reason": "2027年目录调整"
+         *     }
+         */
+        ImportUpload: {
+            /** @description YYYY-MM-DD, today or later (required when applying). */
+            effective_date?: string | null;
+            /**
+             * Format: binary
+             * @description The CSV (UTF-8, UTF-8 with BOM, GBK) or XLSX file.
+             */
+            file: string;
+            /** @description The committee's justification where F5 would refuse. */
+            justification?: string | null;
+            /** @description Why (required when applying). */
+            reason?: string | null;
         };
         Institution: {
             active: boolean;
@@ -763,7 +795,7 @@ export interface components {
          * @description Medical-insurance class 甲/乙/丙.
          * @enum {string}
          */
-        InsuranceClass: "A" | "B" | "C" | "None";
+        InsuranceClass: "a" | "b" | "c" | "none";
         /**
          * @description Institution level, highest first.
          * @enum {string}
@@ -788,7 +820,7 @@ export interface components {
             detail: string;
             errors?: components["schemas"]["FieldError"][];
             /** @description Extra machine-readable detail (e.g. an import report). */
-            report?: Record<string, never>;
+            report?: unknown;
             /** @description The domain rule that refused the request (F1, F5, …), when one did. */
             rule?: string | null;
             /** Format: int32 */
@@ -829,7 +861,7 @@ export interface components {
          * @description Proposal kind.
          * @enum {string}
          */
-        ProposalKind: "Add" | "Amend" | "Suspend" | "Withdraw" | "Batch";
+        ProposalKind: "add" | "amend" | "suspend" | "withdraw" | "batch";
         ProposalPage: {
             items: components["schemas"]["Proposal"][];
             next_cursor?: string | null;
@@ -848,7 +880,7 @@ export interface components {
             /** Format: int64 */
             entry_id?: number | null;
             /** @description For add: every field. For amend: the fields to change. */
-            fields: Record<string, never>;
+            fields?: unknown;
             justification?: string | null;
             kind: components["schemas"]["ProposalKind"];
             reason: string;
@@ -857,7 +889,7 @@ export interface components {
          * @description Proposal status.
          * @enum {string}
          */
-        ProposalStatus: "Pending" | "Approved" | "Rejected" | "Withdrawn";
+        ProposalStatus: "pending" | "approved" | "rejected" | "withdrawn";
         /**
          * @example {
          *       "reason": "与现有品规重复"
@@ -875,7 +907,7 @@ export interface components {
          * @description Route of administration.
          * @enum {string}
          */
-        Route: "Oral" | "Injection" | "External" | "Inhalation" | "Other";
+        Route: "oral" | "injection" | "external" | "inhalation" | "other";
         RowError: {
             column: string;
             message: string;
@@ -883,14 +915,17 @@ export interface components {
         };
         SearchHit: {
             entry: components["schemas"]["Entry"];
-            /** @description name_zh | name_en | initials | pinyin | code */
-            field: string;
-            /** @description code_exact | prefix | substring */
-            match: string;
+            field: components["schemas"]["HitField"];
+            match: components["schemas"]["HitMatch"];
         };
         SearchResults: {
             items: components["schemas"]["SearchHit"][];
         };
+        /**
+         * @description F3 groups: primary care (township level), secondary, tertiary (lead hospital level).
+         * @enum {string}
+         */
+        ShareGroup: "primary" | "secondary" | "tertiary";
         ShareReport: {
             /** Format: date */
             as_of: string;
@@ -900,8 +935,7 @@ export interface components {
             below_target: boolean;
             /** Format: int32 */
             essential_varieties: number;
-            /** @description primary | secondary | tertiary */
-            group: string;
+            group: components["schemas"]["ShareGroup"];
             /**
              * Format: double
              * @description Percent, one decimal.
@@ -926,12 +960,12 @@ export interface components {
          * @description Special-management class.
          * @enum {string}
          */
-        SpecialClass: "None" | "Narcotic" | "Psychotropic1" | "Psychotropic2" | "Toxic" | "Radioactive" | "Precursor";
+        SpecialClass: "none" | "narcotic" | "psychotropic_1" | "psychotropic_2" | "toxic" | "radioactive" | "precursor";
         /**
          * @description Storage condition.
          * @enum {string}
          */
-        Storage: "Ordinary" | "Cool" | "ColdChain";
+        Storage: "ordinary" | "cool" | "cold_chain";
         Targets: {
             /** Format: double */
             primary: number;
@@ -1317,9 +1351,9 @@ export interface operations {
             cookie?: never;
         };
         /** @description file (CSV or XLSX); reason, effective_date, justification when applying */
-        requestBody?: {
+        requestBody: {
             content: {
-                "multipart/form-data": unknown;
+                "multipart/form-data": components["schemas"]["ImportUpload"];
             };
         };
         responses: {

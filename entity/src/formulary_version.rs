@@ -38,6 +38,9 @@ pub struct Model {
     pub status: String,
     /// Pinyin initials and full pinyin of the Chinese name (every reading), space separated.
     pub pinyin: String,
+    /// Pinyin of the name (first readings) then the name: lists are in the order a Chinese
+    /// reader expects (拼音排序), not in code-point order.
+    pub sort_key: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -36,13 +36,20 @@ pub(crate) async fn run_script(manager: &SchemaManager<'_>, script: &str) -> Res
 }
 
 fn render(stmt: &str, backend: DatabaseBackend) -> String {
-    let (id, ts, date) = match backend {
-        DatabaseBackend::Postgres => ("BIGSERIAL PRIMARY KEY", "TIMESTAMPTZ", "DATE"),
-        _ => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", "TEXT"),
+    // {BYTES}: compare text byte by byte (SQLite's default), so both databases sort alike.
+    let (id, ts, date, bytes) = match backend {
+        DatabaseBackend::Postgres => (
+            "BIGSERIAL PRIMARY KEY",
+            "TIMESTAMPTZ",
+            "DATE",
+            " COLLATE \"C\"",
+        ),
+        _ => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", "TEXT", ""),
     };
     stmt.replace("{ID}", id)
         .replace("{TS}", ts)
         .replace("{DATE}", date)
+        .replace("{BYTES}", bytes)
 }
 
 /// Pick the statement for the running backend.

@@ -81,12 +81,13 @@ CREATE TABLE formulary_versions (
   long_rx_eligible BOOLEAN NOT NULL,
   extended_rx_eligible BOOLEAN NOT NULL,
   status TEXT NOT NULL,
-  pinyin TEXT NOT NULL DEFAULT ''
+  pinyin TEXT NOT NULL DEFAULT '',
+  sort_key TEXT{BYTES} NOT NULL DEFAULT ''
 )
 --;
 CREATE INDEX formulary_versions_from ON formulary_versions (consortium_id, valid_from)
 --;
-CREATE INDEX formulary_versions_name ON formulary_versions (consortium_id, generic_name_zh, entry_id)
+CREATE INDEX formulary_versions_sort ON formulary_versions (consortium_id, sort_key, entry_id)
 --;
 CREATE INDEX formulary_versions_entry ON formulary_versions (entry_id, valid_from)
 "#;

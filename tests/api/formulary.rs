@@ -358,24 +358,24 @@ both!(as_of_and_diff_over_a_hand_built_history, |app| async move {
 
     assert_eq!(
         names_on(&c1, 0).await,
-        vec!["历史丙:active", "历史乙:active", "历史甲:active"]
+        vec!["历史丙:active", "历史甲:active", "历史乙:active"]
     );
     assert_eq!(
         names_on(&c1, 12).await,
-        vec!["历史丙:active", "历史乙:suspended", "历史甲:active"]
+        vec!["历史丙:active", "历史甲:active", "历史乙:suspended"]
     );
     // withdrawn entries leave the default list
     assert_eq!(
         names_on(&c1, 16).await,
-        vec!["历史乙:suspended", "历史甲:active"]
+        vec!["历史甲:active", "历史乙:suspended"]
     );
     assert_eq!(
         names_on(&c1, 30).await,
-        vec!["历史丁:active", "历史乙:active", "历史甲:active"]
+        vec!["历史丁:active", "历史甲:active", "历史乙:active"]
     );
     // before any of it existed
     assert!(names_on(&c1, -1).await.is_empty());
-    // the plain list (no q) agrees
+    // the plain list (no q) agrees, in the same pinyin order, page by page
     let plain = c1
         .get(&format!(
             "/api/v1/formulary?as_of={}&status=suspended",
@@ -383,6 +383,25 @@ both!(as_of_and_diff_over_a_hand_built_history, |app| async move {
         ))
         .await;
     assert!(plain.items().iter().any(|e| e["id"] == b));
+    let p1 = c1
+        .get(&format!("/api/v1/formulary?as_of={}&limit=2", day(30)))
+        .await;
+    assert_eq!(p1["total"], 3);
+    let p2 = c1
+        .get(&format!(
+            "/api/v1/formulary?as_of={}&limit=2&cursor={}",
+            day(30),
+            p1["next_cursor"].as_str().unwrap()
+        ))
+        .await;
+    assert!(p2["next_cursor"].is_null());
+    let plain: Vec<&str> = p1
+        .items()
+        .iter()
+        .chain(p2.items())
+        .map(|e| e["generic_name_zh"].as_str().unwrap())
+        .collect();
+    assert_eq!(plain, vec!["历史丁", "历史甲", "历史乙"]);
 
     let diff = c1
         .get(&format!(

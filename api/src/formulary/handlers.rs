@@ -5,8 +5,11 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 
+use serde::Serialize;
+use serde_json::value::RawValue;
+
 use super::search::{MatchField, MatchKind};
-use super::search_cache::valid_on;
+use super::search_cache::DocAttrs;
 use super::views::*;
 use super::{import, io, service};
 use crate::auth::{Can, can};
@@ -25,63 +28,71 @@ pub async fn list_entries(
     State(state): State<AppState>,
     Can(user, ..): Can<can::ReadFormulary>,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> AppResult<Json<EntryPage>> {
+) -> AppResult<Response> {
     let c = user.consortium()?;
     let limit = clamp_limit(q.limit);
     let text = q.q.as_deref().map(str::trim).unwrap_or("");
     if text.is_empty() {
-        return Ok(Json(service::list_entries(&state.db, c, &q, limit).await?));
+        return Ok(Json(service::list_entries(&state.db, c, &q, limit).await?).into_response());
     }
     // With search text the in-memory index answers; the page is ordered like the plain list.
     let index = state.search.index(&state.db, c).await?;
     let d = q.as_of.unwrap_or_else(service::today);
-    let accept = |e: &Entry| {
-        filters_accept(e, d, q.status, q.level, q.essential, q.special_class)
-            && q.route.is_none_or(|r| e.fields.route == r)
+    let accept = |a: &DocAttrs| {
+        filters_accept(a, d, q.status, q.level, q.essential, q.special_class)
+            && q.route.is_none_or(|r| a.route == r)
     };
-    let mut hits: Vec<&Entry> = index
+    let mut hits: Vec<&DocAttrs> = index
         .matching(text, |doc| accept(&doc.attrs))
         .into_iter()
-        .map(|i| index.docs()[i].attrs.as_ref())
+        .map(|i| &index.docs()[i].attrs)
         .collect();
-    hits.sort_by(|a, b| (&a.fields.generic_name_zh, a.id).cmp(&(&b.fields.generic_name_zh, b.id)));
+    hits.sort_by(|a, b| (&a.sort_key, a.entry_id).cmp(&(&b.sort_key, b.entry_id)));
     let total = hits.len() as u64;
     if let Some(cur) = &q.cursor {
-        let (name, id): (String, i64) =
+        let (key, id): (String, i64) =
             Cursor::decode(cur).ok_or_else(|| AppError::field("cursor", "invalid cursor"))?;
-        hits.retain(|e| (&e.fields.generic_name_zh, e.id) > (&name, id));
+        hits.retain(|a| (&a.sort_key, a.entry_id) > (&key, id));
     }
     let more = hits.len() as u64 > limit;
     hits.truncate(limit as usize);
     let next_cursor = more
         .then(|| {
             hits.last()
-                .map(|e| Cursor::encode(&(e.fields.generic_name_zh.clone(), e.id)))
+                .map(|a| Cursor::encode(&(a.sort_key.clone(), a.entry_id)))
         })
         .flatten();
-    Ok(Json(EntryPage {
-        items: hits.into_iter().cloned().collect(),
+    // Same shape as EntryPage, with each entry's JSON as the index keeps it.
+    #[derive(Serialize)]
+    struct RawPage<'a> {
+        items: Vec<&'a RawValue>,
+        next_cursor: Option<String>,
+        total: u64,
+    }
+    Ok(Json(RawPage {
+        items: hits.iter().map(|a| a.json.as_ref()).collect(),
         next_cursor,
         total,
-    }))
+    })
+    .into_response())
 }
 
 fn filters_accept(
-    e: &Entry,
+    a: &DocAttrs,
     d: NaiveDate,
     status: Option<EntryStatus>,
     level: Option<Level>,
     essential: Option<bool>,
     special: Option<SpecialClass>,
 ) -> bool {
-    valid_on(e, d)
+    a.valid_on(d)
         && match status {
-            Some(s) => e.fields.status == s,
-            None => e.fields.status != EntryStatus::Withdrawn,
+            Some(s) => a.status == s,
+            None => a.status != EntryStatus::Withdrawn,
         }
-        && level.is_none_or(|l| l.may_use(e.fields.level_scope))
-        && essential.is_none_or(|x| e.fields.is_essential() == x)
-        && special.is_none_or(|s| e.fields.special_class == s)
+        && level.is_none_or(|l| l.may_use(a.level_scope))
+        && essential.is_none_or(|x| a.essential == x)
+        && special.is_none_or(|s| a.special_class == s)
 }
 
 /// Type-ahead search (F4): Chinese name or any part, pinyin initials (阿莫西林 → amxl, or mxl),
@@ -94,7 +105,7 @@ pub async fn search_entries(
     State(state): State<AppState>,
     Can(user, ..): Can<can::ReadFormulary>,
     ApiQuery(q): ApiQuery<SearchQuery>,
-) -> AppResult<Json<SearchResults>> {
+) -> AppResult<Response> {
     let c = user.consortium()?;
     if q.q.chars().count() > 100 {
         return Err(AppError::field("q", "at most 100 characters"));
@@ -112,10 +123,22 @@ pub async fn search_entries(
             q.special_class,
         )
     });
+    // Same shape as SearchResults, with each entry's JSON as the index keeps it.
+    #[derive(Serialize)]
+    struct RawHit<'a> {
+        entry: &'a RawValue,
+        #[serde(rename = "match")]
+        match_kind: HitMatch,
+        field: HitField,
+    }
+    #[derive(Serialize)]
+    struct RawResults<'a> {
+        items: Vec<RawHit<'a>>,
+    }
     let items = hits
         .into_iter()
-        .map(|h| SearchHit {
-            entry: index.docs()[h.doc].attrs.as_ref().clone(),
+        .map(|h| RawHit {
+            entry: &index.docs()[h.doc].attrs.json,
             match_kind: match h.kind {
                 MatchKind::CodeExact => HitMatch::CodeExact,
                 MatchKind::Prefix => HitMatch::Prefix,
@@ -130,7 +153,7 @@ pub async fn search_entries(
             },
         })
         .collect();
-    Ok(Json(SearchResults { items }))
+    Ok(Json(RawResults { items }).into_response())
 }
 
 /// One entry as it stood on a day (default today).

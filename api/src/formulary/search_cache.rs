@@ -11,12 +11,35 @@ use sea_orm::ConnectionTrait;
 
 use super::search::{SearchDoc, SearchIndex};
 use super::service;
-use super::views::{Entry, EntryStatus};
-use crate::error::AppResult;
+use super::views::{EntryStatus, Route, SpecialClass};
+use crate::error::{AppError, AppResult};
+use crate::org::Level;
 
 const CHECK_EVERY: Duration = Duration::from_millis(1000);
 
-pub type Index = SearchIndex<Arc<Entry>>;
+/// What the index keeps of each version: what filters and ordering need, and the version's
+/// JSON serialised once, so an answer copies bytes instead of serialising entries again.
+pub struct DocAttrs {
+    pub entry_id: i64,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    pub status: EntryStatus,
+    pub level_scope: Level,
+    pub essential: bool,
+    pub special_class: SpecialClass,
+    pub route: Route,
+    pub sort_key: String,
+    pub json: Box<serde_json::value::RawValue>,
+}
+
+impl DocAttrs {
+    /// Is this version valid on day `d`?
+    pub fn valid_on(&self, d: NaiveDate) -> bool {
+        self.valid_from <= d && self.valid_to.is_none_or(|t| t > d)
+    }
+}
+
+pub type Index = SearchIndex<DocAttrs>;
 
 struct Slot {
     rev: i64,
@@ -70,31 +93,46 @@ impl SearchCache {
             }
         }
         let versions = service::all_versions(conn, c).await?;
-        let docs: Vec<SearchDoc<Arc<Entry>>> = versions
-            .iter()
-            .map(|v| {
-                let e = service::to_entry(v);
-                SearchDoc {
-                    name_zh: e.fields.generic_name_zh.clone(),
-                    name_en: e.fields.generic_name_en.clone(),
+        let build = move || -> AppResult<Index> {
+            let mut docs = Vec::with_capacity(versions.len());
+            for v in versions {
+                let e = service::to_entry(&v);
+                let f = &e.fields;
+                let attrs = DocAttrs {
+                    entry_id: e.id,
+                    valid_from: e.valid_from,
+                    valid_to: e.valid_to,
+                    status: f.status,
+                    level_scope: f.level_scope,
+                    essential: f.is_essential(),
+                    special_class: f.special_class,
+                    route: f.route,
+                    sort_key: v.sort_key,
+                    json: serde_json::value::to_raw_value(&e)
+                        .map_err(|e| AppError::Internal(e.into()))?,
+                };
+                docs.push(SearchDoc {
+                    active: f.status == EntryStatus::Active,
+                    essential: attrs.essential,
                     codes: [
-                        Some(e.fields.approval_number.clone()),
-                        e.fields.nhsa_code.clone(),
-                        e.fields.atc_code.clone(),
+                        v.approval_number,
+                        v.nhsa_code.unwrap_or_default(),
+                        v.atc_code.unwrap_or_default(),
                     ]
                     .into_iter()
-                    .flatten()
+                    .filter(|c| !c.is_empty())
                     .collect(),
-                    active: e.fields.status == EntryStatus::Active,
-                    essential: e.fields.is_essential(),
-                    attrs: Arc::new(e),
-                }
-            })
-            .collect();
+                    name_zh: v.generic_name_zh,
+                    name_en: v.generic_name_en,
+                    attrs,
+                });
+            }
+            Ok(SearchIndex::build(docs))
+        };
         let index = Arc::new(
-            tokio::task::spawn_blocking(move || SearchIndex::build(docs))
+            tokio::task::spawn_blocking(build)
                 .await
-                .map_err(|e| crate::error::AppError::Internal(e.into()))?,
+                .map_err(|e| AppError::Internal(e.into()))??,
         );
         if let Ok(mut s) = self.slots.lock() {
             s.insert(
@@ -108,9 +146,4 @@ impl SearchCache {
         }
         Ok(index)
     }
-}
-
-/// Is this version valid on day `d`?
-pub fn valid_on(e: &Entry, d: NaiveDate) -> bool {
-    e.valid_from <= d && e.valid_to.is_none_or(|t| t > d)
 }

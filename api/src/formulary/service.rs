@@ -103,6 +103,16 @@ pub fn pinyin_column(name: &str) -> String {
     all.join(" ")
 }
 
+/// The order a Chinese reader expects: pinyin of the name (first readings), then the name.
+pub fn sort_key(name: &str) -> String {
+    let k = super::pinyin_keys::name_keys(name.trim());
+    format!(
+        "{}\u{1}{}",
+        k.full.first().map(String::as_str).unwrap_or(""),
+        name.trim()
+    )
+}
+
 pub fn version_model(
     c: i64,
     entry_id: i64,
@@ -141,6 +151,7 @@ pub fn version_model(
         extended_rx_eligible: Set(f.extended_rx_eligible),
         status: Set(f.status.code().into()),
         pinyin: Set(pinyin_column(&f.generic_name_zh)),
+        sort_key: Set(sort_key(&f.generic_name_zh)),
         ..Default::default()
     }
 }
@@ -194,20 +205,20 @@ pub async fn list_entries(
     }
     let total = sel.clone().count(conn).await?;
     if let Some(cur) = &q.cursor {
-        let (name, id): (String, i64) = crate::paging::Cursor::decode(cur)
+        let (key, id): (String, i64) = crate::paging::Cursor::decode(cur)
             .ok_or_else(|| AppError::field("cursor", "invalid cursor"))?;
         sel = sel.filter(
             Condition::any()
-                .add(version::Column::GenericNameZh.gt(name.clone()))
+                .add(version::Column::SortKey.gt(key.clone()))
                 .add(
                     Condition::all()
-                        .add(version::Column::GenericNameZh.eq(name))
+                        .add(version::Column::SortKey.eq(key))
                         .add(version::Column::EntryId.gt(id)),
                 ),
         );
     }
     let mut rows = sel
-        .order_by_asc(version::Column::GenericNameZh)
+        .order_by_asc(version::Column::SortKey)
         .order_by_asc(version::Column::EntryId)
         .limit(limit + 1)
         .all(conn)
@@ -215,7 +226,7 @@ pub async fn list_entries(
     let next_cursor = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
         rows.last()
-            .map(|r| crate::paging::Cursor::encode(&(r.generic_name_zh.clone(), r.entry_id)))
+            .map(|r| crate::paging::Cursor::encode(&(r.sort_key.clone(), r.entry_id)))
     } else {
         None
     };
@@ -910,27 +921,10 @@ pub async fn withdraw(
     .await
 }
 
-async fn versions_at(
-    conn: &impl ConnectionTrait,
-    c: i64,
-    ids: &[i64],
-    d: NaiveDate,
-) -> AppResult<HashMap<i64, version::Model>> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(500) {
-        let rows = version::Entity::find()
-            .filter(version::Column::ConsortiumId.eq(c))
-            .filter(version::Column::EntryId.is_in(chunk.to_vec()))
-            .filter(valid_at(d))
-            .all(conn)
-            .await?;
-        out.extend(rows.into_iter().map(|v| (v.entry_id, v)));
-    }
-    Ok(out)
-}
-
-/// F2: what changed between two days. Only entries with a version boundary in (from, to] are
-/// read, so the cost follows the number of changes, not the size of the formulary.
+/// F2: what changed between two days. Versions are contiguous, so two range queries find
+/// everything: the versions valid on `to` that began after `from` (the new states), and the
+/// versions valid on `from` that ended by `to` (the old states). The cost follows the number of
+/// changes, not the size of the formulary.
 pub async fn diff(
     conn: &impl ConnectionTrait,
     c: i64,
@@ -940,18 +934,21 @@ pub async fn diff(
     if from > to {
         return Err(AppError::field("from", "from must be on or before to"));
     }
-    let touched: Vec<i64> = version::Entity::find()
-        .select_only()
-        .column(version::Column::EntryId)
-        .distinct()
+    let after = version::Entity::find()
         .filter(version::Column::ConsortiumId.eq(c))
         .filter(version::Column::ValidFrom.gt(from))
-        .filter(version::Column::ValidFrom.lte(to))
-        .into_tuple()
+        .filter(valid_at(to))
         .all(conn)
         .await?;
-    let before = versions_at(conn, c, &touched, from).await?;
-    let after = versions_at(conn, c, &touched, to).await?;
+    let before: HashMap<i64, version::Model> = version::Entity::find()
+        .filter(version::Column::ConsortiumId.eq(c))
+        .filter(valid_at(from))
+        .filter(version::Column::ValidTo.lte(to))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|v| (v.entry_id, v))
+        .collect();
     let mut d = Diff {
         from,
         to,
@@ -961,31 +958,28 @@ pub async fn diff(
         withdrawn: vec![],
         reinstated: vec![],
     };
-    for id in &touched {
-        let (b, a) = (before.get(id), after.get(id));
-        match (b, a) {
-            (None, Some(a)) => d.added.push(to_entry(a)),
-            (Some(b), Some(a)) => {
-                let (fb, fa) = (to_fields(b), to_fields(a));
-                if fb.status != fa.status {
-                    match fa.status {
-                        EntryStatus::Suspended => d.suspended.push(to_entry(a)),
-                        EntryStatus::Withdrawn => d.withdrawn.push(to_entry(a)),
-                        EntryStatus::Active => d.reinstated.push(to_entry(a)),
-                    }
-                }
-                let changes: Vec<FieldChange> = rules::field_changes(&fb, &fa)
-                    .into_iter()
-                    .filter(|c| c.field != "status")
-                    .collect();
-                if !changes.is_empty() {
-                    d.changed.push(ChangedEntry {
-                        entry: to_entry(a),
-                        changes,
-                    });
-                }
+    for a in &after {
+        let Some(b) = before.get(&a.entry_id) else {
+            d.added.push(to_entry(a));
+            continue;
+        };
+        let (fb, fa) = (to_fields(b), to_fields(a));
+        if fb.status != fa.status {
+            match fa.status {
+                EntryStatus::Suspended => d.suspended.push(to_entry(a)),
+                EntryStatus::Withdrawn => d.withdrawn.push(to_entry(a)),
+                EntryStatus::Active => d.reinstated.push(to_entry(a)),
             }
-            _ => {}
+        }
+        let changes: Vec<FieldChange> = rules::field_changes(&fb, &fa)
+            .into_iter()
+            .filter(|c| c.field != "status")
+            .collect();
+        if !changes.is_empty() {
+            d.changed.push(ChangedEntry {
+                entry: to_entry(a),
+                changes,
+            });
         }
     }
     let key = |e: &Entry| (e.fields.generic_name_zh.clone(), e.id);
@@ -1115,7 +1109,7 @@ pub async fn entries_at(
     Ok(version::Entity::find()
         .filter(version::Column::ConsortiumId.eq(c))
         .filter(valid_at(d))
-        .order_by_asc(version::Column::GenericNameZh)
+        .order_by_asc(version::Column::SortKey)
         .order_by_asc(version::Column::EntryId)
         .all(conn)
         .await?

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tongyao-target}"
 N=${1:-100000}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release -p tongyao
+cargo build --release -p tongyao 2>&1 | tail -1
 B="$CARGO_TARGET_DIR/release/tongyao"
 work=$(mktemp -d)
 port=18090

@@ -53,12 +53,18 @@ pub fn app(state: AppState) -> Router {
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .layer(middleware::from_fn_with_state(state.clone(), csrf_guard))
         .with_state(state.clone());
-    Router::new()
+    let router = Router::new()
         .merge(api)
         .merge(openapi::docs_router(doc))
-        .fallback_service(web::service(&state.settings.server.static_dir))
+        .fallback_service(web::service(&state.settings.server.static_dir));
+    with_middleware(router, state)
+}
+
+/// The layers every request passes through, outermost last.
+fn with_middleware(router: Router, state: AppState) -> Router {
+    router
         .layer(middleware::from_fn(problemize))
-        .layer(middleware::from_fn_with_state(state.clone(), timeout_guard))
+        .layer(middleware::from_fn_with_state(state, timeout_guard))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
@@ -210,4 +216,80 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutdown signal received; finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    async fn state() -> AppState {
+        let settings =
+            Settings::load_from(std::path::Path::new("/none"), "test", Vec::new()).unwrap();
+        // A lazy connection is enough: these routes never touch the database.
+        let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+        AppState::new(db, settings)
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_problem_with_the_request_id() {
+        let router = Router::new().route(
+            "/api/boom",
+            axum::routing::get(|| async {
+                let v: Vec<String> = Vec::new();
+                // An index out of bounds, as a bug in a handler would be.
+                v[usize::from(v.is_empty())].clone()
+            }),
+        );
+        let app = with_middleware(router, state().await);
+        let res = app
+            .oneshot(
+                Request::get("/api/boom")
+                    .header("x-request-id", "req-42")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(res.headers()["x-request-id"], "req-42");
+        assert_eq!(
+            res.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+        let body = axum::body::to_bytes(res.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let p: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(p["status"], 500);
+        assert!(
+            !p["detail"]
+                .as_str()
+                .unwrap()
+                .contains("index out of bounds"),
+            "no panic text reaches a client"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_slow_handler_is_stopped_with_503() {
+        let router = Router::new().route(
+            "/api/slow",
+            axum::routing::get(|| async {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                "late"
+            }),
+        );
+        let mut st = state().await;
+        let mut settings = (*st.settings).clone();
+        settings.server.request_timeout_secs = 1;
+        st.settings = std::sync::Arc::new(settings);
+        let res = with_middleware(router, st)
+            .oneshot(Request::get("/api/slow").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(res.headers().contains_key("x-request-id"));
+    }
 }

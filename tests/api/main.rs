@@ -3,6 +3,7 @@ mod admin;
 mod audit;
 mod auth;
 mod bad_input;
+mod demo;
 mod formulary;
 mod migrations;
 mod route_walk;

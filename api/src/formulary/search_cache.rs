@@ -47,6 +47,40 @@ struct Slot {
     index: Arc<Index>,
 }
 
+const PAGE: u64 = 5000;
+
+fn doc_of(v: entity::formulary_version::Model) -> AppResult<SearchDoc<DocAttrs>> {
+    let e = service::to_entry(&v);
+    let f = &e.fields;
+    let attrs = DocAttrs {
+        entry_id: e.id,
+        valid_from: e.valid_from,
+        valid_to: e.valid_to,
+        status: f.status,
+        level_scope: f.level_scope,
+        essential: f.is_essential(),
+        special_class: f.special_class,
+        route: f.route,
+        sort_key: v.sort_key,
+        json: serde_json::value::to_raw_value(&e).map_err(|e| AppError::Internal(e.into()))?,
+    };
+    Ok(SearchDoc {
+        active: f.status == EntryStatus::Active,
+        essential: attrs.essential,
+        codes: [
+            v.approval_number,
+            v.nhsa_code.unwrap_or_default(),
+            v.atc_code.unwrap_or_default(),
+        ]
+        .into_iter()
+        .filter(|c| !c.is_empty())
+        .collect(),
+        name_zh: v.generic_name_zh,
+        name_en: v.generic_name_en,
+        attrs,
+    })
+}
+
 #[derive(Default)]
 pub struct SearchCache {
     slots: Mutex<HashMap<i64, Slot>>,
@@ -92,47 +126,29 @@ impl SearchCache {
                 return Ok(idx);
             }
         }
-        let versions = service::all_versions(conn, c).await?;
-        let build = move || -> AppResult<Index> {
-            let mut docs = Vec::with_capacity(versions.len());
-            for v in versions {
-                let e = service::to_entry(&v);
-                let f = &e.fields;
-                let attrs = DocAttrs {
-                    entry_id: e.id,
-                    valid_from: e.valid_from,
-                    valid_to: e.valid_to,
-                    status: f.status,
-                    level_scope: f.level_scope,
-                    essential: f.is_essential(),
-                    special_class: f.special_class,
-                    route: f.route,
-                    sort_key: v.sort_key,
-                    json: serde_json::value::to_raw_value(&e)
-                        .map_err(|e| AppError::Internal(e.into()))?,
-                };
-                docs.push(SearchDoc {
-                    active: f.status == EntryStatus::Active,
-                    essential: attrs.essential,
-                    codes: [
-                        v.approval_number,
-                        v.nhsa_code.unwrap_or_default(),
-                        v.atc_code.unwrap_or_default(),
-                    ]
-                    .into_iter()
-                    .filter(|c| !c.is_empty())
-                    .collect(),
-                    name_zh: v.generic_name_zh,
-                    name_en: v.generic_name_en,
-                    attrs,
-                });
+        // Read and convert page by page: the peak stays near one page of rows, not the whole
+        // formulary twice over.
+        let mut docs: Vec<SearchDoc<DocAttrs>> = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = service::versions_after(conn, c, after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            let n = page.len();
+            let converted = tokio::task::spawn_blocking(move || {
+                page.into_iter().map(doc_of).collect::<AppResult<Vec<_>>>()
+            })
+            .await
+            .map_err(|e| AppError::Internal(e.into()))??;
+            docs.extend(converted);
+            if (n as u64) < PAGE {
+                break;
             }
-            Ok(SearchIndex::build(docs))
-        };
+        }
         let index = Arc::new(
-            tokio::task::spawn_blocking(build)
+            tokio::task::spawn_blocking(move || SearchIndex::build(docs))
                 .await
-                .map_err(|e| AppError::Internal(e.into()))??,
+                .map_err(|e| AppError::Internal(e.into()))?,
         );
         if let Ok(mut s) = self.slots.lock() {
             s.insert(

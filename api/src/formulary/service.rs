@@ -1082,10 +1082,19 @@ pub async fn essential_share(
 }
 
 /// Every version of a consortium's formulary (for the search index).
-pub async fn all_versions(conn: &impl ConnectionTrait, c: i64) -> AppResult<Vec<version::Model>> {
+/// One page of a consortium's versions by id (for building the search index without holding
+/// every row at once).
+pub async fn versions_after(
+    conn: &impl ConnectionTrait,
+    c: i64,
+    after_id: i64,
+    limit: u64,
+) -> AppResult<Vec<version::Model>> {
     Ok(version::Entity::find()
         .filter(version::Column::ConsortiumId.eq(c))
+        .filter(version::Column::Id.gt(after_id))
         .order_by_asc(version::Column::Id)
+        .limit(limit)
         .all(conn)
         .await?)
 }

@@ -140,20 +140,9 @@ async fn upsert_consortium(
     {
         return Ok(c);
     }
-    Ok(consortium::ActiveModel {
-        name: Set(name.into()),
-        code: Set(code.into()),
-        region: Set(region.into()),
-        target_primary_pm: Set(900),
-        target_secondary_pm: Set(800),
-        target_tertiary_pm: Set(600),
-        formulary_rev: Set(0),
-        version: Set(1),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?)
+    Ok(crate::admin::handlers::new_consortium(name, code, region)
+        .insert(db)
+        .await?)
 }
 
 async fn upsert_institution(

@@ -18,6 +18,22 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::org::Level;
 use crate::state::AppState;
 
+/// A new consortium's row, with the default essential-medicine targets of F3 (90 / 80 / 60 %).
+pub fn new_consortium(name: &str, code: &str, region: &str) -> consortium::ActiveModel {
+    consortium::ActiveModel {
+        name: Set(name.to_string()),
+        code: Set(code.to_string()),
+        region: Set(region.to_string()),
+        target_primary_pm: Set(900),
+        target_secondary_pm: Set(800),
+        target_tertiary_pm: Set(600),
+        formulary_rev: Set(0),
+        version: Set(1),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+}
+
 fn consortium_view(c: consortium::Model) -> Consortium {
     Consortium {
         id: c.id,
@@ -66,20 +82,9 @@ pub async fn create_consortium(
             req.code
         )));
     }
-    let c = consortium::ActiveModel {
-        name: Set(req.name.trim().to_string()),
-        code: Set(req.code),
-        region: Set(req.region),
-        target_primary_pm: Set(900),
-        target_secondary_pm: Set(800),
-        target_tertiary_pm: Set(600),
-        formulary_rev: Set(0),
-        version: Set(1),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&tx)
-    .await?;
+    let c = new_consortium(req.name.trim(), &req.code, &req.region)
+        .insert(&tx)
+        .await?;
     let view = consortium_view(c);
     audit::record(
         &tx,

@@ -27,7 +27,7 @@ export function fieldLabel(t: TFunction, field: string): string {
 /** Changes in the order of the entry form (the server may send them alphabetically). */
 export function sortChanges(changes: FieldChange[]): FieldChange[] {
   const rank = (f: string) => {
-    const i = FIELD_ORDER.indexOf(f);
+    const i = (FIELD_ORDER as string[]).indexOf(f);
     return i < 0 ? FIELD_ORDER.length : i;
   };
   return [...changes].sort((a, b) => rank(a.field) - rank(b.field));

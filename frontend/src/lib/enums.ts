@@ -1,6 +1,7 @@
 import type { TFunction } from 'i18next';
 import type {
   AntimicrobialTier,
+  EntryFields,
   EntryStatus,
   InsuranceClass,
   Level,
@@ -69,7 +70,7 @@ export const PROPOSAL_STATUS_COLOR: Record<ProposalStatus, string> = {
 };
 
 /** Entry fields in the order of the import template and the form. */
-export const FIELD_ORDER: string[] = [
+export const FIELD_ORDER: (keyof EntryFields)[] = [
   'generic_name_zh',
   'generic_name_en',
   'dosage_form',

@@ -28,7 +28,7 @@ import PageTitle from '../../components/PageTitle';
 import ErrorAlert from '../../components/ErrorAlert';
 import EntryFlags from '../../components/EntryFlags';
 import { EntryStatusTag } from '../../components/StatusTag';
-import { ANTIMICROBIAL, ENTRY_STATUS, INSURANCE, LEVELS, ROUTES, SPECIAL, STORAGE, options } from '../../lib/enums';
+import { ANTIMICROBIAL, ENTRY_STATUS, INSURANCE, LEVELS, ROUTES, SPECIAL, STORAGE, options, FIELD_ORDER } from '../../lib/enums';
 import { DATE_FORMAT, consortiumToday, formatMoney, formatPack } from '../../lib/format';
 import { useDebounced } from '../../lib/hooks';
 
@@ -41,32 +41,7 @@ type FormValues = EntryFields & {
   justification?: string;
 };
 
-export const FIELD_NAMES: (keyof EntryFields)[] = [
-  'generic_name_zh',
-  'generic_name_en',
-  'dosage_form',
-  'route',
-  'strength',
-  'base_unit',
-  'pack_size',
-  'pack_unit',
-  'manufacturer',
-  'approval_number',
-  'nhsa_code',
-  'atc_code',
-  'unit_price',
-  'essential_national',
-  'essential_provincial',
-  'vbp',
-  'insurance_class',
-  'special_class',
-  'antimicrobial_tier',
-  'storage',
-  'level_scope',
-  'long_rx_eligible',
-  'extended_rx_eligible',
-  'status',
-];
+export const FIELD_NAMES = FIELD_ORDER;
 
 // Optional codes are null when blank; the English name is a plain string ('' when unknown).
 const OPTIONAL_CODES = new Set<keyof EntryFields>(['nhsa_code', 'atc_code']);

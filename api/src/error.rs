@@ -6,6 +6,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::i18n::tr;
+
 /// RFC 9457 problem details.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
@@ -116,7 +118,10 @@ impl AppError {
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
                 (
-                    "an internal error occurred; it has been logged".to_string(),
+                    tr(
+                        "服务器内部错误，已记录日志",
+                        "an internal error occurred; it has been logged",
+                    ),
                     None,
                     vec![],
                     None,
@@ -136,6 +141,14 @@ impl AppError {
             AppError::WithReport {
                 message, report, ..
             } => (message.clone(), None, vec![], Some(report.clone())),
+            AppError::Unauthorized => (tr("请先登录", "sign in first"), None, vec![], None),
+            AppError::BadCredentials => (
+                tr("用户名或密码错误", "wrong username or password"),
+                None,
+                vec![],
+                None,
+            ),
+            AppError::NotFound => (tr("未找到", "not found"), None, vec![], None),
             other => (other.to_string(), None, vec![], None),
         };
         let title = status.canonical_reason().unwrap_or("Error").to_string();
@@ -178,7 +191,10 @@ impl From<validator::ValidationErrors> for AppError {
                 let message = k
                     .message
                     .as_ref()
-                    .map(|m| m.to_string())
+                    .map(|m| match crate::i18n::validation_zh(m) {
+                        Some(zh) => tr(zh, m.to_string()),
+                        None => m.to_string(),
+                    })
                     .unwrap_or_else(|| format!("invalid value ({})", k.code));
                 out.push(FieldError::new(field.to_string(), message));
             }

@@ -1,6 +1,7 @@
 //! Extractors whose rejections are problems (never axum's plain-text defaults): JSON bodies
 //! (unknown fields refused by `deny_unknown_fields` on every request type, then `validator`),
 //! query strings and path parameters.
+use crate::i18n::tr;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -33,7 +34,10 @@ where
                 .unwrap_or_else(|| "body".into());
             return Err(AppError::field(
                 field,
-                "text must not contain NUL (\\u0000) characters",
+                tr(
+                    "文本不能包含 NUL（\\u0000）字符",
+                    "text must not contain NUL (\\u0000) characters",
+                ),
             ));
         }
         let req = Request::from_parts(parts, axum::body::Body::from(bytes));
@@ -98,12 +102,17 @@ pub fn has_nul(bytes: &[u8]) -> bool {
 
 fn json_rejection(r: JsonRejection) -> AppError {
     match r {
-        JsonRejection::MissingJsonContentType(_) => {
-            AppError::UnsupportedMediaType("send the body as application/json".into())
-        }
-        JsonRejection::JsonSyntaxError(e) => {
-            AppError::BadRequest(format!("malformed JSON: {}", e.body_text()))
-        }
+        JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType(
+            tr(
+                "请以 application/json 发送请求体",
+                "send the body as application/json",
+            )
+            .into(),
+        ),
+        JsonRejection::JsonSyntaxError(e) => AppError::BadRequest(tr(
+            format!("JSON 格式错误：{}", e.body_text()),
+            format!("malformed JSON: {}", e.body_text()),
+        )),
         JsonRejection::JsonDataError(e) => {
             // serde's message names the field (unknown field `x`, missing field `y`, invalid type…)
             let text = e.body_text();
@@ -121,7 +130,7 @@ fn json_rejection(r: JsonRejection) -> AppError {
         }
         JsonRejection::BytesRejection(e) => {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge("the request body is too large".into())
+                AppError::PayloadTooLarge(tr("请求体过大", "the request body is too large").into())
             } else {
                 AppError::BadRequest(e.body_text())
             }
@@ -155,7 +164,11 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         if parts.uri.query().is_some_and(|q| q.contains("%00")) {
             return Err(AppError::BadRequest(
-                "query parameters must not contain NUL characters".into(),
+                tr(
+                    "查询参数不能包含 NUL 字符",
+                    "query parameters must not contain NUL characters",
+                )
+                .into(),
             ));
         }
         axum::extract::Query::<T>::from_request_parts(parts, state)

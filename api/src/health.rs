@@ -1,4 +1,5 @@
 //! `/healthz`: the process answers. `/readyz`: the database answers and migrations are current.
+use crate::i18n::tr;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -27,12 +28,15 @@ pub async fn healthz() -> Json<Health> {
 pub async fn readyz(State(state): State<AppState>) -> axum::response::Response {
     if let Err(e) = crate::db::ping(&state.db).await {
         tracing::warn!(error = %e, "readiness: database unreachable");
-        return unavailable("the database is unreachable");
+        return unavailable(&tr("无法连接数据库", "the database is unreachable"));
     }
     match crate::db::pending_migrations(&state.db).await {
         Ok(p) if p.is_empty() => Json(Health { status: "ready" }).into_response(),
         Ok(p) => unavailable(&format!("migrations pending: {}", p.join(", "))),
-        Err(_) => unavailable("cannot read the migration state"),
+        Err(_) => unavailable(&tr(
+            "无法读取数据库迁移状态",
+            "cannot read the migration state",
+        )),
     }
 }
 

@@ -15,6 +15,7 @@ pub mod error;
 pub mod extract;
 pub mod formulary;
 pub mod health;
+pub mod i18n;
 pub mod openapi;
 pub mod org;
 pub mod paging;
@@ -22,6 +23,7 @@ pub mod state;
 pub mod telemetry;
 pub mod web;
 
+use crate::i18n::tr;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -66,6 +68,7 @@ fn with_middleware(router: Router, state: AppState) -> Router {
         .layer(middleware::from_fn(problemize))
         .layer(middleware::from_fn_with_state(state, timeout_guard))
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn(speak_the_readers_language))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
             let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -74,6 +77,12 @@ fn with_middleware(router: Router, state: AppState) -> Router {
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(CompressionLayer::new())
+}
+
+/// Messages of this request in the language its `Accept-Language` prefers (see `i18n`).
+async fn speak_the_readers_language(req: Request, next: Next) -> Response {
+    let lang = i18n::from_headers(req.headers());
+    i18n::scope(lang, next.run(req)).await
 }
 
 async fn api_not_found() -> AppError {
@@ -87,7 +96,12 @@ async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> 
         &state.settings.server.allowed_origins,
     ) {
         tracing::warn!(why, "CSRF check refused a request");
-        return axum::response::IntoResponse::into_response(AppError::Forbidden(why.into()));
+        let zh = if why.starts_with("missing") {
+            "修改数据的请求缺少 X-Tongyao-Csrf: 1 请求头"
+        } else {
+            "拒绝跨站请求"
+        };
+        return axum::response::IntoResponse::into_response(AppError::Forbidden(tr(zh, why)));
     }
     next.run(req).await
 }
@@ -100,7 +114,10 @@ async fn timeout_guard(State(state): State<AppState>, req: Request, next: Next) 
             tracing::error!("request timed out");
             problem(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "the request took too long and was stopped",
+                &tr(
+                    "请求处理时间过长，已被终止",
+                    "the request took too long and was stopped",
+                ),
             )
         }
     }
@@ -120,12 +137,14 @@ async fn problemize(req: Request, next: Next) -> Response {
         return res;
     }
     let detail = match status {
-        StatusCode::METHOD_NOT_ALLOWED => "this method is not allowed here",
-        StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported content type",
-        _ => status.canonical_reason().unwrap_or("error"),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            tr("此处不允许该请求方法", "this method is not allowed here")
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => tr("请求体过大", "the request body is too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => tr("不支持的内容类型", "unsupported content type"),
+        _ => status.canonical_reason().unwrap_or("error").to_string(),
     };
-    let mut out = problem(status, detail);
+    let mut out = problem(status, &detail);
     if let Some(allow) = res.headers().get(header::ALLOW) {
         out.headers_mut().insert(header::ALLOW, allow.clone());
     }
@@ -157,7 +176,10 @@ fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!(panic = msg, "a handler panicked");
     let mut res = problem(
         StatusCode::INTERNAL_SERVER_ERROR,
-        "an internal error occurred; it has been logged",
+        &tr(
+            "服务器内部错误，已记录日志",
+            "an internal error occurred; it has been logged",
+        ),
     );
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -1029,3 +1029,99 @@ both!(other_consortium_entries_are_not_found, |app| async move {
     r.assert_problem(404);
     assert_eq!(other.get("/api/v1/formulary").await["total"], 0);
 });
+
+both!(refusals_speak_the_readers_language, |app| async move {
+    add_entry(&app, "语言测试", "oral", 95).await;
+    add_entry(&app, "语言测试", "oral", 96).await;
+    let c1 = app.client_as("demo-committee-1").await;
+    let body = json!({"kind": "add", "fields": product("语言测试", "oral", 97), "reason": "新增", "effective_date": day(0)});
+    let zh = c1
+        .post("/api/v1/formulary/proposals", body.clone())
+        .header("accept-language", "zh-CN,zh;q=0.9,en;q=0.8")
+        .send()
+        .await;
+    zh.assert_problem(422);
+    assert_eq!(zh["rule"], "F5");
+    assert!(
+        zh["detail"]
+            .as_str()
+            .unwrap()
+            .contains("一品两规：语言测试 将有 3 个口服品规"),
+        "{}",
+        zh["detail"]
+    );
+    let en = c1
+        .post("/api/v1/formulary/proposals", body)
+        .header("accept-language", "en-US,en;q=0.9")
+        .send()
+        .await;
+    assert!(
+        en["detail"]
+            .as_str()
+            .unwrap()
+            .contains("would have 3 oral products"),
+        "{}",
+        en["detail"]
+    );
+    // F1, field checks and request validation too
+    let r = c1
+        .post("/api/v1/formulary/proposals", json!({"kind": "add", "fields": product("过去", "oral", 98), "reason": "x", "effective_date": day(-1)}))
+        .header("accept-language", "zh-CN")
+        .send()
+        .await;
+    assert_eq!(r["errors"][0]["field"], "reason");
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("请说明理由"),
+        "{}",
+        r.body
+    );
+    let r = c1
+        .post("/api/v1/formulary/proposals", json!({"kind": "add", "fields": product("过去", "oral", 98), "reason": "补录", "effective_date": day(-1)}))
+        .header("accept-language", "zh-CN")
+        .send()
+        .await;
+    assert!(r["detail"].as_str().unwrap().contains("已过"), "{}", r.body);
+    // import row errors
+    let (mp, ct) = multipart(&[("file", &fixture("formulary-bad-rows.csv"))]);
+    let r = c1
+        .request(Method::POST, "/api/v1/formulary/imports?dry_run=true")
+        .raw(mp, Some(&ct))
+        .header("accept-language", "zh-CN")
+        .send()
+        .await;
+    assert!(
+        r["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["message"].as_str().unwrap().contains("不是整数")),
+        "{}",
+        r.body
+    );
+    // and the fixed answers: not signed in, wrong password
+    let anon = app.client();
+    assert_eq!(
+        anon.get("/api/v1/me")
+            .header("accept-language", "zh-CN")
+            .send()
+            .await["detail"],
+        "请先登录"
+    );
+    let r = anon
+        .post(
+            "/api/v1/session",
+            json!({"username": "demo-auditor", "password": "wrong-password"}),
+        )
+        .header("accept-language", "zh")
+        .send()
+        .await;
+    assert_eq!(r["detail"], "用户名或密码错误");
+    assert_eq!(
+        anon.get("/api/v1/me").await["detail"],
+        "sign in first",
+        "English without Accept-Language"
+    );
+});

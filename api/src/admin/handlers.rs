@@ -1,3 +1,4 @@
+use crate::i18n::tr;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -77,9 +78,9 @@ pub async fn create_consortium(
         .await?
         .is_some()
     {
-        return Err(AppError::Conflict(format!(
-            "a consortium with code {} already exists",
-            req.code
+        return Err(AppError::Conflict(tr(
+            format!("编码为 {} 的医共体已存在", req.code),
+            format!("a consortium with code {} already exists", req.code),
         )));
     }
     let c = new_consortium(req.name.trim(), &req.code, &req.region)
@@ -158,19 +159,33 @@ async fn check_parent(
     if Some(pid) == self_id {
         return Err(AppError::field(
             "parent_id",
-            "an institution cannot be its own parent",
+            tr(
+                "机构不能是自己的上级",
+                "an institution cannot be its own parent",
+            ),
         ));
     }
     let parent = institution::Entity::find_by_id(pid)
         .one(conn)
         .await?
         .filter(|p| p.consortium_id == consortium_id)
-        .ok_or_else(|| AppError::field("parent_id", "no such institution in this consortium"))?;
+        .ok_or_else(|| {
+            AppError::field(
+                "parent_id",
+                tr(
+                    "本医共体没有这个机构",
+                    "no such institution in this consortium",
+                ),
+            )
+        })?;
     let plevel = Level::parse(&parent.level).unwrap_or(Level::Village);
     if plevel.rank() <= level.rank() {
         return Err(AppError::field(
             "parent_id",
-            "the parent must be of a higher level",
+            tr(
+                "上级机构的层级必须更高",
+                "the parent must be of a higher level",
+            ),
         ));
     }
     Ok(())
@@ -197,9 +212,9 @@ pub async fn create_institution(
         .one(&tx)
         .await?;
     if dup.is_some() {
-        return Err(AppError::Conflict(format!(
-            "code {} is already used in this consortium",
-            req.code
+        return Err(AppError::Conflict(tr(
+            format!("编码 {} 在本医共体已被使用", req.code),
+            format!("code {} is already used in this consortium", req.code),
         )));
     }
     let i = institution::ActiveModel {
@@ -245,7 +260,11 @@ pub async fn update_institution(
     let current = institution_in(&tx, &user, id).await?;
     if current.version != req.version {
         return Err(AppError::Conflict(
-            "someone else changed this institution; reload and try again".into(),
+            tr(
+                "该机构已被他人修改，请刷新后重试",
+                "someone else changed this institution; reload and try again",
+            )
+            .into(),
         ));
     }
     let before = institution_view(current.clone());
@@ -278,7 +297,11 @@ pub async fn update_institution(
         .await?;
     if res.rows_affected == 0 {
         return Err(AppError::Conflict(
-            "someone else changed this institution; reload and try again".into(),
+            tr(
+                "该机构已被他人修改，请刷新后重试",
+                "someone else changed this institution; reload and try again",
+            )
+            .into(),
         ));
     }
     let after = institution_view(institution_in(&tx, &user, id).await?);
@@ -364,7 +387,11 @@ pub async fn list_users(
 fn check_roles(actor: &CurrentUser, roles: &[Role]) -> AppResult<()> {
     if roles.contains(&Role::SystemAdmin) && !actor.has(Role::SystemAdmin) {
         return Err(AppError::Forbidden(
-            "only a system administrator can grant system_admin".into(),
+            tr(
+                "只有系统管理员可以授予系统管理员角色",
+                "only a system administrator can grant system_admin",
+            )
+            .into(),
         ));
     }
     Ok(())
@@ -389,7 +416,13 @@ pub async fn create_user(
         .await?
         .filter(|i| actor.sees(i.consortium_id))
         .ok_or_else(|| {
-            AppError::field("institution_id", "no such institution in your consortium")
+            AppError::field(
+                "institution_id",
+                tr(
+                    "您的医共体没有这个机构",
+                    "no such institution in your consortium",
+                ),
+            )
         })?;
     if user::Entity::find()
         .filter(user::Column::Username.eq(&req.username))
@@ -397,9 +430,9 @@ pub async fn create_user(
         .await?
         .is_some()
     {
-        return Err(AppError::Conflict(format!(
-            "username {} is taken",
-            req.username
+        return Err(AppError::Conflict(tr(
+            format!("用户名 {} 已被占用", req.username),
+            format!("username {} is taken", req.username),
         )));
     }
     let now = Utc::now();
@@ -458,12 +491,20 @@ pub async fn update_user(
         .ok_or(AppError::NotFound)?;
     if parse_roles(&current.roles).contains(&Role::SystemAdmin) && !actor.has(Role::SystemAdmin) {
         return Err(AppError::Forbidden(
-            "only a system administrator can change a system administrator".into(),
+            tr(
+                "只有系统管理员可以修改系统管理员",
+                "only a system administrator can change a system administrator",
+            )
+            .into(),
         ));
     }
     if current.version != req.version {
         return Err(AppError::Conflict(
-            "someone else changed this user; reload and try again".into(),
+            tr(
+                "该用户已被他人修改，请刷新后重试",
+                "someone else changed this user; reload and try again",
+            )
+            .into(),
         ));
     }
     if let Some(p) = &req.password {
@@ -499,7 +540,11 @@ pub async fn update_user(
         .await?;
     if res.rows_affected == 0 {
         return Err(AppError::Conflict(
-            "someone else changed this user; reload and try again".into(),
+            tr(
+                "该用户已被他人修改，请刷新后重试",
+                "someone else changed this user; reload and try again",
+            )
+            .into(),
         ));
     }
     if revoke {

@@ -1,3 +1,4 @@
+use crate::i18n::tr;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
@@ -92,8 +93,8 @@ pub async fn list_audit(
         sel = sel.filter(audit_log::Column::At.lt(t));
     }
     if let Some(c) = &q.cursor {
-        let before: i64 =
-            Cursor::decode(c).ok_or_else(|| AppError::field("cursor", "invalid cursor"))?;
+        let before: i64 = Cursor::decode(c)
+            .ok_or_else(|| AppError::field("cursor", tr("翻页游标无效", "invalid cursor")))?;
         sel = sel.filter(audit_log::Column::Id.lt(before));
     }
     let mut rows = sel.all(&state.db).await?;

@@ -1,4 +1,5 @@
 //! Sign in, sign out, who am I, change my password.
+use crate::i18n::tr;
 use std::time::Duration;
 
 use axum::Json;
@@ -212,9 +213,14 @@ pub async fn sign_in(
 }
 
 fn locked(until: chrono::DateTime<Utc>) -> AppError {
-    AppError::Locked(format!(
-        "too many failed sign-ins: the account is locked until {} UTC; try again later or ask an administrator",
-        until.format("%Y-%m-%d %H:%M")
+    // Users read times in China time (UTC+8).
+    let local = (until + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M");
+    let utc = until.format("%Y-%m-%d %H:%M");
+    AppError::Locked(tr(
+        format!("登录失败次数过多，账户已锁定至 {local}（北京时间）；请稍后再试或联系管理员"),
+        format!(
+            "too many failed sign-ins: the account is locked until {utc} UTC; try again later or ask an administrator"
+        ),
     ))
 }
 
@@ -279,7 +285,7 @@ pub async fn change_password(
     if !password::verify(req.current_password, u.password_hash.clone()).await {
         return Err(AppError::field(
             "current_password",
-            "the current password is not right",
+            tr("当前密码不正确", "the current password is not right"),
         ));
     }
     password::check_strength(&req.new_password, &u.username)

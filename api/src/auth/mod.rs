@@ -6,6 +6,7 @@ pub mod policy;
 pub mod roles;
 pub mod session;
 
+use crate::i18n::tr;
 use std::marker::PhantomData;
 
 use axum::extract::FromRequestParts;
@@ -48,7 +49,7 @@ impl CurrentUser {
             (None, Some(r)) if self.has(Role::SystemAdmin) => Ok(r),
             (None, _) => Err(AppError::field(
                 "consortium_id",
-                "name the consortium to act in",
+                tr("请指定要操作的医共体", "name the consortium to act in"),
             )),
         }
     }
@@ -134,7 +135,9 @@ impl<P: Policy> FromRequestParts<AppState> for Can<P> {
     ) -> Result<Self, Self::Rejection> {
         let user = CurrentUser::from_request_parts(parts, state).await?;
         if !user.can(P::ACTION) {
-            return Err(AppError::Forbidden("your role may not do this".into()));
+            return Err(AppError::Forbidden(
+                tr("您的角色无权执行此操作", "your role may not do this").into(),
+            ));
         }
         Ok(Can(user, PhantomData))
     }

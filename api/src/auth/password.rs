@@ -1,5 +1,6 @@
 //! Argon2id password hashes as PHC strings (password-auth). Hashing is CPU-heavy, so it runs
 //! on the blocking pool.
+use crate::i18n::tr;
 use std::sync::OnceLock;
 
 use crate::error::{AppError, AppResult};
@@ -31,10 +32,13 @@ pub async fn verify_dummy(password: String) {
 /// A password policy a county IT department can live with: long enough, not the username.
 pub fn check_strength(password: &str, username: &str) -> Result<(), String> {
     if password.chars().count() < MIN_LENGTH {
-        return Err(format!("at least {MIN_LENGTH} characters"));
+        return Err(tr(
+            format!("至少 {MIN_LENGTH} 个字符"),
+            format!("at least {MIN_LENGTH} characters"),
+        ));
     }
     if password.eq_ignore_ascii_case(username) {
-        return Err("must not be the username".into());
+        return Err(tr("不能与用户名相同", "must not be the username").into());
     }
     Ok(())
 }

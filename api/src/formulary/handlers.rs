@@ -1,4 +1,5 @@
 //! Thin formulary handlers: extract, authorize (`Can<…>`), call the service, shape the answer.
+use crate::i18n::tr;
 use axum::Json;
 use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, header};
@@ -50,8 +51,8 @@ pub async fn list_entries(
     hits.sort_by(|a, b| (&a.sort_key, a.entry_id).cmp(&(&b.sort_key, b.entry_id)));
     let total = hits.len() as u64;
     if let Some(cur) = &q.cursor {
-        let (key, id): (String, i64) =
-            Cursor::decode(cur).ok_or_else(|| AppError::field("cursor", "invalid cursor"))?;
+        let (key, id): (String, i64) = Cursor::decode(cur)
+            .ok_or_else(|| AppError::field("cursor", tr("翻页游标无效", "invalid cursor")))?;
         hits.retain(|a| (&a.sort_key, a.entry_id) > (&key, id));
     }
     let more = hits.len() as u64 > limit;
@@ -108,7 +109,10 @@ pub async fn search_entries(
 ) -> AppResult<Response> {
     let c = user.consortium()?;
     if q.q.chars().count() > 100 {
-        return Err(AppError::field("q", "at most 100 characters"));
+        return Err(AppError::field(
+            "q",
+            tr("最多 100 个字符", "at most 100 characters"),
+        ));
     }
     let limit = q.limit.unwrap_or(20).clamp(1, 50);
     let d = q.as_of.unwrap_or_else(service::today);
@@ -469,7 +473,10 @@ pub async fn import_template(
         )),
         other => Err(AppError::field(
             "format",
-            format!("{other:?}: choose csv or xlsx"),
+            tr(
+                format!("{other:?}：请选择 csv 或 xlsx"),
+                format!("{other:?}: choose csv or xlsx"),
+            ),
         )),
     }
 }
@@ -508,7 +515,10 @@ pub async fn export_formulary(
         }
         other => Err(AppError::field(
             "format",
-            format!("{other:?}: choose csv, xlsx or fhir"),
+            tr(
+                format!("{other:?}：请选择 csv、xlsx 或 fhir"),
+                format!("{other:?}: choose csv, xlsx or fhir"),
+            ),
         )),
     }
 }

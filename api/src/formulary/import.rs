@@ -1,5 +1,6 @@
 //! The import flow: read the multipart form, parse the file, compare every row with the current
 //! formulary, report; when applying, create one batch proposal (F1 applies as to any other).
+use crate::i18n::tr;
 use std::collections::HashMap;
 
 use axum::extract::Multipart;
@@ -30,7 +31,9 @@ pub async fn read_form(mut mp: Multipart) -> AppResult<ImportForm> {
             Ok(None) => break,
             Err(e) => {
                 return Err(if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    AppError::PayloadTooLarge("the file is too large for an import".into())
+                    AppError::PayloadTooLarge(
+                        tr("文件过大，无法导入", "the file is too large for an import").into(),
+                    )
                 } else {
                     AppError::BadRequest(format!("could not read the upload: {}", e.body_text()))
                 });
@@ -39,7 +42,9 @@ pub async fn read_form(mut mp: Multipart) -> AppResult<ImportForm> {
         let name = field.name().unwrap_or("").to_string();
         let bytes = field.bytes().await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge("the file is too large for an import".into())
+                AppError::PayloadTooLarge(
+                    tr("文件过大，无法导入", "the file is too large for an import").into(),
+                )
             } else {
                 AppError::BadRequest(format!("could not read the upload: {}", e.body_text()))
             }
@@ -47,7 +52,10 @@ pub async fn read_form(mut mp: Multipart) -> AppResult<ImportForm> {
         if name != "file" && bytes.contains(&0) {
             return Err(AppError::field(
                 name,
-                "text must not contain NUL characters",
+                tr(
+                    "文本不能包含 NUL 字符",
+                    "text must not contain NUL characters",
+                ),
             ));
         }
         let text = || String::from_utf8_lossy(&bytes).trim().to_string();
@@ -59,7 +67,10 @@ pub async fn read_form(mut mp: Multipart) -> AppResult<ImportForm> {
             other => {
                 return Err(AppError::field(
                     other,
-                    "unknown form field; send file, reason, effective_date, justification",
+                    tr(
+                        "未知的表单字段；可用字段为 file、reason、effective_date、justification",
+                        "unknown form field; send file, reason, effective_date, justification",
+                    ),
                 ));
             }
         }
@@ -68,7 +79,14 @@ pub async fn read_form(mut mp: Multipart) -> AppResult<ImportForm> {
 }
 
 fn file_error(e: FileError) -> AppError {
-    AppError::field("file", e.to_string())
+    let msg = match &e {
+        FileError::NotSpreadsheet(why) => {
+            tr(format!("这不是 CSV 或 XLSX 表格：{why}"), e.to_string())
+        }
+        FileError::MissingColumns(cols) => tr(format!("表头缺少以下列：{cols}"), e.to_string()),
+        FileError::Empty => tr("文件没有数据行", e.to_string()),
+    };
+    AppError::field("file", msg)
 }
 
 pub async fn run(
@@ -81,7 +99,10 @@ pub async fn run(
     let bytes = form.file.ok_or_else(|| {
         AppError::field(
             "file",
-            "attach the CSV or XLSX file as the form field `file`",
+            tr(
+                "请以表单字段 file 上传 CSV 或 XLSX 文件",
+                "attach the CSV or XLSX file as the form field `file`",
+            ),
         )
     })?;
     let (mut report, items) = analyse(conn, c, &bytes, dry_run).await?;
@@ -92,8 +113,11 @@ pub async fn run(
         let n = report.errors.len();
         return Err(AppError::WithReport {
             status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            message: format!(
-                "the file has {n} problem(s); fix them (see report.errors) and import again — nothing was changed"
+            message: tr(
+                format!("文件有 {n} 处问题，请按 report.errors 修改后重新导入；目录未作任何改动"),
+                format!(
+                    "the file has {n} problem(s); fix them (see report.errors) and import again — nothing was changed"
+                ),
             ),
             report: serde_json::to_value(&report).unwrap_or_default(),
         });
@@ -101,24 +125,49 @@ pub async fn run(
     if items.is_empty() {
         return Err(AppError::field(
             "file",
-            "every row matches the formulary already; there is nothing to propose",
+            tr(
+                "每一行都与现行目录一致，没有需要提议的变更",
+                "every row matches the formulary already; there is nothing to propose",
+            ),
         ));
     }
-    let reason = form
-        .reason
-        .ok_or_else(|| AppError::field("reason", "say why the formulary should change"))?;
+    let reason = form.reason.ok_or_else(|| {
+        AppError::field(
+            "reason",
+            tr(
+                "请说明目录变更的理由",
+                "say why the formulary should change",
+            ),
+        )
+    })?;
     if reason.chars().count() < 2 {
         return Err(AppError::field(
             "reason",
-            "say why, in at least 2 characters",
+            tr(
+                "请说明理由（至少 2 个字符）",
+                "say why, in at least 2 characters",
+            ),
         ));
     }
     let effective: NaiveDate = form
         .effective_date
         .as_deref()
-        .ok_or_else(|| AppError::field("effective_date", "give the effective date (YYYY-MM-DD)"))?
+        .ok_or_else(|| {
+            AppError::field(
+                "effective_date",
+                tr(
+                    "请填写生效日期（YYYY-MM-DD）",
+                    "give the effective date (YYYY-MM-DD)",
+                ),
+            )
+        })?
         .parse()
-        .map_err(|_| AppError::field("effective_date", "a date like 2026-12-01"))?;
+        .map_err(|_| {
+            AppError::field(
+                "effective_date",
+                tr("日期格式如 2026-12-01", "a date like 2026-12-01"),
+            )
+        })?;
     let id = service::create_proposal(
         conn,
         user,
@@ -176,8 +225,11 @@ pub async fn analyse(
             report.errors.push(RowError {
                 row: row.row,
                 column: "批准文号".into(),
-                message: format!(
-                    "the same product (approval number and strength) is already on row {first}"
+                message: tr(
+                    format!("同一药品（批准文号与规格相同）已在第 {first} 行"),
+                    format!(
+                        "the same product (approval number and strength) is already on row {first}"
+                    ),
                 ),
             });
             continue;
@@ -186,7 +238,7 @@ pub async fn analyse(
             Some(id) => match by_id.get(&id) {
                 Some(v) => Some(*v),
                 None => {
-                    report.errors.push(RowError { row: row.row, column: "条目编号".into(), message: format!("entry {id} is not in this formulary; leave 条目编号 empty for a new product") });
+                    report.errors.push(RowError { row: row.row, column: "条目编号".into(), message: tr(format!("条目 {id} 不在本目录中；新增药品请将条目编号留空"), format!("entry {id} is not in this formulary; leave 条目编号 empty for a new product")) });
                     continue;
                 }
             },

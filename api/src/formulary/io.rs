@@ -1,5 +1,6 @@
 //! Import and export in the formats a county pharmacy lives in: CSV (UTF-8 with or without BOM,
 //! and GBK/GB18030 as Excel in China writes it), XLSX, and FHIR R5 JSON for other systems.
+use crate::i18n::tr;
 use std::collections::HashMap;
 use std::io::Cursor;
 
@@ -76,9 +77,10 @@ pub fn read_table(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
         return read_xlsx(bytes);
     }
     if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
-        return Err(FileError::NotSpreadsheet(
-            "old .xls files are not supported; save as .xlsx or CSV".into(),
-        ));
+        return Err(FileError::NotSpreadsheet(tr(
+            "不支持旧版 .xls 文件，请另存为 .xlsx 或 CSV",
+            "old .xls files are not supported; save as .xlsx or CSV",
+        )));
     }
     let text = decode_text(bytes)?;
     let mut rdr = csv::ReaderBuilder::new()
@@ -97,18 +99,20 @@ pub fn read_table(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
 pub fn decode_text(bytes: &[u8]) -> Result<String, FileError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.contains(&0) {
-        return Err(FileError::NotSpreadsheet(
-            "the file contains binary data".into(),
-        ));
+        return Err(FileError::NotSpreadsheet(tr(
+            "文件包含二进制内容",
+            "the file contains binary data",
+        )));
     }
     if let Ok(s) = std::str::from_utf8(bytes) {
         return Ok(s.to_string());
     }
     let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
     if had_errors {
-        return Err(FileError::NotSpreadsheet(
-            "the text is neither UTF-8 nor GBK".into(),
-        ));
+        return Err(FileError::NotSpreadsheet(tr(
+            "文本既不是 UTF-8 也不是 GBK 编码",
+            "the text is neither UTF-8 nor GBK",
+        )));
     }
     Ok(text.into_owned())
 }
@@ -119,7 +123,9 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
         .map_err(|e| FileError::NotSpreadsheet(format!("XLSX: {e}")))?;
     let range = wb
         .worksheet_range_at(0)
-        .ok_or_else(|| FileError::NotSpreadsheet("the workbook has no sheet".into()))?
+        .ok_or_else(|| {
+            FileError::NotSpreadsheet(tr("工作簿中没有工作表", "the workbook has no sheet"))
+        })?
         .map_err(|e| FileError::NotSpreadsheet(format!("XLSX: {e}")))?;
     Ok(range
         .rows()
@@ -208,7 +214,13 @@ pub fn parse(table: Vec<Vec<String>>) -> Result<Parsed, FileError> {
                     match <$t>::parse(v) {
                         Some(x) => x,
                         None => {
-                            bad($k, format!("{v:?} is not one of {}", <$t>::choices()));
+                            bad(
+                                $k,
+                                tr(
+                                    format!("{v:?} 不是以下之一：{}", <$t>::choices()),
+                                    format!("{v:?} is not one of {}", <$t>::choices()),
+                                ),
+                            );
                             $default
                         }
                     }
@@ -221,7 +233,13 @@ pub fn parse(table: Vec<Vec<String>>) -> Result<Parsed, FileError> {
                 match flag(v) {
                     Some(b) => b,
                     None => {
-                        bad($k, format!("{v:?}: write 是 or 否"));
+                        bad(
+                            $k,
+                            tr(
+                                format!("{v:?}：请填写 是 或 否"),
+                                format!("{v:?}: write 是 or 否"),
+                            ),
+                        );
                         false
                     }
                 }
@@ -247,7 +265,12 @@ pub fn parse(table: Vec<Vec<String>>) -> Result<Parsed, FileError> {
                     None => {
                         bad(
                             "level_scope",
-                            format!("{v:?} is not one of 村卫生室, 乡镇卫生院, 二级医院, 牵头医院"),
+                            tr(
+                                format!("{v:?} 不是 村卫生室、乡镇卫生院、二级医院、牵头医院 之一"),
+                                format!(
+                                    "{v:?} is not one of 村卫生室, 乡镇卫生院, 二级医院, 牵头医院"
+                                ),
+                            ),
                         );
                         Level::Lead
                     }
@@ -259,7 +282,10 @@ pub fn parse(table: Vec<Vec<String>>) -> Result<Parsed, FileError> {
             Err(_) => {
                 bad(
                     "pack_size",
-                    format!("{:?} is not a whole number", get("pack_size")),
+                    tr(
+                        format!("{:?} 不是整数", get("pack_size")),
+                        format!("{:?} is not a whole number", get("pack_size")),
+                    ),
                 );
                 1
             }
@@ -269,9 +295,15 @@ pub fn parse(table: Vec<Vec<String>>) -> Result<Parsed, FileError> {
             Err(_) => {
                 bad(
                     "unit_price",
-                    format!(
-                        "{:?} is not a price in yuan such as 12.50",
-                        get("unit_price")
+                    tr(
+                        format!(
+                            "{:?} 不是有效价格（以元为单位，如 12.50）",
+                            get("unit_price")
+                        ),
+                        format!(
+                            "{:?} is not a price in yuan such as 12.50",
+                            get("unit_price")
+                        ),
                     ),
                 );
                 Decimal::ZERO
@@ -282,7 +314,13 @@ pub fn parse(table: Vec<Vec<String>>) -> Result<Parsed, FileError> {
             s => match s.parse::<i64>() {
                 Ok(i) if i > 0 => Some(i),
                 _ => {
-                    bad("entry_id", format!("{s:?} is not an entry number"));
+                    bad(
+                        "entry_id",
+                        tr(
+                            format!("{s:?} 不是有效的条目编号"),
+                            format!("{s:?} is not an entry number"),
+                        ),
+                    );
                     None
                 }
             },

@@ -1,5 +1,6 @@
 //! Formulary rules F1–F5 (DOMAIN.md §2.1) as pure functions over plain values. One function per
 //! rule id; refusals say what to change.
+use crate::i18n::tr;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -24,8 +25,11 @@ pub fn f1_effective_date(effective: NaiveDate, today: NaiveDate) -> Result<(), R
     if effective < today {
         return Err(Refusal {
             rule: "F1",
-            message: format!(
-                "the effective date {effective} is in the past; choose today ({today}) or a later day"
+            message: tr(
+                format!("生效日期 {effective} 已过，请选择今天（{today}）或以后的日期"),
+                format!(
+                    "the effective date {effective} is in the past; choose today ({today}) or a later day"
+                ),
             ),
         });
     }
@@ -37,7 +41,11 @@ pub fn f1_four_eyes(proposer: i64, approver: i64) -> Result<(), Refusal> {
     if proposer == approver {
         return Err(Refusal {
             rule: "F1",
-            message: "you proposed this change; another committee member must approve it".into(),
+            message: tr(
+                "这是您提出的变更，须由另一位药事委员审批",
+                "you proposed this change; another committee member must approve it",
+            )
+            .into(),
         });
     }
     Ok(())
@@ -81,9 +89,15 @@ pub fn f5_one_generic_two_specs<'a>(
         .filter(|(k, n)| *n > 2 && *n > was.get(k).copied().unwrap_or(0))
         .map(|((name, class), n)| Refusal {
             rule: "F5",
-            message: format!(
-                "{name} would have {n} {} products; at most 2 are allowed per generic (一品两规). Withdraw one, or give the committee's justification",
-                if class == "oral" { "oral" } else { "injectable" }
+            message: tr(
+                format!(
+                    "F5 一品两规：{name} 将有 {n} 个{}品规，每个通用名最多 2 个。请停用其中一个，或填写药事委员会的特别说明",
+                    if class == "oral" { "口服" } else { "注射" }
+                ),
+                format!(
+                    "{name} would have {n} {} products; at most 2 are allowed per generic (一品两规). Withdraw one, or give the committee's justification",
+                    if class == "oral" { "oral" } else { "injectable" }
+                ),
             ),
         })
         .collect();
@@ -99,9 +113,15 @@ pub fn check_fields(f: &EntryFields) -> Vec<FieldError> {
     let mut need = |field: &str, value: &str, max: usize| {
         let n = value.trim().chars().count();
         if n == 0 {
-            e.push(FieldError::new(field, "required"));
+            e.push(FieldError::new(field, tr("必填", "required")));
         } else if n > max {
-            e.push(FieldError::new(field, format!("at most {max} characters")));
+            e.push(FieldError::new(
+                field,
+                tr(
+                    format!("最多 {max} 个字符"),
+                    format!("at most {max} characters"),
+                ),
+            ));
         }
     };
     need("generic_name_zh", &f.generic_name_zh, 100);
@@ -111,7 +131,10 @@ pub fn check_fields(f: &EntryFields) -> Vec<FieldError> {
     need("pack_unit", &f.pack_unit, 20);
     need("manufacturer", &f.manufacturer, 200);
     if f.generic_name_en.chars().count() > 200 {
-        e.push(FieldError::new("generic_name_en", "at most 200 characters"));
+        e.push(FieldError::new(
+            "generic_name_en",
+            tr("最多 200 个字符", "at most 200 characters"),
+        ));
     }
     if !valid_approval_number(&f.approval_number) {
         e.push(FieldError::new(
@@ -123,7 +146,10 @@ pub fn check_fields(f: &EntryFields) -> Vec<FieldError> {
         if !valid_nhsa_code(c) {
             e.push(FieldError::new(
                 "nhsa_code",
-                "an NHSA drug code has 20 or 23 characters A–Z and 0–9",
+                tr(
+                    "医保药品代码为 20 或 23 位大写字母和数字",
+                    "an NHSA drug code has 20 or 23 characters A–Z and 0–9",
+                ),
             ));
         }
     }
@@ -131,33 +157,45 @@ pub fn check_fields(f: &EntryFields) -> Vec<FieldError> {
         if !valid_atc(c) {
             e.push(FieldError::new(
                 "atc_code",
-                "an ATC code looks like A, A10, A10B, A10BA or A10BA02",
+                tr(
+                    "ATC 编码的格式如 A、A10、A10B、A10BA 或 A10BA02",
+                    "an ATC code looks like A, A10, A10B, A10BA or A10BA02",
+                ),
             ));
         }
     }
     if !(1..=100_000).contains(&f.pack_size) {
         e.push(FieldError::new(
             "pack_size",
-            "a whole number of base units from 1 to 100000",
+            tr(
+                "应为 1 到 100000 之间的整数（最小单位数）",
+                "a whole number of base units from 1 to 100000",
+            ),
         ));
     }
     if f.unit_price < Decimal::ZERO || f.unit_price > Decimal::new(1_000_000, 0) {
         e.push(FieldError::new(
             "unit_price",
-            "a price from 0 to 1000000 yuan",
+            tr(
+                "价格应在 0 到 1000000 元之间",
+                "a price from 0 to 1000000 yuan",
+            ),
         ));
     } else if f.unit_price.normalize().scale() > 4 {
-        e.push(FieldError::new("unit_price", "at most 4 decimal places"));
+        e.push(FieldError::new(
+            "unit_price",
+            tr("最多 4 位小数", "at most 4 decimal places"),
+        ));
     }
     let special = f.special_class != SpecialClass::None || f.storage == Storage::ColdChain;
     if special && f.long_rx_eligible {
         e.push(FieldError::new(
             "long_rx_eligible",
-            "P5: special-management and cold-chain products cannot be long-prescription eligible",
+            tr("P5：特殊管理药品和冷链药品不能设为可长处方", "P5: special-management and cold-chain products cannot be long-prescription eligible"),
         ));
     }
     if special && f.extended_rx_eligible {
-        e.push(FieldError::new("extended_rx_eligible", "P5: special-management and cold-chain products cannot be extended-prescription eligible"));
+        e.push(FieldError::new("extended_rx_eligible", tr("P5：特殊管理药品和冷链药品不能设为可延伸处方", "P5: special-management and cold-chain products cannot be extended-prescription eligible")));
     }
     e
 }

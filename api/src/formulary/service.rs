@@ -1,6 +1,7 @@
 //! Formulary transactions and queries. The formulary is temporal (see migration m0002): a change
 //! never overwrites a row; it closes the current version on the effective date and opens a new
 //! one. "As of d" needs no job to run on time: a future-dated version simply is not valid yet.
+use crate::i18n::tr;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, NaiveDate, Utc};
@@ -206,7 +207,7 @@ pub async fn list_entries(
     let total = sel.clone().count(conn).await?;
     if let Some(cur) = &q.cursor {
         let (key, id): (String, i64) = crate::paging::Cursor::decode(cur)
-            .ok_or_else(|| AppError::field("cursor", "invalid cursor"))?;
+            .ok_or_else(|| AppError::field("cursor", tr("翻页游标无效", "invalid cursor")))?;
         sel = sel.filter(
             Condition::any()
                 .add(version::Column::SortKey.gt(key.clone()))
@@ -260,8 +261,9 @@ pub async fn get_entry(
         .await?
         .map(|v| to_entry(&v))
         .ok_or_else(|| {
-            AppError::BadRequest(format!(
-                "entry {id} was not yet in the formulary on {as_of}"
+            AppError::BadRequest(tr(
+                format!("条目 {id} 在 {as_of} 尚未列入目录"),
+                format!("entry {id} was not yet in the formulary on {as_of}"),
             ))
         })
 }
@@ -377,14 +379,20 @@ pub fn apply_patch(base: &EntryFields, patch: &Value) -> AppResult<EntryFields> 
     let Value::Object(p) = patch else {
         return Err(AppError::field(
             "fields",
-            "an object of field names and values",
+            tr(
+                "应为字段名与值的对象",
+                "an object of field names and values",
+            ),
         ));
     };
     let mut v = serde_json::to_value(base).map_err(|e| AppError::Internal(e.into()))?;
     if let Value::Object(m) = &mut v {
         for (k, val) in p {
             if !m.contains_key(k) {
-                return Err(AppError::field(format!("fields.{k}"), "unknown field"));
+                return Err(AppError::field(
+                    format!("fields.{k}"),
+                    tr("未知字段", "unknown field"),
+                ));
             }
             m.insert(k.clone(), val.clone());
         }
@@ -420,10 +428,15 @@ pub async fn plan_item(
 ) -> AppResult<PlannedItem> {
     match req.kind {
         ProposalKind::Add => {
-            let fields = req
-                .fields
-                .clone()
-                .ok_or_else(|| AppError::field("fields", "give every field of the new product"))?;
+            let fields = req.fields.clone().ok_or_else(|| {
+                AppError::field(
+                    "fields",
+                    tr(
+                        "请填写新药品的全部字段",
+                        "give every field of the new product",
+                    ),
+                )
+            })?;
             let after = parse_fields(fields.clone())?;
             Ok(PlannedItem {
                 kind: ProposalKind::Add,
@@ -434,15 +447,20 @@ pub async fn plan_item(
             })
         }
         ProposalKind::Amend | ProposalKind::Suspend | ProposalKind::Withdraw => {
-            let id = req
-                .entry_id
-                .ok_or_else(|| AppError::field("entry_id", "name the entry to change"))?;
+            let id = req.entry_id.ok_or_else(|| {
+                AppError::field(
+                    "entry_id",
+                    tr("请指定要变更的条目", "name the entry to change"),
+                )
+            })?;
             let current = to_fields(&latest_version(conn, c, id).await?);
             let patch = match req.kind {
-                ProposalKind::Amend => req
-                    .fields
-                    .clone()
-                    .ok_or_else(|| AppError::field("fields", "give the fields to change"))?,
+                ProposalKind::Amend => req.fields.clone().ok_or_else(|| {
+                    AppError::field(
+                        "fields",
+                        tr("请填写要修改的字段", "give the fields to change"),
+                    )
+                })?,
                 ProposalKind::Suspend => serde_json::json!({"status": "suspended"}),
                 _ => serde_json::json!({"status": "withdrawn"}),
             };
@@ -451,7 +469,10 @@ pub async fn plan_item(
             if changes.is_empty() {
                 return Err(AppError::field(
                     "fields",
-                    "this changes nothing: the entry already has these values",
+                    tr(
+                        "没有任何变化：该条目已是这些值",
+                        "this changes nothing: the entry already has these values",
+                    ),
                 ));
             }
             Ok(PlannedItem {
@@ -464,7 +485,10 @@ pub async fn plan_item(
         }
         ProposalKind::Batch => Err(AppError::field(
             "kind",
-            "batch proposals come from an import",
+            tr(
+                "批量提议只能通过导入产生",
+                "batch proposals come from an import",
+            ),
         )),
     }
 }
@@ -673,7 +697,7 @@ pub async fn list_proposals(
     }
     if let Some(cur) = &q.cursor {
         let before: i64 = crate::paging::Cursor::decode(cur)
-            .ok_or_else(|| AppError::field("cursor", "invalid cursor"))?;
+            .ok_or_else(|| AppError::field("cursor", tr("翻页游标无效", "invalid cursor")))?;
         sel = sel.filter(proposal::Column::Id.lt(before));
     }
     let mut rows = sel
@@ -718,7 +742,11 @@ async fn decide(
         .await?;
     if res.rows_affected == 0 {
         return Err(AppError::Conflict(
-            "this proposal was decided by someone else a moment ago; reload it".into(),
+            tr(
+                "该提议刚刚已由他人处理，请刷新",
+                "this proposal was decided by someone else a moment ago; reload it",
+            )
+            .into(),
         ));
     }
     Ok(())
@@ -726,9 +754,9 @@ async fn decide(
 
 fn ensure_pending(p: &proposal::Model) -> AppResult<()> {
     if p.status != ProposalStatus::Pending.code() {
-        return Err(AppError::Conflict(format!(
-            "this proposal is already {}",
-            p.status
+        return Err(AppError::Conflict(tr(
+            format!("该提议已处于“{}”状态", p.status),
+            format!("this proposal is already {}", p.status),
         )));
     }
     Ok(())
@@ -880,7 +908,7 @@ pub async fn reject(
         rule: r.rule,
         status: axum::http::StatusCode::FORBIDDEN,
         message:
-            "you proposed this change; another committee member decides on it (you may withdraw it)"
+            tr("这是您提出的变更，须由另一位药事委员审批（您可以撤回）", "you proposed this change; another committee member decides on it (you may withdraw it)")
                 .into(),
     })?;
     decide(
@@ -908,7 +936,11 @@ pub async fn withdraw(
     let p = find_proposal(conn, c, id).await?;
     if p.proposer_id != user.id() {
         return Err(AppError::Forbidden(
-            "only the proposer may withdraw a proposal".into(),
+            tr(
+                "只有提议人可以撤回提议",
+                "only the proposer may withdraw a proposal",
+            )
+            .into(),
         ));
     }
     ensure_pending(&p)?;
@@ -932,7 +964,10 @@ pub async fn diff(
     to: NaiveDate,
 ) -> AppResult<Diff> {
     if from > to {
-        return Err(AppError::field("from", "from must be on or before to"));
+        return Err(AppError::field(
+            "from",
+            tr("起始日期不能晚于结束日期", "from must be on or before to"),
+        ));
     }
     let after = version::Entity::find()
         .filter(version::Column::ConsortiumId.eq(c))

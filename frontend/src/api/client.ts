@@ -1,6 +1,7 @@
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { paths } from './schema';
 import { ApiError, toApiError } from './problem';
+import { acceptLanguage } from '../i18n/lang';
 
 export const CSRF_HEADER = 'X-Tongyao-Csrf';
 
@@ -18,6 +19,14 @@ export function notifyUnauthorized(): void {
 }
 
 const SIGN_IN_PATH = '/api/v1/session';
+
+/** Refusals come back in the language the user chose (the server reads Accept-Language). */
+const language: Middleware = {
+  onRequest({ request }) {
+    request.headers.set('Accept-Language', acceptLanguage());
+    return request;
+  },
+};
 
 const unauthorized: Middleware = {
   onResponse({ request, response }) {
@@ -48,6 +57,7 @@ export function createApiClient<P extends {} = paths>(options: ApiClientOptions 
     headers: { [CSRF_HEADER]: '1' },
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
+  client.use(language);
   client.use(unauthorized);
   return client;
 }

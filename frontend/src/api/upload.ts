@@ -1,4 +1,5 @@
 import { CSRF_HEADER, notifyUnauthorized } from './client';
+import { acceptLanguage } from '../i18n/lang';
 import { ApiError, toApiError } from './problem';
 import type { ImportReport } from './types';
 
@@ -36,6 +37,7 @@ export function uploadImport(
     xhr.open('POST', `/api/v1/formulary/imports?dry_run=${params.dryRun ? 'true' : 'false'}`);
     xhr.withCredentials = true;
     xhr.setRequestHeader(CSRF_HEADER, '1');
+    xhr.setRequestHeader('Accept-Language', acceptLanguage());
     xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable && onProgress) onProgress(Math.round((e.loaded / e.total) * 100));

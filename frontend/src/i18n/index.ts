@@ -3,16 +3,9 @@ import { initReactI18next } from 'react-i18next';
 import zhCN from './zh-CN';
 import en from './en';
 
-export const LANG_KEY = 'tongyao.lang';
-export type Lang = 'zh-CN' | 'en';
+import { LANG_KEY, storedLang, type Lang } from './lang';
 
-export function storedLang(): Lang {
-  try {
-    return localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh-CN';
-  } catch {
-    return 'zh-CN';
-  }
-}
+export { LANG_KEY, storedLang, type Lang } from './lang';
 
 export function setLang(lang: Lang): void {
   try {

@@ -37,6 +37,12 @@ describe('fetch client', () => {
       expect(c.credentials).toBe('same-origin');
     }
     expect(calls[2].url).toBe('http://test/api/v1/users/7');
+    // refusals come back in the chosen language: Chinese unless English was chosen
+    for (const c of calls) expect(c.headers.get('Accept-Language')).toBe('zh-CN,zh;q=0.9');
+    localStorage.setItem('tongyao.lang', 'en');
+    await api.GET('/api/v1/me', {});
+    expect(calls[4].headers.get('Accept-Language')).toBe('en');
+    localStorage.removeItem('tongyao.lang');
     expect(JSON.parse(calls[1].body!)).toEqual({ username: 'a', password: 'b' });
   });
 

@@ -302,12 +302,6 @@ pub fn share_percent(varieties: u32, essential: u32) -> f64 {
     (f64::from(essential) * 1000.0 / f64::from(varieties)).round() / 10.0
 }
 
-/// Antimicrobial tiers only make sense with the antimicrobial flag of the product class; kept
-/// here so the import and the form agree on the label set.
-pub fn is_antimicrobial(t: AntimicrobialTier) -> bool {
-    t != AntimicrobialTier::None
-}
-
 /// A product of which only the generic name and route are known yet (a half-filled form):
 /// enough to count it under F5.
 pub fn draft_product(name: &str, route: Route) -> EntryFields {

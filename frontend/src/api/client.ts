@@ -75,13 +75,6 @@ function defaultBaseUrl(): string {
 /** Typed by the server's OpenAPI document (src/api/schema.d.ts). */
 export const api: ApiClient = createApiClient<paths>({ baseUrl: defaultBaseUrl() });
 
-/**
- * For routes of the contract that the OpenAPI document does not list yet:
- * same headers and 401 handling, no path typing. Move calls to `api` as the
- * document grows (tsc then checks them).
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const contractApi = createApiClient<Record<string, any>>({ baseUrl: defaultBaseUrl() });
 
 interface FetchResult<T> {
   data?: T;

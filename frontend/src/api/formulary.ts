@@ -1,35 +1,22 @@
 import { api, unwrapAs as unwrap } from './client';
+import type { paths } from './schema';
 import type {
   Entry,
   EntryPage,
-  EntryStatus,
   FormularyDiff,
   FormularySettings,
-  Level,
   Proposal,
   ProposalPage,
   ProposalRequest,
   ProposalStatus,
-  Route,
   RuleWarning,
   SearchHit,
   ShareReport,
-  SpecialClass,
   TimelineEvent,
 } from './types';
 
 
-export interface EntryQuery {
-  as_of?: string;
-  q?: string;
-  status?: EntryStatus;
-  level?: Level;
-  essential?: boolean;
-  special_class?: SpecialClass;
-  route?: Route;
-  cursor?: string;
-  limit?: number;
-}
+export type EntryQuery = NonNullable<paths['/api/v1/formulary']['get']['parameters']['query']>;
 
 export const listEntries = (query: EntryQuery) =>
   unwrap<EntryPage>(api.GET('/api/v1/formulary', { params: { query: query } }));
@@ -40,15 +27,7 @@ export const getEntry = (id: number, as_of?: string) =>
 export const getTimeline = (id: number) =>
   unwrap<{ items: TimelineEvent[] }>(api.GET('/api/v1/formulary/{id}/timeline', { params: { path: { id } } }));
 
-export interface SearchQuery {
-  q: string;
-  limit?: number;
-  as_of?: string;
-  level?: Level;
-  essential?: boolean;
-  special_class?: SpecialClass;
-  status?: EntryStatus;
-}
+export type SearchQuery = paths['/api/v1/formulary/search']['get']['parameters']['query'];
 
 export const searchEntries = (query: SearchQuery, signal?: AbortSignal) =>
   unwrap<{ items: SearchHit[] }>(api.GET('/api/v1/formulary/search', { params: { query: query }, signal }));

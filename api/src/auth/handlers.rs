@@ -53,6 +53,8 @@ pub struct Me {
     pub roles: Vec<Role>,
     pub institution: Option<InstitutionRef>,
     pub consortium: Option<ConsortiumRef>,
+    /// What this user may do (from the policy table); the web app shows pages by it.
+    pub actions: Vec<super::Action>,
 }
 
 pub async fn me_of(conn: &impl ConnectionTrait, u: &user::Model) -> AppResult<Me> {
@@ -81,6 +83,7 @@ pub async fn me_of(conn: &impl ConnectionTrait, u: &user::Model) -> AppResult<Me
         id: u.id,
         username: u.username.clone(),
         display_name: u.display_name.clone(),
+        actions: super::policy::actions_of(&parse_roles(&u.roles)),
         roles: parse_roles(&u.roles),
         institution,
         consortium,

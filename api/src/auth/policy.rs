@@ -1,10 +1,16 @@
 //! Who may do what: the one place where roles meet actions. Handlers ask for `Can<Action>`;
 //! the OpenAPI document's `security` requirement of every operation is filled from
 //! [`OPERATIONS`], and the route-walk test proves the running service agrees with it.
+use serde::Serialize;
+use utoipa::ToSchema;
+
 use super::roles::Role;
 use Role::*;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What an operation does, as far as permission goes. The web app shows a page when the
+/// signed-in user's `actions` (`GET /api/v1/me`) contain the page's action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum Action {
     /// No session needed.
     Public,
@@ -40,6 +46,27 @@ pub fn roles_for(action: Action) -> &'static [Role] {
         Action::ProposeFormulary | Action::DecideFormulary => &[Committee],
         Action::SetFormularyTargets => &[Committee, ConsortiumAdmin],
     }
+}
+
+/// Every action that needs a role, in declaration order.
+pub const GUARDED: &[Action] = &[
+    Action::ManageConsortia,
+    Action::ManageOrganisation,
+    Action::ReadOrganisation,
+    Action::ReadAudit,
+    Action::ReadFormulary,
+    Action::ProposeFormulary,
+    Action::DecideFormulary,
+    Action::SetFormularyTargets,
+];
+
+/// The role-guarded actions these roles allow.
+pub fn actions_of(roles: &[Role]) -> Vec<Action> {
+    GUARDED
+        .iter()
+        .copied()
+        .filter(|a| allows(roles, *a))
+        .collect()
 }
 
 pub fn allows(roles: &[Role], action: Action) -> bool {

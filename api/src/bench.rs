@@ -43,7 +43,7 @@ async fn naive_once(db: &DatabaseConnection, c: i64, q: &str) -> Result<usize, s
     } else {
         NAIVE_SQL.to_string()
     };
-    let today = crate::formulary::service::today();
+    let today = crate::kernel::Clock::system().today();
     let values: Vec<Value> = vec![
         c.into(),
         today.into(),
@@ -120,52 +120,59 @@ where
 
 /// Formulary timings over whatever the database holds (run after `tongyao demo --entries N`).
 pub async fn formulary(
-    db: &DatabaseConnection,
+    ctx: &crate::kernel::Ctx,
     c: i64,
     csv: Option<std::path::PathBuf>,
     runs: usize,
 ) -> anyhow::Result<()> {
-    use crate::formulary::{import, io, service, views::ListQuery};
-    let today = service::today();
+    use crate::formulary::{import, io, service, store, views::ListQuery};
+    let db = &ctx.db;
+    let actor = crate::kernel::Actor {
+        consortium_id: Some(c),
+        ..Default::default()
+    };
+    let actor = &actor;
+    let today = ctx.clock.today();
     let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or(today);
-    let n = service::entries_at(db, c, today).await?.len();
+    let n = store::entries_at(db, c, today).await?.len();
     println!("formulary of consortium {c}: {n} entries today");
     let page = median_ms(runs, || async {
         let q = ListQuery {
             as_of: Some(day("2026-03-01")),
+            limit: Some(100),
             ..Default::default()
         };
-        Ok(service::list_entries(db, c, &q, 100).await?)
+        Ok(service::list(ctx, actor, &q).await?)
     })
     .await?;
     println!("as of 2026-03-01, first page of 100 with total count: median {page:.1} ms");
     let full = median_ms(runs, || async {
-        Ok(service::entries_at(db, c, day("2026-03-01")).await?)
+        Ok(store::entries_at(db, c, day("2026-03-01")).await?)
     })
     .await?;
     println!("as of 2026-03-01, every entry materialised: median {full:.1} ms");
     let diff_small = median_ms(runs, || async {
-        Ok(service::diff(db, c, day("2026-03-01"), today).await?)
+        Ok(service::diff(ctx, actor, day("2026-03-01"), today).await?)
     })
     .await?;
-    let d = service::diff(db, c, day("2026-03-01"), today).await?;
+    let d = service::diff(ctx, actor, day("2026-03-01"), today).await?;
     println!(
         "diff 2026-03-01 → today ({} changed, {} added): median {diff_small:.1} ms",
         d.changed.len(),
         d.added.len()
     );
     let diff_all = median_ms(runs, || async {
-        Ok(service::diff(db, c, day("2025-12-31"), today).await?)
+        Ok(service::diff(ctx, actor, day("2025-12-31"), today).await?)
     })
     .await?;
-    let d = service::diff(db, c, day("2025-12-31"), today).await?;
+    let d = service::diff(ctx, actor, day("2025-12-31"), today).await?;
     println!(
         "diff 2025-12-31 → today (every entry added: {}): median {diff_all:.1} ms",
         d.added.len()
     );
     let bytes = match csv {
         Some(p) => std::fs::read(p)?,
-        None => io::to_csv(&service::entries_at(db, c, today).await?),
+        None => io::to_csv(&store::entries_at(db, c, today).await?),
     };
     let rows = bytes
         .iter()

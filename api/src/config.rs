@@ -16,6 +16,15 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub log: LogSettings,
+    #[serde(default)]
+    pub clock: ClockSettings,
+}
+
+/// The clock (see `kernel::clock`). `today` fixes the calendar day, outside production only.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockSettings {
+    pub today: Option<chrono::NaiveDate>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -160,6 +169,12 @@ impl Settings {
         if self.auth.lockout_after_failures < 1 {
             return bad("auth.lockout_after_failures", "must be at least 1");
         }
+        if self.environment == Environment::Production && self.clock.today.is_some() {
+            return bad(
+                "clock.today",
+                "a fixed day is for trying things out and for tests; production runs on the real clock — unset TONGYAO__CLOCK__TODAY",
+            );
+        }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return bad(
                 "log.level",
@@ -177,6 +192,14 @@ impl Settings {
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080)))
     }
 
+    /// The clock these settings ask for.
+    pub fn clock(&self) -> crate::kernel::Clock {
+        match self.clock.today {
+            Some(d) => crate::kernel::Clock::fixed(d),
+            None => crate::kernel::Clock::system(),
+        }
+    }
+
     pub fn is_sqlite(&self) -> bool {
         self.database.url.starts_with("sqlite:")
     }
@@ -192,6 +215,25 @@ mod tests {
             "development",
             vars.iter().map(|(k, v)| (k.to_string(), v.to_string())),
         )
+    }
+
+    #[test]
+    fn a_fixed_day_outside_production_only() {
+        let s = load(&[("TONGYAO__CLOCK__TODAY", "2027-03-01")]).expect("fixed day");
+        assert_eq!(s.clock().today().to_string(), "2027-03-01");
+        assert!(!load(&[]).unwrap().clock().is_fixed());
+        let e = load(&[("TONGYAO__CLOCK__TODAY", "tomorrow")]).unwrap_err();
+        assert!(e.0.contains("today"), "{}", e.0);
+        let e = Settings::load_from(
+            Path::new("/nonexistent"),
+            "production",
+            [(
+                "TONGYAO__CLOCK__TODAY".to_string(),
+                "2027-03-01".to_string(),
+            )],
+        )
+        .unwrap_err();
+        assert!(e.0.contains("clock.today"), "{}", e.0);
     }
 
     #[test]

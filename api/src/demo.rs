@@ -9,11 +9,12 @@ use sea_orm::{
     Set,
 };
 
-use crate::audit::{self, Actor, Event};
-use crate::auth::roles::format_roles;
-use crate::auth::{Role, password};
+use crate::audit::{self, Event};
+use crate::auth::password;
 use crate::config::{Environment, Settings};
-use crate::org::Level;
+use crate::kernel::Actor;
+use entity::institution::Level;
+use entity::user::{Role, format_roles};
 
 pub const DEMO_PASSWORD: &str = "tongyao-demo";
 
@@ -140,7 +141,7 @@ async fn upsert_consortium(
     {
         return Ok(c);
     }
-    Ok(crate::admin::handlers::new_consortium(name, code, region)
+    Ok(crate::admin::service::new_consortium(name, code, region)
         .insert(db)
         .await?)
 }
@@ -166,7 +167,7 @@ async fn upsert_institution(
         consortium_id: Set(consortium_id),
         name: Set(name.into()),
         code: Set(code.into()),
-        level: Set(level.as_str().into()),
+        level: Set(level),
         parent_id: Set(parent),
         contact_emails: Set(serde_json::to_string(&[email]).unwrap_or_else(|_| "[]".into())),
         active: Set(true),

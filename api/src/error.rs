@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::i18n::tr;
+use crate::kernel::RuleId;
 
 /// RFC 9457 problem details.
 #[derive(Debug, Serialize, ToSchema)]
@@ -18,7 +19,7 @@ pub struct Problem {
     pub detail: String,
     /// The domain rule that refused the request (F1, F5, …), when one did.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
+    pub rule: Option<RuleId>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
     /// Extra machine-readable detail (e.g. an import report).
@@ -66,7 +67,7 @@ pub enum AppError {
     /// A domain rule refused the request.
     #[error("{rule}: {message}")]
     Rule {
-        rule: &'static str,
+        rule: RuleId,
         status: StatusCode,
         message: String,
     },
@@ -84,7 +85,7 @@ pub enum AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
-    pub fn rule(rule: &'static str, message: impl Into<String>) -> Self {
+    pub fn rule(rule: RuleId, message: impl Into<String>) -> Self {
         AppError::Rule {
             rule,
             status: StatusCode::UNPROCESSABLE_ENTITY,
@@ -135,9 +136,7 @@ impl AppError {
                     .join("; ");
                 (detail, None, errs.clone(), None)
             }
-            AppError::Rule { rule, message, .. } => {
-                (message.clone(), Some(rule.to_string()), vec![], None)
-            }
+            AppError::Rule { rule, message, .. } => (message.clone(), Some(*rule), vec![], None),
             AppError::WithReport {
                 message, report, ..
             } => (message.clone(), None, vec![], Some(report.clone())),
@@ -188,14 +187,7 @@ impl From<validator::ValidationErrors> for AppError {
         let mut out = Vec::new();
         for (field, kinds) in errs.field_errors() {
             for k in kinds {
-                let message = k
-                    .message
-                    .as_ref()
-                    .map(|m| match crate::i18n::validation_zh(m) {
-                        Some(zh) => tr(zh, m.to_string()),
-                        None => m.to_string(),
-                    })
-                    .unwrap_or_else(|| format!("invalid value ({})", k.code));
+                let message = crate::i18n::validation_message(k);
                 out.push(FieldError::new(field.to_string(), message));
             }
         }

@@ -151,6 +151,42 @@ fn field_of(msg: &str) -> String {
     "body".into()
 }
 
+impl axum::response::IntoResponse for crate::kernel::Download {
+    /// An attachment; the file name travels both as ASCII and as UTF-8 (RFC 6266).
+    fn into_response(self) -> axum::response::Response {
+        use axum::http::header;
+        let ascii = self.filename.replace(
+            |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-',
+            "_",
+        );
+        let disposition = format!(
+            "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+            percent_encode(&self.filename)
+        );
+        (
+            [
+                (header::CONTENT_TYPE, self.content_type.to_string()),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            self.bytes,
+        )
+            .into_response()
+    }
+}
+
+/// RFC 5987 percent-encoding of a file name.
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 /// Query string parameters.
 pub struct ApiQuery<T>(pub T);
 

@@ -7,8 +7,21 @@ use axum::response::IntoResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::capability::{Action, Capability, Routes};
 use crate::error::AppError;
 use crate::state::AppState;
+
+pub const CAPABILITY: Capability = Capability {
+    name: "operations",
+    description: "Health and readiness",
+    policy: &[],
+    routes: || {
+        Routes::new()
+            .op(utoipa_axum::routes!(healthz), Action::PUBLIC)
+            .op(utoipa_axum::routes!(readyz), Action::PUBLIC)
+    },
+    init: crate::capability::no_state,
+};
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
@@ -26,13 +39,16 @@ pub async fn healthz() -> Json<Health> {
 #[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "readyz",
     responses((status = 200, body = Health), (status = 503, body = crate::error::Problem)))]
 pub async fn readyz(State(state): State<AppState>) -> axum::response::Response {
-    if let Err(e) = crate::db::ping(&state.db).await {
+    if let Err(e) = crate::db::ping(&state.ctx.db).await {
         tracing::warn!(error = %e, "readiness: database unreachable");
         return unavailable(&tr("无法连接数据库", "the database is unreachable"));
     }
-    match crate::db::pending_migrations(&state.db).await {
+    match crate::db::pending_migrations(&state.ctx.db).await {
         Ok(p) if p.is_empty() => Json(Health { status: "ready" }).into_response(),
-        Ok(p) => unavailable(&format!("migrations pending: {}", p.join(", "))),
+        Ok(p) => unavailable(&tr(
+            format!("数据库迁移尚未执行：{}", p.join(", ")),
+            format!("migrations pending: {}", p.join(", ")),
+        )),
         Err(_) => unavailable(&tr(
             "无法读取数据库迁移状态",
             "cannot read the migration state",

@@ -66,26 +66,59 @@ pub fn tr(zh: impl Into<String>, en: impl Into<String>) -> String {
     }
 }
 
-/// Chinese for the fixed messages of request validation (`#[validate(… message = …)]`).
-pub fn validation_zh(en: &str) -> Option<&'static str> {
-    Some(match en {
-        "a percentage from 0 to 100" => "0 到 100 之间的百分比",
-        "10 to 256 characters" => "10 到 256 个字符",
-        "1 to 64 characters" => "1 到 64 个字符",
-        "1 to 100 characters" => "1 到 100 个字符",
-        "1 to 32 characters" => "1 到 32 个字符",
-        "1 to 256 characters" => "1 到 256 个字符",
-        "3 to 64 characters" => "3 到 64 个字符",
-        "2 to 2000 characters" => "2 到 2000 个字符",
-        "say why, in 2 to 1000 characters" => "请说明理由（2 到 1000 个字符）",
-        "give at least one role" => "至少选择一个角色",
-        "at most 10 addresses" => "最多 10 个邮箱地址",
-        "at most 1000 characters" => "最多 1000 个字符",
-        "at most 100 characters" => "最多 100 个字符",
-        "letters, digits, - and _ only" => "只能包含字母、数字、- 和 _",
-        "letters, digits, '.', '-' and '_' only" => "只能包含字母、数字、.、- 和 _",
-        _ => return None,
-    })
+/// The messages of request validation, keyed: `#[validate(… message = "len_1_64")]` names a
+/// key of this table, never the English text. Custom checks put their key in the error's
+/// `code` and any detail (the offending value) in its params.
+pub const VALIDATION: &[(&str, &str, &str)] = &[
+    ("len_1_32", "1 到 32 个字符", "1 to 32 characters"),
+    ("len_1_64", "1 到 64 个字符", "1 to 64 characters"),
+    ("len_1_100", "1 到 100 个字符", "1 to 100 characters"),
+    ("len_1_256", "1 到 256 个字符", "1 to 256 characters"),
+    ("len_3_64", "3 到 64 个字符", "3 to 64 characters"),
+    ("len_10_256", "10 到 256 个字符", "10 to 256 characters"),
+    ("len_2_2000", "2 到 2000 个字符", "2 to 2000 characters"),
+    ("max_100", "最多 100 个字符", "at most 100 characters"),
+    ("max_1000", "最多 1000 个字符", "at most 1000 characters"),
+    (
+        "reason",
+        "请说明理由（2 到 1000 个字符）",
+        "say why, in 2 to 1000 characters",
+    ),
+    (
+        "percent",
+        "0 到 100 之间的百分比",
+        "a percentage from 0 to 100",
+    ),
+    ("roles", "至少选择一个角色", "give at least one role"),
+    ("emails_max", "最多 10 个邮箱地址", "at most 10 addresses"),
+    ("email", "不是有效的邮箱地址", "not an email address"),
+    (
+        "code_chars",
+        "只能包含字母、数字、- 和 _",
+        "letters, digits, - and _ only",
+    ),
+    (
+        "username_chars",
+        "只能包含字母、数字、.、- 和 _",
+        "letters, digits, '.', '-' and '_' only",
+    ),
+];
+
+/// The reader's message for one validation error: its key's text, with the offending `value`
+/// param appended when the check gave one.
+pub fn validation_message(e: &validator::ValidationError) -> String {
+    let key = e.message.as_deref().unwrap_or(&e.code);
+    let text = match VALIDATION.iter().find(|(k, _, _)| *k == key) {
+        Some((_, zh, en)) => tr(*zh, *en),
+        None => {
+            tracing::warn!(key, "a validation message without a translation key");
+            tr("取值无效", "invalid value")
+        }
+    };
+    match e.params.get("value").and_then(|v| v.as_str()) {
+        Some(v) => format!("{text}: {v}"),
+        None => text,
+    }
 }
 
 #[cfg(test)]
@@ -107,6 +140,41 @@ mod tests {
         assert_eq!(lang("en;q=0.2, zh-TW;q=0.7"), Lang::Zh);
         assert_eq!(lang("de"), Lang::En);
         assert_eq!(from_headers(&HeaderMap::new()), Lang::En);
+    }
+
+    /// Every `message = "…"` key used in a `#[validate]` attribute has its two texts.
+    #[test]
+    fn every_validation_key_is_translated() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") && !p.ends_with("i18n.rs") {
+                    let s = std::fs::read_to_string(&p).unwrap();
+                    for part in s.split("message = \"").skip(1) {
+                        out.push(part.split('"').next().unwrap().to_string());
+                    }
+                    for part in s.split("ValidationError::new(\"").skip(1) {
+                        out.push(part.split('"').next().unwrap().to_string());
+                    }
+                }
+            }
+        }
+        let mut keys = Vec::new();
+        walk(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("src")
+                .as_path(),
+            &mut keys,
+        );
+        assert!(!keys.is_empty());
+        for k in keys {
+            assert!(
+                VALIDATION.iter().any(|(key, _, _)| *key == k),
+                "validation key {k:?} has no entry in i18n::VALIDATION"
+            );
+        }
     }
 
     #[tokio::test]

@@ -4,24 +4,37 @@
 //! A request flows router → middleware (request id, trace span, panic guard, timeout, CSRF) →
 //! extractor (session → `CurrentUser`, `Can<Action>`) → handler → service (transaction) →
 //! rules (pure) → entity → JSON or problem+json.
-pub mod admin;
-pub mod audit;
-pub mod auth;
 pub mod bench;
+pub mod capability;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod extract;
-pub mod formulary;
-pub mod health;
 pub mod i18n;
+pub mod kernel;
 pub mod openapi;
-pub mod org;
-pub mod paging;
 pub mod state;
 pub mod telemetry;
 pub mod web;
+
+/// Declares each capability's module and registers its [`capability::Capability`]: one line
+/// per capability, in the order of the API document.
+macro_rules! capabilities {
+    ($($name:ident),* $(,)?) => {
+        $(pub mod $name;)*
+        /// Every registered capability.
+        pub const CAPABILITIES: &[capability::Capability] = &[$($name::CAPABILITY),*];
+    };
+}
+
+capabilities![
+    health,    // /healthz, /readyz
+    auth,      // sign-in and the current user
+    admin,     // consortia, institutions, users
+    audit,     // the audit trail
+    formulary, // 统一目录
+];
 
 use crate::i18n::tr;
 use std::net::SocketAddr;
@@ -44,8 +57,9 @@ use crate::state::AppState;
 
 /// The whole service: API, OpenAPI document and docs, health checks, and the web app.
 pub fn app(state: AppState) -> Router {
-    let (api, doc) = openapi::api_router(&state.settings).split_for_parts();
-    let doc = openapi::finish(doc);
+    let (api, ops) = openapi::api_router(&state);
+    let (api, doc) = api.split_for_parts();
+    let doc = openapi::finish(doc, &ops);
     let api = api
         .layer(DefaultBodyLimit::max(
             state.settings.server.body_limit_bytes,

@@ -182,7 +182,8 @@ async fn real_main() -> anyhow::Result<()> {
                     csv,
                     runs,
                 } => {
-                    tongyao::bench::formulary(&db, consortium, csv, runs).await?;
+                    let state = tongyao::state::AppState::new(db, settings);
+                    tongyao::bench::formulary(&state.ctx, consortium, csv, runs).await?;
                 }
             }
             Ok(())

@@ -1,27 +1,26 @@
+//! The state every request handler sees: the service context (database, clock, capability
+//! state) and the settings.
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::auth::session::SessionCache;
 use crate::config::Settings;
-use crate::formulary::search_cache::SearchCache;
+use crate::kernel::Ctx;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub db: DatabaseConnection,
+    pub ctx: Ctx,
     pub settings: Arc<Settings>,
-    pub sessions: Arc<SessionCache>,
-    pub search: Arc<SearchCache>,
 }
 
 impl AppState {
+    /// Each registered capability adds its per-instance state to the context.
     pub fn new(db: DatabaseConnection, settings: Settings) -> Self {
-        let cache_ms = settings.auth.session_cache_ms;
-        Self {
-            db,
-            settings: Arc::new(settings),
-            sessions: Arc::new(SessionCache::new(cache_ms)),
-            search: Arc::new(SearchCache::default()),
+        let settings = Arc::new(settings);
+        let mut ctx = Ctx::new(db, settings.clone());
+        for cap in crate::CAPABILITIES {
+            ctx = (cap.init)(ctx, &settings);
         }
+        AppState { ctx, settings }
     }
 }

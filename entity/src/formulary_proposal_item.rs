@@ -8,7 +8,7 @@ pub struct Model {
     pub consortium_id: i64,
     pub proposal_id: i64,
     pub seq: i32,
-    pub kind: String,
+    pub kind: crate::formulary_proposal::ProposalKind,
     /// Set for amend/suspend/withdraw; for add it is set when the proposal is approved.
     pub entry_id: Option<i64>,
     pub generic_name_zh: String,

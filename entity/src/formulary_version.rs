@@ -1,5 +1,32 @@
 use sea_orm::entity::prelude::*;
 
+use crate::institution::Level;
+
+crate::coded_enum!(
+    /// Route of administration.
+    Route { Oral = "oral" / "口服", Injection = "injection" / "注射", External = "external" / "外用",
+            Inhalation = "inhalation" / "吸入", Other = "other" / "其他" });
+crate::coded_enum!(
+    /// Medical-insurance class 甲/乙/丙.
+    InsuranceClass { A = "a" / "甲" | "甲类", B = "b" / "乙" | "乙类", C = "c" / "丙" | "丙类", None = "none" / "无" });
+crate::coded_enum!(
+    /// Special-management class.
+    SpecialClass { None = "none" / "无", Narcotic = "narcotic" / "麻醉" | "麻醉药品",
+                   Psychotropic_1 = "psychotropic_1" / "精一" | "第一类精神药品",
+                   Psychotropic_2 = "psychotropic_2" / "精二" | "第二类精神药品",
+                   Toxic = "toxic" / "医疗用毒性" | "医疗用毒性药品", Radioactive = "radioactive" / "放射性" | "放射性药品",
+                   Precursor = "precursor" / "易制毒" | "药品类易制毒化学品" });
+crate::coded_enum!(
+    /// Antimicrobial tier.
+    AntimicrobialTier { None = "none" / "非抗菌药" | "", Unrestricted = "unrestricted" / "非限制" | "非限制使用级",
+                        Restricted = "restricted" / "限制" | "限制使用级", Special = "special" / "特殊使用级" | "特殊使用" });
+crate::coded_enum!(
+    /// Storage condition.
+    Storage { Ordinary = "ordinary" / "常温", Cool = "cool" / "阴凉", ColdChain = "cold_chain" / "冷链" | "冷藏" });
+crate::coded_enum!(
+    /// Entry status.
+    EntryStatus { Active = "active" / "在用", Suspended = "suspended" / "暂停", Withdrawn = "withdrawn" / "停用" });
+
 /// One version of a formulary entry, valid on `[valid_from, valid_to)`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "formulary_versions")]
@@ -14,7 +41,7 @@ pub struct Model {
     pub generic_name_zh: String,
     pub generic_name_en: String,
     pub dosage_form: String,
-    pub route: String,
+    pub route: Route,
     pub strength: String,
     pub base_unit: String,
     pub pack_size: i32,
@@ -28,14 +55,14 @@ pub struct Model {
     pub essential_national: bool,
     pub essential_provincial: bool,
     pub vbp: bool,
-    pub insurance_class: String,
-    pub special_class: String,
-    pub antimicrobial_tier: String,
-    pub storage: String,
-    pub level_scope: String,
+    pub insurance_class: InsuranceClass,
+    pub special_class: SpecialClass,
+    pub antimicrobial_tier: AntimicrobialTier,
+    pub storage: Storage,
+    pub level_scope: Level,
     pub long_rx_eligible: bool,
     pub extended_rx_eligible: bool,
-    pub status: String,
+    pub status: EntryStatus,
     /// Pinyin initials and full pinyin of the Chinese name (every reading), space separated.
     pub pinyin: String,
     /// Pinyin of the name (first readings) then the name: lists are in the order a Chinese

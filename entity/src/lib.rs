@@ -1,9 +1,12 @@
-//! sea-orm entities: one module per table, data shape only. Business rules live in `api`.
+//! sea-orm entities: one module per table, data shape only (with the coded enums of its
+//! columns). Business rules live in `api`.
 pub mod audit_log;
+pub mod codes;
 pub mod consortium;
 pub mod formulary_entry;
 pub mod formulary_proposal;
 pub mod formulary_proposal_item;
+pub mod formulary_setting;
 pub mod formulary_version;
 pub mod institution;
 pub mod session;

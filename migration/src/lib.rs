@@ -6,6 +6,7 @@ use sea_orm_migration::sea_orm::DatabaseBackend;
 
 mod m0001_foundation;
 mod m0002_formulary;
+mod m0003_formulary_settings;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_formulary::Migration),
+            Box::new(m0003_formulary_settings::Migration),
         ]
     }
 }

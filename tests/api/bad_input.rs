@@ -393,11 +393,12 @@ both!(absurd_values_are_refused, |app| async move {
         let r = auditor.get(&format!("/api/v1/audit?{q}")).await;
         r.assert_problem(400);
     }
-    // an absurd limit is clamped, not refused
-    auditor
-        .get("/api/v1/audit?limit=1000000")
-        .await
-        .assert_status(200);
+    // an absurd limit is refused with the field named, not silently changed
+    for q in ["limit=1000000", "limit=0"] {
+        let r = auditor.get(&format!("/api/v1/audit?{q}")).await;
+        r.assert_problem(422);
+        assert_eq!(r["errors"][0]["field"], "limit", "{}", r.text());
+    }
     for q in [
         "consortium_id=abc",
         "bogus=1",

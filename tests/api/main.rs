@@ -5,5 +5,6 @@ mod auth;
 mod bad_input;
 mod demo;
 mod formulary;
+mod kernel;
 mod migrations;
 mod route_walk;

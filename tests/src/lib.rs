@@ -105,22 +105,50 @@ where
     F: FnOnce(TestApp) -> Fut,
     Fut: Future<Output = ()>,
 {
+    run_with(kind, setup, &[], f).await
+}
+
+/// [`run_on`] with more `TONGYAO__…` settings.
+pub async fn run_with<F, Fut>(kind: Db, setup: Setup, extra: &[(&str, &str)], f: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
     if kind == Db::Postgres && skip_postgres() {
         eprintln!("skipped: the PostgreSQL half of this test ({SKIP_POSTGRES_VAR} is set)");
         return;
     }
-    let app = TestApp::with_setup(kind, setup, &[]).await;
+    let app = TestApp::with_setup(kind, setup, extra).await;
     f(app).await;
 }
 
 /// Write a test once; run it on SQLite and on PostgreSQL (`name::sqlite`, `name::postgres`).
 /// `both!(name, |app| async move { … })` starts from the seeded demo organisation;
-/// `both!(name, empty, |app| …)` from an empty, unmigrated database. Attributes before the
-/// name (`#[ignore = "…"]`) go on both tests.
+/// `both!(name, empty, |app| …)` from an empty, unmigrated database;
+/// `both!(name, settings [("TONGYAO__CLOCK__TODAY", "2030-01-10")], |app| …)` with more
+/// settings. Attributes before the name (`#[ignore = "…"]`) go on both tests.
 #[macro_export]
 macro_rules! both {
     ($(#[$meta:meta])* $name:ident, empty, $f:expr) => {
         $crate::both!(@gen [$(#[$meta])*] $name, $crate::Setup::Empty, $f);
+    };
+    ($(#[$meta:meta])* $name:ident, settings $extra:expr, $f:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test]
+            $(#[$meta])*
+            async fn sqlite() {
+                $crate::run_with($crate::Db::Sqlite, $crate::Setup::Seeded, &$extra, $f).await
+            }
+
+            #[tokio::test]
+            $(#[$meta])*
+            async fn postgres() {
+                $crate::run_with($crate::Db::Postgres, $crate::Setup::Seeded, &$extra, $f).await
+            }
+        }
     };
     ($(#[$meta:meta])* $name:ident, $f:expr) => {
         $crate::both!(@gen [$(#[$meta])*] $name, $crate::Setup::Seeded, $f);
@@ -361,6 +389,7 @@ pub struct TestApp {
     /// Id of the second demo consortium (杭锦旗蒙医综合医院医共体); 0 on an empty database.
     pub consortium2: i64,
     client: Client,
+    queries: std::sync::Arc<AtomicU64>,
     // Last, so that the pool is dropped before the database is.
     _guard: DbGuard,
 }
@@ -421,12 +450,17 @@ impl TestApp {
         }
         let settings =
             Settings::load_from(&config_dir(), "test", vars).expect("test settings load");
-        let db = tongyao::db::connect(&settings.database)
+        let mut db = tongyao::db::connect(&settings.database)
             .await
             .unwrap_or_else(|e| match kind {
                 Db::Postgres => pg_unreachable(e),
                 Db::Sqlite => panic!("cannot open the SQLite test database: {e}"),
             });
+        let queries = std::sync::Arc::new(AtomicU64::new(0));
+        let counter = queries.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
         let needs_prepare = match kind {
             Db::Sqlite => true,
             Db::Postgres => setup == Setup::Seeded && process_per_test(),
@@ -453,8 +487,19 @@ impl TestApp {
             consortium,
             consortium2,
             client,
+            queries,
             _guard: guard,
         }
+    }
+
+    /// The service's today (its clock: real, or the day `clock.today` fixes).
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.state.ctx.clock.today()
+    }
+
+    /// How many SQL statements the service has run so far.
+    pub fn queries(&self) -> u64 {
+        self.queries.load(Ordering::Relaxed)
     }
 
     pub fn settings(&self) -> &Settings {
@@ -837,7 +882,8 @@ impl std::ops::Index<&str> for Resp {
     }
 }
 
-/// Today's date in China (UTC+8, no daylight saving), where the consortia are.
+/// Today in China, from the service's own clock (a test app with `clock.today` set has its own:
+/// see [`TestApp::today`]).
 pub fn today_china() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    tongyao::kernel::Clock::system().today()
 }

@@ -3,8 +3,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Role;
-use crate::org::Level;
+use entity::user::Role;
+use entity::institution::Level;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Consortium {
@@ -25,15 +25,15 @@ pub struct ConsortiumPage {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "杭锦旗蒙医综合医院医共体", "code": "HJQ-MY", "region": "内蒙古鄂尔多斯市杭锦旗"}))]
 pub struct CreateConsortiumRequest {
-    #[validate(length(min = 1, max = 100, message = "1 to 100 characters"))]
+    #[validate(length(min = 1, max = 100, message = "len_1_100"))]
     pub name: String,
     #[validate(
-        length(min = 1, max = 32, message = "1 to 32 characters"),
+        length(min = 1, max = 32, message = "len_1_32"),
         custom(function = "crate::admin::views::code_chars")
     )]
     pub code: String,
     #[serde(default)]
-    #[validate(length(max = 100, message = "at most 100 characters"))]
+    #[validate(length(max = 100, message = "max_100"))]
     pub region: String,
 }
 
@@ -44,9 +44,7 @@ pub fn code_chars(code: &str) -> Result<(), validator::ValidationError> {
     {
         Ok(())
     } else {
-        let mut e = validator::ValidationError::new("code");
-        e.message = Some("letters, digits, - and _ only".into());
-        Err(e)
+        Err(validator::ValidationError::new("code_chars"))
     }
 }
 
@@ -56,6 +54,20 @@ pub fn code_chars(code: &str) -> Result<(), validator::ValidationError> {
 pub struct ScopeQuery {
     /// System administrators name the consortium; others act in their own.
     pub consortium_id: Option<i64>,
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Rows per page, 1–200 (default 50).
+    pub limit: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Rows per page, 1–200 (default 50).
+    pub limit: Option<u64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -82,10 +94,10 @@ pub struct InstitutionPage {
 #[schema(example = json!({"name": "独贵塔拉镇新建村卫生室", "code": "DGTL-XJ", "level": "village", "parent_id": 2, "contact_emails": ["xinjian@example.org"]}))]
 pub struct CreateInstitutionRequest {
     pub consortium_id: Option<i64>,
-    #[validate(length(min = 1, max = 100, message = "1 to 100 characters"))]
+    #[validate(length(min = 1, max = 100, message = "len_1_100"))]
     pub name: String,
     #[validate(
-        length(min = 1, max = 32, message = "1 to 32 characters"),
+        length(min = 1, max = 32, message = "len_1_32"),
         custom(function = "crate::admin::views::code_chars")
     )]
     pub code: String,
@@ -93,7 +105,7 @@ pub struct CreateInstitutionRequest {
     pub parent_id: Option<i64>,
     #[serde(default)]
     #[validate(
-        length(max = 10, message = "at most 10 addresses"),
+        length(max = 10, message = "emails_max"),
         custom(function = "crate::admin::views::emails")
     )]
     pub contact_emails: Vec<String>,
@@ -105,13 +117,13 @@ pub struct CreateInstitutionRequest {
 pub struct UpdateInstitutionRequest {
     /// The version you read; a stale version answers 409.
     pub version: i32,
-    #[validate(length(min = 1, max = 100, message = "1 to 100 characters"))]
+    #[validate(length(min = 1, max = 100, message = "len_1_100"))]
     pub name: Option<String>,
     pub level: Option<Level>,
     /// Use `0` to clear the parent.
     pub parent_id: Option<i64>,
     #[validate(
-        length(max = 10, message = "at most 10 addresses"),
+        length(max = 10, message = "emails_max"),
         custom(function = "crate::admin::views::emails")
     )]
     pub contact_emails: Option<Vec<String>>,
@@ -123,7 +135,7 @@ pub fn emails(list: &[String]) -> Result<(), validator::ValidationError> {
     for e in list {
         if !e.validate_email() {
             let mut err = validator::ValidationError::new("email");
-            err.message = Some(format!("not an email address: {e}").into());
+            err.add_param("value".into(), e);
             return Err(err);
         }
     }
@@ -155,16 +167,16 @@ pub struct UserPage {
 #[schema(example = json!({"username": "wang.pharmacist", "display_name": "王药师", "institution_id": 2, "roles": ["pharmacist"], "password": "a-long-initial-password"}))]
 pub struct CreateUserRequest {
     #[validate(
-        length(min = 3, max = 64, message = "3 to 64 characters"),
+        length(min = 3, max = 64, message = "len_3_64"),
         custom(function = "crate::admin::views::username_chars")
     )]
     pub username: String,
-    #[validate(length(min = 1, max = 64, message = "1 to 64 characters"))]
+    #[validate(length(min = 1, max = 64, message = "len_1_64"))]
     pub display_name: String,
     pub institution_id: i64,
-    #[validate(length(min = 1, max = 8, message = "give at least one role"))]
+    #[validate(length(min = 1, max = 8, message = "roles"))]
     pub roles: Vec<Role>,
-    #[validate(length(min = 10, max = 256, message = "10 to 256 characters"))]
+    #[validate(length(min = 10, max = 256, message = "len_10_256"))]
     pub password: String,
 }
 
@@ -174,9 +186,7 @@ pub fn username_chars(u: &str) -> Result<(), validator::ValidationError> {
     {
         Ok(())
     } else {
-        let mut e = validator::ValidationError::new("username");
-        e.message = Some("letters, digits, '.', '-' and '_' only".into());
-        Err(e)
+        Err(validator::ValidationError::new("username_chars"))
     }
 }
 
@@ -185,13 +195,13 @@ pub fn username_chars(u: &str) -> Result<(), validator::ValidationError> {
 #[schema(example = json!({"version": 1, "roles": ["pharmacist", "auditor"]}))]
 pub struct UpdateUserRequest {
     pub version: i32,
-    #[validate(length(min = 1, max = 64, message = "1 to 64 characters"))]
+    #[validate(length(min = 1, max = 64, message = "len_1_64"))]
     pub display_name: Option<String>,
-    #[validate(length(min = 1, max = 8, message = "give at least one role"))]
+    #[validate(length(min = 1, max = 8, message = "roles"))]
     pub roles: Option<Vec<Role>>,
     pub active: Option<bool>,
     /// An administrator's password reset; the user's sessions are revoked.
-    #[validate(length(min = 10, max = 256, message = "10 to 256 characters"))]
+    #[validate(length(min = 10, max = 256, message = "len_10_256"))]
     pub password: Option<String>,
     /// Clear a lock-out.
     pub unlock: Option<bool>,

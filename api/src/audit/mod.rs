@@ -1,34 +1,28 @@
 //! The audit trail: append-only rows (the database refuses UPDATE and DELETE), written in the
 //! same transaction as the change they describe.
 pub mod handlers;
+pub mod service;
 
 use chrono::Utc;
 use entity::audit_log;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde_json::Value;
+use utoipa_axum::routes;
 
-use crate::auth::CurrentUser;
+use crate::capability::{Action, Capability, Routes};
 use crate::error::AppResult;
+use crate::kernel::Actor;
+use entity::user::Role::*;
 
-/// Who did it, for the audit row.
-#[derive(Clone, Debug, Default)]
-pub struct Actor {
-    pub id: Option<i64>,
-    pub username: Option<String>,
-    pub consortium_id: Option<i64>,
-    pub request_id: Option<String>,
-}
+pub const READ_AUDIT: Action = Action("read_audit");
 
-impl From<&CurrentUser> for Actor {
-    fn from(u: &CurrentUser) -> Self {
-        Actor {
-            id: Some(u.session.user_id),
-            username: Some(u.session.username.clone()),
-            consortium_id: u.session.consortium_id,
-            request_id: u.request_id.clone(),
-        }
-    }
-}
+pub const CAPABILITY: Capability = Capability {
+    name: "audit",
+    description: "Audit trail",
+    policy: &[(READ_AUDIT, &[SystemAdmin, Auditor])],
+    routes: || Routes::new().op(routes!(handlers::list_audit), READ_AUDIT),
+    init: crate::capability::no_state,
+};
 
 /// One event to record.
 pub struct Event<'a> {
@@ -45,9 +39,17 @@ pub struct Event<'a> {
 impl<'a> Event<'a> {
     pub fn new(action: &'a str, object_type: &'a str, object_id: impl ToString) -> Self {
         Event {
+            object_id: Some(object_id.to_string()),
+            ..Event::anonymous(action, object_type)
+        }
+    }
+
+    /// An event about no particular object (e.g. a failed sign-in by an unknown name).
+    pub fn anonymous(action: &'a str, object_type: &'a str) -> Self {
+        Event {
             action,
             object_type,
-            object_id: Some(object_id.to_string()),
+            object_id: None,
             before: None,
             after: None,
             reason: None,
@@ -76,10 +78,12 @@ impl<'a> Event<'a> {
     }
 }
 
+/// Record an event inside the caller's transaction. Audit rows carry the real time, whatever
+/// day the clock is fixed to.
 pub async fn record(conn: &impl ConnectionTrait, actor: &Actor, e: Event<'_>) -> AppResult<()> {
     audit_log::ActiveModel {
         at: Set(Utc::now()),
-        actor_id: Set(actor.id),
+        actor_id: Set(actor.user_id),
         actor_username: Set(actor.username.clone()),
         consortium_id: Set(e.consortium_id.or(actor.consortium_id)),
         action: Set(e.action.to_string()),

@@ -1,25 +1,50 @@
-//! Authentication and authorization: sessions, passwords, the `CurrentUser` extractor, and
-//! `Can<A>` which refuses with 403 before the handler (and its body) is looked at.
+//! Authentication and authorization: sessions, passwords, and the guard every operation passes
+//! through. Each operation is declared with its action (`capability::Routes::op`); the guard
+//! resolves the session (401), asks the policy table (403) — before the handler or its body is
+//! looked at — and hands the handler an [`Actor`].
 pub mod handlers;
 pub mod password;
 pub mod policy;
-pub mod roles;
+pub mod service;
 pub mod session;
 
 use crate::i18n::tr;
-use std::marker::PhantomData;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{Method, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use utoipa_axum::routes;
 
-pub use policy::Action;
-pub use roles::Role;
+pub use crate::capability::Action;
+pub use entity::user::Role;
 use session::SessionUser;
 
+use crate::capability::{Capability, Routes};
 use crate::error::AppError;
+use crate::kernel::Actor;
 use crate::state::AppState;
 
-/// The signed-in user of this request.
+pub const CAPABILITY: Capability = Capability {
+    name: "session",
+    description: "Sign-in and the current user",
+    policy: &[],
+    routes: || {
+        use handlers::*;
+        Routes::new()
+            .op(routes!(sign_in), Action::PUBLIC)
+            .op(routes!(sign_out), Action::SIGNED_IN)
+            .op(routes!(get_me), Action::SIGNED_IN)
+            .op(routes!(change_password), Action::SIGNED_IN)
+    },
+    init: |ctx, settings| {
+        ctx.with_part(session::SessionCache::new(
+            settings.auth.session_cache_ms,
+        ))
+    },
+};
+
+/// The signed-in user of this request, with the session behind it.
 #[derive(Clone, Debug)]
 pub struct CurrentUser {
     pub session: SessionUser,
@@ -31,44 +56,22 @@ impl CurrentUser {
         self.session.user_id
     }
 
-    pub fn has(&self, role: Role) -> bool {
-        self.session.roles.contains(&role)
-    }
-
-    pub fn can(&self, action: Action) -> bool {
-        policy::allows(&self.session.roles, action)
-    }
-
-    /// The consortium this request acts in. Consortium users act in their own (asking for
-    /// another one answers 404, as if it did not exist); a system administrator names one.
-    pub fn scope(&self, requested: Option<i64>) -> Result<i64, AppError> {
-        match (self.session.consortium_id, requested) {
-            (Some(own), None) => Ok(own),
-            (Some(own), Some(r)) if r == own => Ok(own),
-            (Some(_), Some(_)) => Err(AppError::NotFound),
-            (None, Some(r)) if self.has(Role::SystemAdmin) => Ok(r),
-            (None, _) => Err(AppError::field(
-                "consortium_id",
-                tr("请指定要操作的医共体", "name the consortium to act in"),
-            )),
+    /// The user as services see it.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: Some(self.session.user_id),
+            username: Some(self.session.username.clone()),
+            display_name: Some(self.session.display_name.clone()),
+            institution_id: self.session.institution_id,
+            consortium_id: self.session.consortium_id,
+            roles: self.session.roles.clone(),
+            request_id: self.request_id.clone(),
         }
-    }
-
-    /// True when the user may see objects of consortium `c`.
-    pub fn sees(&self, c: i64) -> bool {
-        self.session.consortium_id == Some(c)
-            || (self.session.consortium_id.is_none() && self.has(Role::SystemAdmin))
-    }
-
-    /// The consortium of a consortium-bound user (formulary and other consortium data).
-    pub fn consortium(&self) -> Result<i64, AppError> {
-        self.session.consortium_id.ok_or(AppError::NotFound)
     }
 }
 
-pub fn request_id(parts: &Parts) -> Option<String> {
-    parts
-        .headers
+pub fn request_id(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
@@ -94,13 +97,14 @@ impl FromRequestParts<AppState> for CurrentUser {
             .to_string();
         let auth = &state.settings.auth;
         let hash = session::token_hash(&token);
-        let session = match state.sessions.get(&hash, auth) {
+        let cache = state.ctx.part::<session::SessionCache>();
+        let session = match cache.get(&hash, auth) {
             Some(s) => s,
             None => {
-                let s = session::resolve(&state.db, &token, auth)
+                let s = session::resolve(&state.ctx.db, &token, auth)
                     .await?
                     .ok_or(AppError::Unauthorized)?;
-                state.sessions.put(&s);
+                cache.put(&s);
                 s
             }
         };
@@ -111,62 +115,49 @@ impl FromRequestParts<AppState> for CurrentUser {
         }
         let user = CurrentUser {
             session,
-            request_id: request_id(parts),
+            request_id: request_id(&parts.headers),
         };
         parts.extensions.insert(user.clone());
         Ok(user)
     }
 }
 
-/// An action a handler performs; see [`policy::roles_for`].
-pub trait Policy {
-    const ACTION: Action;
+/// The guard around every operation: public ones pass; others need a session (401) whose roles
+/// the policy table allows for the operation's action (403). The handler then finds the
+/// [`Actor`] (and the [`CurrentUser`]) in the request.
+pub async fn guard(
+    State((state, action)): State<(AppState, Action)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if action == Action::PUBLIC {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let user = match CurrentUser::from_request_parts(&mut parts, &state).await {
+        Ok(u) => u,
+        Err(e) => return e.into_response(),
+    };
+    if !policy::allows(&user.session.roles, action) {
+        return AppError::Forbidden(tr("您的角色无权执行此操作", "your role may not do this"))
+            .into_response();
+    }
+    parts.extensions.insert(user.actor());
+    next.run(Request::from_parts(parts, body)).await
 }
 
-/// The current user, proven allowed to perform `P::ACTION` (else 401 or 403).
-pub struct Can<P: Policy>(pub CurrentUser, pub PhantomData<P>);
-
-impl<P: Policy> FromRequestParts<AppState> for Can<P> {
+impl<S: Send + Sync> FromRequestParts<S> for Actor {
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let user = CurrentUser::from_request_parts(parts, state).await?;
-        if !user.can(P::ACTION) {
-            return Err(AppError::Forbidden(
-                tr("您的角色无权执行此操作", "your role may not do this").into(),
-            ));
-        }
-        Ok(Can(user, PhantomData))
+    /// Set by [`guard`]; an operation declared public has no actor.
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Actor>()
+            .cloned()
+            .ok_or(AppError::Unauthorized)
     }
 }
-
-macro_rules! policies {
-    ($($name:ident),* $(,)?) => {
-        /// Marker types for `Can<…>`, one per [`Action`].
-        pub mod can {
-            $(
-                pub struct $name;
-                impl super::Policy for $name {
-                    const ACTION: super::Action = super::Action::$name;
-                }
-            )*
-        }
-    };
-}
-
-policies!(
-    ManageConsortia,
-    ManageOrganisation,
-    ReadOrganisation,
-    ReadAudit,
-    ReadFormulary,
-    ProposeFormulary,
-    DecideFormulary,
-    SetFormularyTargets,
-);
 
 /// CSRF defence for cookie-authenticated browsers, on top of SameSite=Lax: every mutating
 /// request must carry `X-Tongyao-Csrf: 1` (a custom header a cross-site form or simple request

@@ -10,7 +10,7 @@ use entity::{session, user};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 
-use super::roles::{Role, parse_roles};
+use entity::user::Role;
 use crate::config::AuthSettings;
 use crate::error::{AppError, AppResult};
 
@@ -47,6 +47,8 @@ pub async fn create(
     auth: &AuthSettings,
 ) -> AppResult<String> {
     let token = new_token()?;
+    // Sessions and lock-outs run on the real clock, never a fixed day: they are security
+    // timers, not business dates.
     let now = Utc::now();
     session::ActiveModel {
         token_hash: Set(token_hash(&token)),
@@ -98,13 +100,14 @@ pub async fn resolve(
             .await?;
         last_seen = now;
     }
+    let roles = u.role_list()?;
     Ok(Some(SessionUser {
         session_id: s.id,
         token_hash: hash,
         user_id: u.id,
         username: u.username,
         display_name: u.display_name,
-        roles: parse_roles(&u.roles),
+        roles,
         institution_id: u.institution_id,
         consortium_id: u.consortium_id,
         expires_at: s.expires_at,

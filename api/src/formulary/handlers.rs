@@ -1,24 +1,17 @@
-//! Thin formulary handlers: extract, authorize (`Can<…>`), call the service, shape the answer.
-use crate::i18n::tr;
+//! Thin formulary handlers: extract, call one service function, shape the answer. Each
+//! operation's action is declared in `formulary/mod.rs`; the guard has checked it already.
 use axum::Json;
 use axum::extract::{Multipart, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
 
-use serde::Serialize;
-use serde_json::value::RawValue;
-
-use super::search::{MatchField, MatchKind};
-use super::search_cache::DocAttrs;
+use super::import::{self, ImportForm};
+use super::service;
 use super::views::*;
-use super::{import, io, service};
-use crate::auth::{Can, can};
-use crate::db::begin_write;
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::org::Level;
-use crate::paging::{Cursor, clamp_limit};
+use crate::i18n::tr;
+use crate::kernel::Actor;
 use crate::state::AppState;
 
 /// The formulary as it stands on a day (default today), filtered and paged by (name, id).
@@ -27,73 +20,10 @@ use crate::state::AppState;
     responses((status = 200, body = EntryPage), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn list_entries(
     State(state): State<AppState>,
-    Can(user, ..): Can<can::ReadFormulary>,
+    actor: Actor,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> AppResult<Response> {
-    let c = user.consortium()?;
-    let limit = clamp_limit(q.limit);
-    let text = q.q.as_deref().map(str::trim).unwrap_or("");
-    if text.is_empty() {
-        return Ok(Json(service::list_entries(&state.db, c, &q, limit).await?).into_response());
-    }
-    // With search text the in-memory index answers; the page is ordered like the plain list.
-    let index = state.search.index(&state.db, c).await?;
-    let d = q.as_of.unwrap_or_else(service::today);
-    let accept = |a: &DocAttrs| {
-        filters_accept(a, d, q.status, q.level, q.essential, q.special_class)
-            && q.route.is_none_or(|r| a.route == r)
-    };
-    let mut hits: Vec<&DocAttrs> = index
-        .matching(text, |doc| accept(&doc.attrs))
-        .into_iter()
-        .map(|i| &index.docs()[i].attrs)
-        .collect();
-    hits.sort_by(|a, b| (&a.sort_key, a.entry_id).cmp(&(&b.sort_key, b.entry_id)));
-    let total = hits.len() as u64;
-    if let Some(cur) = &q.cursor {
-        let (key, id): (String, i64) = Cursor::decode(cur)
-            .ok_or_else(|| AppError::field("cursor", tr("翻页游标无效", "invalid cursor")))?;
-        hits.retain(|a| (&a.sort_key, a.entry_id) > (&key, id));
-    }
-    let more = hits.len() as u64 > limit;
-    hits.truncate(limit as usize);
-    let next_cursor = more
-        .then(|| {
-            hits.last()
-                .map(|a| Cursor::encode(&(a.sort_key.clone(), a.entry_id)))
-        })
-        .flatten();
-    // Same shape as EntryPage, with each entry's JSON as the index keeps it.
-    #[derive(Serialize)]
-    struct RawPage<'a> {
-        items: Vec<&'a RawValue>,
-        next_cursor: Option<String>,
-        total: u64,
-    }
-    Ok(Json(RawPage {
-        items: hits.iter().map(|a| a.json.as_ref()).collect(),
-        next_cursor,
-        total,
-    })
-    .into_response())
-}
-
-fn filters_accept(
-    a: &DocAttrs,
-    d: NaiveDate,
-    status: Option<EntryStatus>,
-    level: Option<Level>,
-    essential: Option<bool>,
-    special: Option<SpecialClass>,
-) -> bool {
-    a.valid_on(d)
-        && match status {
-            Some(s) => a.status == s,
-            None => a.status != EntryStatus::Withdrawn,
-        }
-        && level.is_none_or(|l| l.may_use(a.level_scope))
-        && essential.is_none_or(|x| a.essential == x)
-        && special.is_none_or(|s| a.special_class == s)
+    Ok(Json(service::list(&state.ctx, &actor, &q).await?).into_response())
 }
 
 /// Type-ahead search (F4): Chinese name or any part, pinyin initials (阿莫西林 → amxl, or mxl),
@@ -104,60 +34,10 @@ fn filters_accept(
     responses((status = 200, body = SearchResults), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn search_entries(
     State(state): State<AppState>,
-    Can(user, ..): Can<can::ReadFormulary>,
+    actor: Actor,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> AppResult<Response> {
-    let c = user.consortium()?;
-    if q.q.chars().count() > 100 {
-        return Err(AppError::field(
-            "q",
-            tr("最多 100 个字符", "at most 100 characters"),
-        ));
-    }
-    let limit = q.limit.unwrap_or(20).clamp(1, 50);
-    let d = q.as_of.unwrap_or_else(service::today);
-    let index = state.search.index(&state.db, c).await?;
-    let hits = index.search(&q.q, limit, |doc| {
-        filters_accept(
-            &doc.attrs,
-            d,
-            q.status,
-            q.level,
-            q.essential,
-            q.special_class,
-        )
-    });
-    // Same shape as SearchResults, with each entry's JSON as the index keeps it.
-    #[derive(Serialize)]
-    struct RawHit<'a> {
-        entry: &'a RawValue,
-        #[serde(rename = "match")]
-        match_kind: HitMatch,
-        field: HitField,
-    }
-    #[derive(Serialize)]
-    struct RawResults<'a> {
-        items: Vec<RawHit<'a>>,
-    }
-    let items = hits
-        .into_iter()
-        .map(|h| RawHit {
-            entry: &index.docs()[h.doc].attrs.json,
-            match_kind: match h.kind {
-                MatchKind::CodeExact => HitMatch::CodeExact,
-                MatchKind::Prefix => HitMatch::Prefix,
-                MatchKind::Substring => HitMatch::Substring,
-            },
-            field: match h.field {
-                MatchField::Code => HitField::Code,
-                MatchField::NameZh => HitField::NameZh,
-                MatchField::NameEn => HitField::NameEn,
-                MatchField::Initials => HitField::Initials,
-                MatchField::Pinyin => HitField::Pinyin,
-            },
-        })
-        .collect();
-    Ok(Json(RawResults { items }).into_response())
+    Ok(Json(service::search(&state.ctx, &actor, &q).await?).into_response())
 }
 
 /// One entry as it stood on a day (default today).
@@ -166,14 +46,11 @@ pub async fn search_entries(
     responses((status = 200, body = Entry), (status = 404, body = Problem)))]
 pub async fn get_entry(
     State(state): State<AppState>,
-    Can(user, ..): Can<can::ReadFormulary>,
+    actor: Actor,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<AsOfQuery>,
 ) -> AppResult<Json<Entry>> {
-    let c = user.consortium()?;
-    Ok(Json(
-        service::get_entry(&state.db, c, id, q.as_of.unwrap_or_else(service::today)).await?,
-    ))
+    Ok(Json(service::get_entry(&state.ctx, &actor, id, q.as_of).await?))
 }
 
 /// The entry's proposals and decisions, with who and when (F2).
@@ -182,12 +59,10 @@ pub async fn get_entry(
     responses((status = 200, body = Timeline), (status = 404, body = Problem)))]
 pub async fn get_entry_timeline(
     State(state): State<AppState>,
-    Can(user, ..): Can<can::ReadFormulary>,
+    actor: Actor,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<Timeline>> {
-    Ok(Json(
-        service::timeline(&state.db, user.consortium()?, id).await?,
-    ))
+    Ok(Json(service::timeline(&state.ctx, &actor, id).await?))
 }
 
 /// What changed between two days (F2): added, changed fields, suspended, withdrawn, reinstated.
@@ -196,12 +71,10 @@ pub async fn get_entry_timeline(
     responses((status = 200, body = Diff), (status = 422, body = Problem)))]
 pub async fn diff_formulary(
     State(state): State<AppState>,
-    Can(user, ..): Can<can::ReadFormulary>,
+    actor: Actor,
     ApiQuery(q): ApiQuery<DiffQuery>,
 ) -> AppResult<Json<Diff>> {
-    Ok(Json(
-        service::diff(&state.db, user.consortium()?, q.from, q.to).await?,
-    ))
+    Ok(Json(service::diff(&state.ctx, &actor, q.from, q.to).await?))
 }
 
 /// Essential-medicine share per level group against the consortium's targets (F3).
@@ -210,17 +83,10 @@ pub async fn diff_formulary(
     responses((status = 200, body = ShareReport)))]
 pub async fn essential_share(
     State(state): State<AppState>,
-    Can(user, ..): Can<can::ReadFormulary>,
+    actor: Actor,
     ApiQuery(q): ApiQuery<AsOfQuery>,
 ) -> AppResult<Json<ShareReport>> {
-    Ok(Json(
-        service::essential_share(
-            &state.db,
-            user.consortium()?,
-            q.as_of.unwrap_or_else(service::today),
-        )
-        .await?,
-    ))
+    Ok(Json(service::essential_share(&state.ctx, &actor, q.as_of).await?))
 }
 
 /// Formulary settings: essential-medicine targets.
@@ -228,11 +94,9 @@ pub async fn essential_share(
     responses((status = 200, body = FormularySettings)))]
 pub async fn get_formulary_settings(
     State(state): State<AppState>,
-    Can(user, ..): Can<can::ReadFormulary>,
+    actor: Actor,
 ) -> AppResult<Json<FormularySettings>> {
-    Ok(Json(FormularySettings {
-        essential_targets: service::targets(&state.db, user.consortium()?).await?,
-    }))
+    Ok(Json(service::get_settings(&state.ctx, &actor).await?))
 }
 
 /// Change the essential-medicine targets (committee or consortium administrator).
@@ -241,14 +105,10 @@ pub async fn get_formulary_settings(
     responses((status = 200, body = FormularySettings), (status = 422, body = Problem)))]
 pub async fn put_formulary_settings(
     State(state): State<AppState>,
-    Can(user, ..): Can<can::SetFormularyTargets>,
+    actor: Actor,
     ApiJson(req): ApiJson<FormularySettings>,
 ) -> AppResult<Json<FormularySettings>> {
-    let c = user.consortium()?;
-    let tx = begin_write(&state.db).await?;
-    service::set_targets(&tx, &user, c, &req.essential_targets).await?;
-    tx.commit().await?;
-    Ok(Json(req))
+    Ok(Json(service::put_settings(&state.ctx, &actor, req).await?))
 }
 
 /// Propose a change (F1): add, amend, suspend or withdraw, with a reason and an effective date.
@@ -257,26 +117,13 @@ pub async fn put_formulary_settings(
     responses((status = 201, body = Proposal), (status = 422, description = "Refused, e.g. rule F1 or F5", body = Problem)))]
 pub async fn create_proposal(
     State(state): State<AppState>,
-    Can(user, ..): Can<can::ProposeFormulary>,
+    actor: Actor,
     ApiJson(req): ApiJson<ProposalRequest>,
 ) -> AppResult<(StatusCode, Json<Proposal>)> {
-    let c = user.consortium()?;
-    let tx = begin_write(&state.db).await?;
-    let item = service::plan_item(&tx, c, &req).await?;
-    let id = service::create_proposal(
-        &tx,
-        &user,
-        c,
-        req.kind,
-        &req.reason,
-        req.effective_date,
-        req.justification.clone(),
-        vec![item],
-    )
-    .await?;
-    let p = service::proposal_view(&tx, service::find_proposal(&tx, c, id).await?, true).await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(p)))
+    Ok((
+        StatusCode::CREATED,
+        Json(service::propose(&state.ctx, &actor, &req).await?),
+    ))
 }
 
 /// Check a draft proposal without creating it: the warnings the form shows live (F5).
@@ -285,64 +132,10 @@ pub async fn create_proposal(
     responses((status = 200, body = CheckResult)))]
 pub async fn check_proposal(
     State(state): State<AppState>,
-    Can(user, ..): Can<can::ProposeFormulary>,
+    actor: Actor,
     ApiJson(req): ApiJson<ProposalRequest>,
 ) -> AppResult<Json<CheckResult>> {
-    let c = user.consortium()?;
-    let mut warnings = Vec::new();
-    match service::plan_item(&state.db, c, &req).await {
-        Ok(item) => {
-            for r in service::f5_violations(&state.db, c, &[item]).await? {
-                warnings.push(Warning {
-                    rule: r.rule,
-                    message: r.message,
-                });
-            }
-        }
-        Err(AppError::Validation(errs)) => {
-            // A half-filled form: still warn on F5 from what is there.
-            if let Some(w) = partial_f5(&state, c, &req).await? {
-                warnings.push(w);
-            }
-            let _ = errs;
-        }
-        Err(e) => return Err(e),
-    }
-    Ok(Json(CheckResult { warnings }))
-}
-
-async fn partial_f5(state: &AppState, c: i64, req: &ProposalRequest) -> AppResult<Option<Warning>> {
-    let Some(f) = req.fields.as_ref() else {
-        return Ok(None);
-    };
-    let name = f
-        .get("generic_name_zh")
-        .and_then(|v| v.as_str())
-        .unwrap_or("")
-        .trim();
-    let route = f
-        .get("route")
-        .and_then(|v| v.as_str())
-        .and_then(Route::parse);
-    let (false, Some(route)) = (name.is_empty(), route) else {
-        return Ok(None);
-    };
-    let probe = super::rules::draft_product(name, route);
-    let item = service::PlannedItem {
-        kind: ProposalKind::Add,
-        entry_id: req.entry_id,
-        fields: serde_json::Value::Null,
-        after: probe,
-        changes: vec![],
-    };
-    Ok(service::f5_violations(&state.db, c, &[item])
-        .await?
-        .into_iter()
-        .next()
-        .map(|r| Warning {
-            rule: r.rule,
-            message: r.message,
-        }))
+    Ok(Json(service::check(&state.ctx, &actor, &req).await?))
 }
 
 /// Proposals, newest first.
@@ -351,12 +144,10 @@ async fn partial_f5(state: &AppState, c: i64, req: &ProposalRequest) -> AppResul
     responses((status = 200, body = ProposalPage)))]
 pub async fn list_proposals(
     State(state): State<AppState>,
-    Can(user, ..): Can<can::ReadFormulary>,
+    actor: Actor,
     ApiQuery(q): ApiQuery<ProposalQuery>,
 ) -> AppResult<Json<ProposalPage>> {
-    Ok(Json(
-        service::list_proposals(&state.db, user.consortium()?, &q).await?,
-    ))
+    Ok(Json(service::list_proposals(&state.ctx, &actor, &q).await?))
 }
 
 /// One proposal with all its items.
@@ -365,17 +156,10 @@ pub async fn list_proposals(
     responses((status = 200, body = Proposal), (status = 404, body = Problem)))]
 pub async fn get_proposal(
     State(state): State<AppState>,
-    Can(user, ..): Can<can::ReadFormulary>,
+    actor: Actor,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<Proposal>> {
-    let c = user.consortium()?;
-    let p = service::find_proposal(&state.db, c, id).await?;
-    Ok(Json(service::proposal_view(&state.db, p, true).await?))
-}
-
-async fn answer(state: &AppState, c: i64, id: i64) -> AppResult<Json<Proposal>> {
-    let p = service::find_proposal(&state.db, c, id).await?;
-    Ok(Json(service::proposal_view(&state.db, p, true).await?))
+    Ok(Json(service::get_proposal(&state.ctx, &actor, id).await?))
 }
 
 /// Approve (F1: by a committee member other than the proposer). Exactly one of two concurrent
@@ -385,16 +169,11 @@ async fn answer(state: &AppState, c: i64, id: i64) -> AppResult<Json<Proposal>> 
     responses((status = 200, body = Proposal), (status = 403, description = "Rule F1: own proposal", body = Problem), (status = 409, body = Problem)))]
 pub async fn approve_proposal(
     State(state): State<AppState>,
-    Can(user, ..): Can<can::DecideFormulary>,
+    actor: Actor,
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<ApproveRequest>,
 ) -> AppResult<Json<Proposal>> {
-    let c = user.consortium()?;
-    let tx = begin_write(&state.db).await?;
-    service::approve(&tx, &user, c, id, req.note).await?;
-    tx.commit().await?;
-    state.search.invalidate(c);
-    answer(&state, c, id).await
+    Ok(Json(service::approve(&state.ctx, &actor, id, req.note).await?))
 }
 
 /// Reject with a reason.
@@ -403,15 +182,11 @@ pub async fn approve_proposal(
     responses((status = 200, body = Proposal), (status = 403, body = Problem), (status = 409, body = Problem)))]
 pub async fn reject_proposal(
     State(state): State<AppState>,
-    Can(user, ..): Can<can::DecideFormulary>,
+    actor: Actor,
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<RejectRequest>,
 ) -> AppResult<Json<Proposal>> {
-    let c = user.consortium()?;
-    let tx = begin_write(&state.db).await?;
-    service::reject(&tx, &user, c, id, req.reason).await?;
-    tx.commit().await?;
-    answer(&state, c, id).await
+    Ok(Json(service::reject(&state.ctx, &actor, id, req.reason).await?))
 }
 
 /// The proposer withdraws a pending proposal.
@@ -420,65 +195,19 @@ pub async fn reject_proposal(
     responses((status = 200, body = Proposal), (status = 403, body = Problem), (status = 409, body = Problem)))]
 pub async fn withdraw_proposal(
     State(state): State<AppState>,
-    Can(user, ..): Can<can::ProposeFormulary>,
+    actor: Actor,
     ApiPath(id): ApiPath<i64>,
     ApiJson(_req): ApiJson<WithdrawRequest>,
 ) -> AppResult<Json<Proposal>> {
-    let c = user.consortium()?;
-    let tx = begin_write(&state.db).await?;
-    service::withdraw(&tx, &user, c, id).await?;
-    tx.commit().await?;
-    answer(&state, c, id).await
+    Ok(Json(service::withdraw(&state.ctx, &actor, id).await?))
 }
-
-fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
-    let disposition = format!(
-        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
-        filename.replace(
-            |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-',
-            "_"
-        ),
-        filename
-    );
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The import template (Chinese headers; English headers are accepted too).
 #[utoipa::path(get, path = "/api/v1/formulary/import-template", tag = "formulary", operation_id = "import_template",
     params(FormatQuery),
     responses((status = 200, description = "CSV or XLSX file")))]
-pub async fn import_template(
-    Can(_user, ..): Can<can::ReadFormulary>,
-    ApiQuery(q): ApiQuery<FormatQuery>,
-) -> AppResult<Response> {
-    match q.format.as_deref().unwrap_or("csv") {
-        "csv" => Ok(download(
-            io::template_csv(),
-            "text/csv; charset=utf-8",
-            "formulary-template.csv",
-        )),
-        "xlsx" => Ok(download(
-            io::to_xlsx(&[]).map_err(|e| AppError::Internal(e.into()))?,
-            XLSX,
-            "formulary-template.xlsx",
-        )),
-        other => Err(AppError::field(
-            "format",
-            tr(
-                format!("{other:?}：请选择 csv 或 xlsx"),
-                format!("{other:?}: choose csv or xlsx"),
-            ),
-        )),
-    }
+pub async fn import_template(ApiQuery(q): ApiQuery<FormatQuery>) -> AppResult<Response> {
+    Ok(service::template(q.format.as_deref())?.into_response())
 }
 
 /// Export the formulary (today or `as_of`) as CSV (UTF-8 with BOM), XLSX or FHIR R5 JSON.
@@ -487,40 +216,10 @@ pub async fn import_template(
     responses((status = 200, description = "CSV, XLSX or FHIR Bundle")))]
 pub async fn export_formulary(
     State(state): State<AppState>,
-    Can(user, ..): Can<can::ReadFormulary>,
+    actor: Actor,
     ApiQuery(q): ApiQuery<FormatQuery>,
 ) -> AppResult<Response> {
-    let c = user.consortium()?;
-    let d = q.as_of.unwrap_or_else(service::today);
-    let entries = service::entries_at(&state.db, c, d).await?;
-    let name = |ext: &str| format!("formulary-{d}.{ext}");
-    match q.format.as_deref().unwrap_or("csv") {
-        "csv" => Ok(download(
-            io::to_csv(&entries),
-            "text/csv; charset=utf-8",
-            &name("csv"),
-        )),
-        "xlsx" => Ok(download(
-            io::to_xlsx(&entries).map_err(|e| AppError::Internal(e.into()))?,
-            XLSX,
-            &name("xlsx"),
-        )),
-        "fhir" => {
-            let bundle = io::to_fhir(&entries, d, 60);
-            Ok(download(
-                serde_json::to_vec_pretty(&bundle).unwrap_or_default(),
-                "application/fhir+json",
-                &name("json"),
-            ))
-        }
-        other => Err(AppError::field(
-            "format",
-            tr(
-                format!("{other:?}：请选择 csv、xlsx 或 fhir"),
-                format!("{other:?}: choose csv, xlsx or fhir"),
-            ),
-        )),
-    }
+    Ok(service::export(&state.ctx, &actor, &q).await?.into_response())
 }
 
 /// Import a CSV or XLSX file. A dry run lists every problem by row and column and the changes
@@ -532,15 +231,75 @@ pub async fn export_formulary(
     responses((status = 200, body = ImportReport), (status = 413, body = Problem), (status = 422, body = Problem)))]
 pub async fn import_formulary(
     State(state): State<AppState>,
-    Can(user, ..): Can<can::ProposeFormulary>,
+    actor: Actor,
     ApiQuery(q): ApiQuery<ImportQuery>,
     multipart: Multipart,
 ) -> AppResult<Json<ImportReport>> {
-    let c = user.consortium()?;
-    let form = import::read_form(multipart).await?;
-    let dry_run = q.dry_run.unwrap_or(true);
-    let tx = begin_write(&state.db).await?;
-    let report = import::run(&tx, &user, c, form, dry_run).await?;
-    tx.commit().await?;
-    Ok(Json(report))
+    let form = read_form(multipart).await?;
+    Ok(Json(
+        import::run(&state.ctx, &actor, form, q.dry_run.unwrap_or(true)).await?,
+    ))
 }
+
+/// The parts of the import form.
+async fn read_form(mut mp: Multipart) -> AppResult<ImportForm> {
+    let mut form = ImportForm::default();
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                return Err(if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    AppError::PayloadTooLarge(
+                        tr("文件过大，无法导入", "the file is too large for an import").into(),
+                    )
+                } else {
+                    AppError::BadRequest(tr(
+                        format!("无法读取上传的文件：{}", e.body_text()),
+                        format!("could not read the upload: {}", e.body_text()),
+                    ))
+                });
+            }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        let bytes = field.bytes().await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge(
+                    tr("文件过大，无法导入", "the file is too large for an import").into(),
+                )
+            } else {
+                AppError::BadRequest(tr(
+                    format!("无法读取上传的文件：{}", e.body_text()),
+                    format!("could not read the upload: {}", e.body_text()),
+                ))
+            }
+        })?;
+        if name != "file" && bytes.contains(&0) {
+            return Err(AppError::field(
+                name,
+                tr(
+                    "文本不能包含 NUL 字符",
+                    "text must not contain NUL characters",
+                ),
+            ));
+        }
+        let text = || String::from_utf8_lossy(&bytes).trim().to_string();
+        match name.as_str() {
+            "file" => form.file = Some(bytes.to_vec()),
+            "reason" => form.reason = Some(text()).filter(|s| !s.is_empty()),
+            "effective_date" => form.effective_date = Some(text()).filter(|s| !s.is_empty()),
+            "justification" => form.justification = Some(text()).filter(|s| !s.is_empty()),
+            other => {
+                return Err(AppError::field(
+                    other,
+                    tr(
+                        "未知的表单字段；可用字段为 file、reason、effective_date、justification",
+                        "unknown form field; send file, reason, effective_date, justification",
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(form)
+}
+

@@ -1,81 +1,27 @@
-//! The import flow: read the multipart form, parse the file, compare every row with the current
-//! formulary, report; when applying, create one batch proposal (F1 applies as to any other).
+//! The import flow: parse the file, compare every row with the current formulary, report; when
+//! applying, create one batch proposal (F1 and F5 apply as to any other), in one transaction.
 use crate::i18n::tr;
 use std::collections::HashMap;
 
-use axum::extract::Multipart;
 use chrono::NaiveDate;
 use entity::formulary_version as version;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::io::{self, FileError};
 use super::rules;
-use super::service::{self, PlannedItem};
+use super::service;
+use super::store::{self, PlannedItem};
 use super::views::*;
-use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
+use crate::kernel::{Actor, Ctx};
 
+/// The parts of an import form (read by the handler from multipart/form-data).
 #[derive(Default)]
 pub struct ImportForm {
     pub file: Option<Vec<u8>>,
     pub reason: Option<String>,
     pub effective_date: Option<String>,
     pub justification: Option<String>,
-}
-
-pub async fn read_form(mut mp: Multipart) -> AppResult<ImportForm> {
-    let mut form = ImportForm::default();
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
-                return Err(if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    AppError::PayloadTooLarge(
-                        tr("文件过大，无法导入", "the file is too large for an import").into(),
-                    )
-                } else {
-                    AppError::BadRequest(format!("could not read the upload: {}", e.body_text()))
-                });
-            }
-        };
-        let name = field.name().unwrap_or("").to_string();
-        let bytes = field.bytes().await.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge(
-                    tr("文件过大，无法导入", "the file is too large for an import").into(),
-                )
-            } else {
-                AppError::BadRequest(format!("could not read the upload: {}", e.body_text()))
-            }
-        })?;
-        if name != "file" && bytes.contains(&0) {
-            return Err(AppError::field(
-                name,
-                tr(
-                    "文本不能包含 NUL 字符",
-                    "text must not contain NUL characters",
-                ),
-            ));
-        }
-        let text = || String::from_utf8_lossy(&bytes).trim().to_string();
-        match name.as_str() {
-            "file" => form.file = Some(bytes.to_vec()),
-            "reason" => form.reason = Some(text()).filter(|s| !s.is_empty()),
-            "effective_date" => form.effective_date = Some(text()).filter(|s| !s.is_empty()),
-            "justification" => form.justification = Some(text()).filter(|s| !s.is_empty()),
-            other => {
-                return Err(AppError::field(
-                    other,
-                    tr(
-                        "未知的表单字段；可用字段为 file、reason、effective_date、justification",
-                        "unknown form field; send file, reason, effective_date, justification",
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(form)
 }
 
 fn file_error(e: FileError) -> AppError {
@@ -89,13 +35,8 @@ fn file_error(e: FileError) -> AppError {
     AppError::field("file", msg)
 }
 
-pub async fn run(
-    conn: &impl ConnectionTrait,
-    user: &CurrentUser,
-    c: i64,
-    form: ImportForm,
-    dry_run: bool,
-) -> AppResult<ImportReport> {
+pub async fn run(ctx: &Ctx, actor: &Actor, form: ImportForm, dry_run: bool) -> AppResult<ImportReport> {
+    let c = actor.consortium()?;
     let bytes = form.file.ok_or_else(|| {
         AppError::field(
             "file",
@@ -105,7 +46,8 @@ pub async fn run(
             ),
         )
     })?;
-    let (mut report, items) = analyse(conn, c, &bytes, dry_run).await?;
+    let tx = ctx.write().await?;
+    let (mut report, items) = analyse(&tx, c, &bytes, dry_run).await?;
     if dry_run {
         return Ok(report);
     }
@@ -169,8 +111,9 @@ pub async fn run(
             )
         })?;
     let id = service::create_proposal(
-        conn,
-        user,
+        ctx,
+        &tx,
+        actor,
         c,
         ProposalKind::Batch,
         &reason,
@@ -179,6 +122,7 @@ pub async fn run(
         items,
     )
     .await?;
+    tx.commit().await?;
     report.proposal_id = Some(id);
     Ok(report)
 }
@@ -258,32 +202,22 @@ pub async fn analyse(
                     strength: row.fields.strength.clone(),
                     manufacturer: row.fields.manufacturer.clone(),
                 });
-                let fields =
-                    serde_json::to_value(&row.fields).map_err(|e| AppError::Internal(e.into()))?;
                 items.push(PlannedItem {
                     kind: ProposalKind::Add,
                     entry_id: None,
                     changes: rules::all_fields(&row.fields),
-                    fields,
+                    patch: EntryPatch::whole(&row.fields),
                     after: row.fields,
                 });
             }
             Some(v) => {
-                let before = service::to_fields(v);
+                let before = store::to_fields(v);
                 let changes = rules::field_changes(&before, &row.fields);
                 if changes.is_empty() {
                     report.unchanged += 1;
                     continue;
                 }
-                let patch: serde_json::Map<String, serde_json::Value> = changes
-                    .iter()
-                    .map(|c| {
-                        (
-                            c.field.clone(),
-                            c.new.clone().unwrap_or(serde_json::Value::Null),
-                        )
-                    })
-                    .collect();
+                let patch = EntryPatch::between(&before, &row.fields);
                 report.changed.push(ChangedRow {
                     row: row.row,
                     entry_id: v.entry_id,
@@ -293,7 +227,7 @@ pub async fn analyse(
                 items.push(PlannedItem {
                     kind: ProposalKind::Amend,
                     entry_id: Some(v.entry_id),
-                    fields: serde_json::Value::Object(patch),
+                    patch,
                     after: row.fields,
                     changes,
                 });

@@ -7,7 +7,8 @@ use std::io::Cursor;
 use rust_decimal::Decimal;
 
 use super::views::*;
-use crate::org::Level;
+use crate::kernel::{Coded, Money};
+use entity::institution::Level;
 
 /// Template columns: English key and Chinese header, in order.
 pub const COLUMNS: [(&str, &str); 25] = [
@@ -255,28 +256,7 @@ pub fn parse(table: Vec<Vec<String>>) -> Result<Parsed, FileError> {
         );
         let storage = coded!("storage", Storage, Storage::Ordinary);
         let status = coded!("status", EntryStatus, EntryStatus::Active);
-        let level_scope = {
-            let v = get("level_scope");
-            if v.is_empty() {
-                Level::Lead
-            } else {
-                match Level::parse(v) {
-                    Some(l) => l,
-                    None => {
-                        bad(
-                            "level_scope",
-                            tr(
-                                format!("{v:?} 不是 村卫生室、乡镇卫生院、二级医院、牵头医院 之一"),
-                                format!(
-                                    "{v:?} is not one of 村卫生室, 乡镇卫生院, 二级医院, 牵头医院"
-                                ),
-                            ),
-                        );
-                        Level::Lead
-                    }
-                }
-            }
-        };
+        let level_scope = coded!("level_scope", Level, Level::Lead);
         let pack_size = match get("pack_size").parse::<i32>() {
             Ok(p) => p,
             Err(_) => {
@@ -291,7 +271,7 @@ pub fn parse(table: Vec<Vec<String>>) -> Result<Parsed, FileError> {
             }
         };
         let unit_price = match get("unit_price").trim_start_matches('¥').parse::<Decimal>() {
-            Ok(p) => p,
+            Ok(p) => Money::new(p),
             Err(_) => {
                 bad(
                     "unit_price",
@@ -306,7 +286,7 @@ pub fn parse(table: Vec<Vec<String>>) -> Result<Parsed, FileError> {
                         ),
                     ),
                 );
-                Decimal::ZERO
+                Money::ZERO
             }
         };
         let entry_id = match get("entry_id") {
@@ -493,7 +473,7 @@ pub fn to_fhir(
                 "packaging": [{"packagedProduct": [{"quantity": {"value": f.pack_size, "unit": f.base_unit}}]}],
                 "definitional": {"doseForm": {"text": f.dosage_form}, "intendedRoute": [{"text": f.route.code()}]},
                 "extension": [
-                    {"url": "https://tongyao.example/fhir/level-scope", "valueCode": f.level_scope.as_str()},
+                    {"url": "https://tongyao.example/fhir/level-scope", "valueCode": f.level_scope.code()},
                     {"url": "https://tongyao.example/fhir/special-class", "valueCode": f.special_class.code()},
                     {"url": "https://tongyao.example/fhir/entry-status", "valueCode": f.status.code()}
                 ]

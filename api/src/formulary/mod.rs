@@ -8,30 +8,64 @@ pub mod search;
 pub mod search_cache;
 pub mod seed;
 pub mod service;
+pub mod store;
 pub mod views;
 
-use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::state::AppState;
+use crate::capability::{Action, Capability, Routes};
+use entity::user::Role::*;
 
-/// Formulary routes except the upload (which gets its own body limit in `openapi::api_router`).
-pub fn router() -> OpenApiRouter<AppState> {
-    use handlers::*;
-    OpenApiRouter::new()
-        .routes(routes!(list_entries))
-        .routes(routes!(search_entries))
-        .routes(routes!(diff_formulary))
-        .routes(routes!(essential_share))
-        .routes(routes!(get_formulary_settings, put_formulary_settings))
-        .routes(routes!(list_proposals, create_proposal))
-        .routes(routes!(check_proposal))
-        .routes(routes!(get_proposal))
-        .routes(routes!(approve_proposal))
-        .routes(routes!(reject_proposal))
-        .routes(routes!(withdraw_proposal))
-        .routes(routes!(import_template))
-        .routes(routes!(export_formulary))
-        .routes(routes!(get_entry))
-        .routes(routes!(get_entry_timeline))
-}
+/// Read the formulary, its history and its proposals.
+pub const READ: Action = Action("read_formulary");
+/// Propose a change (F1), import a file as a batch proposal.
+pub const PROPOSE: Action = Action("propose_formulary");
+/// Approve or reject another member's proposal (F1).
+pub const DECIDE: Action = Action("decide_formulary");
+/// Change the essential-medicine targets (F3).
+pub const SET_TARGETS: Action = Action("set_formulary_targets");
+
+pub const CAPABILITY: Capability = Capability {
+    name: "formulary",
+    description: "统一目录: the consortium formulary",
+    policy: &[
+        (
+            READ,
+            &[
+                ConsortiumAdmin,
+                Committee,
+                Pharmacist,
+                Prescriber,
+                Procurement,
+                Distribution,
+                Auditor,
+            ],
+        ),
+        (PROPOSE, &[Committee]),
+        (DECIDE, &[Committee]),
+        (SET_TARGETS, &[Committee, ConsortiumAdmin]),
+    ],
+    routes: || {
+        use handlers::*;
+        Routes::new()
+            .op(routes!(list_entries), READ)
+            .op(routes!(search_entries), READ)
+            .op(routes!(diff_formulary), READ)
+            .op(routes!(essential_share), READ)
+            .op(routes!(get_formulary_settings), READ)
+            .op(routes!(put_formulary_settings), SET_TARGETS)
+            .op(routes!(list_proposals), READ)
+            .op(routes!(create_proposal), PROPOSE)
+            .op(routes!(check_proposal), PROPOSE)
+            .op(routes!(get_proposal), READ)
+            .op(routes!(approve_proposal), DECIDE)
+            .op(routes!(reject_proposal), DECIDE)
+            .op(routes!(withdraw_proposal), PROPOSE)
+            .op(routes!(import_template), READ)
+            .op(routes!(export_formulary), READ)
+            .op(routes!(get_entry), READ)
+            .op(routes!(get_entry_timeline), READ)
+            .upload(routes!(import_formulary), PROPOSE)
+    },
+    init: |ctx, _| ctx.with_part(search_cache::SearchCache::default()),
+};

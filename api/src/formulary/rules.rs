@@ -6,25 +6,21 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use crate::kernel::money::SCALE_PRICE;
+use crate::kernel::{Money, Refusal, RuleId};
+
 use super::views::ShareGroup;
 use super::views::{
     AntimicrobialTier, EntryFields, EntryStatus, FieldChange, Route, SpecialClass, Storage,
 };
 use crate::error::FieldError;
-use crate::org::Level;
-
-/// A refusal by a named rule.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Refusal {
-    pub rule: &'static str,
-    pub message: String,
-}
+use entity::institution::Level;
 
 /// F1: a change takes effect on its effective date, which is today or later.
 pub fn f1_effective_date(effective: NaiveDate, today: NaiveDate) -> Result<(), Refusal> {
     if effective < today {
         return Err(Refusal {
-            rule: "F1",
+            rule: RuleId::F1,
             message: tr(
                 format!("生效日期 {effective} 已过，请选择今天（{today}）或以后的日期"),
                 format!(
@@ -40,7 +36,7 @@ pub fn f1_effective_date(effective: NaiveDate, today: NaiveDate) -> Result<(), R
 pub fn f1_four_eyes(proposer: i64, approver: i64) -> Result<(), Refusal> {
     if proposer == approver {
         return Err(Refusal {
-            rule: "F1",
+            rule: RuleId::F1,
             message: tr(
                 "这是您提出的变更，须由另一位药事委员审批",
                 "you proposed this change; another committee member must approve it",
@@ -88,7 +84,7 @@ pub fn f5_one_generic_two_specs<'a>(
         .into_iter()
         .filter(|(k, n)| *n > 2 && *n > was.get(k).copied().unwrap_or(0))
         .map(|((name, class), n)| Refusal {
-            rule: "F5",
+            rule: RuleId::F5,
             message: tr(
                 format!(
                     "F5 一品两规：{name} 将有 {n} 个{}品规，每个通用名最多 2 个。请停用其中一个，或填写药事委员会的特别说明",
@@ -139,7 +135,10 @@ pub fn check_fields(f: &EntryFields) -> Vec<FieldError> {
     if !valid_approval_number(&f.approval_number) {
         e.push(FieldError::new(
             "approval_number",
-            format!("{:?} is not an approval number: 国药准字 + one letter (H, Z, S, J …) + 8 digits, e.g. 国药准字H20003263", f.approval_number),
+            tr(
+                format!("{:?} 不是批准文号：应为“国药准字”+ 一个字母（H、Z、S、J 等）+ 8 位数字，如 国药准字H20003263", f.approval_number),
+                format!("{:?} is not an approval number: 国药准字 + one letter (H, Z, S, J …) + 8 digits, e.g. 国药准字H20003263", f.approval_number),
+            ),
         ));
     }
     if let Some(c) = f.nhsa_code.as_deref().filter(|c| !c.is_empty()) {
@@ -173,7 +172,7 @@ pub fn check_fields(f: &EntryFields) -> Vec<FieldError> {
             ),
         ));
     }
-    if f.unit_price < Decimal::ZERO || f.unit_price > Decimal::new(1_000_000, 0) {
+    if f.unit_price.decimal() < Decimal::ZERO || f.unit_price.decimal() > Decimal::new(1_000_000, 0) {
         e.push(FieldError::new(
             "unit_price",
             tr(
@@ -181,11 +180,8 @@ pub fn check_fields(f: &EntryFields) -> Vec<FieldError> {
                 "a price from 0 to 1000000 yuan",
             ),
         ));
-    } else if f.unit_price.normalize().scale() > 4 {
-        e.push(FieldError::new(
-            "unit_price",
-            tr("最多 4 位小数", "at most 4 decimal places"),
-        ));
+    } else if let Err(m) = f.unit_price.to_minor(SCALE_PRICE) {
+        e.push(FieldError::new("unit_price", m.message()));
     }
     let special = f.special_class != SpecialClass::None || f.storage == Storage::ColdChain;
     if special && f.long_rx_eligible {
@@ -318,7 +314,7 @@ pub fn draft_product(name: &str, route: Route) -> EntryFields {
         approval_number: String::new(),
         nhsa_code: None,
         atc_code: None,
-        unit_price: Decimal::ZERO,
+        unit_price: Money::ZERO,
         essential_national: false,
         essential_provincial: false,
         vbp: false,
@@ -352,7 +348,7 @@ mod tests {
             approval_number: "国药准字H13023964".into(),
             nhsa_code: Some("XJ01CAA040A001010100000".into()),
             atc_code: Some("J01CA04".into()),
-            unit_price: Decimal::new(850, 2),
+            unit_price: Money::new(Decimal::new(850, 2)),
             essential_national: true,
             essential_provincial: false,
             vbp: false,
@@ -373,9 +369,9 @@ mod tests {
         assert!(f1_effective_date(d("2026-11-22"), d("2026-11-22")).is_ok());
         assert!(f1_effective_date(d("2027-01-01"), d("2026-11-22")).is_ok());
         let r = f1_effective_date(d("2026-11-21"), d("2026-11-22")).unwrap_err();
-        assert_eq!(r.rule, "F1");
+        assert_eq!(r.rule, RuleId::F1);
         assert!(r.message.contains("past"));
-        assert_eq!(f1_four_eyes(3, 3).unwrap_err().rule, "F1");
+        assert_eq!(f1_four_eyes(3, 3).unwrap_err().rule, RuleId::F1);
         assert!(f1_four_eyes(3, 4).is_ok());
     }
 
@@ -393,7 +389,7 @@ mod tests {
         three.push((a, Route::Oral, EntryStatus::Active));
         let r = f5_one_generic_two_specs(ok.clone(), three.clone());
         assert_eq!(r.len(), 1);
-        assert_eq!(r[0].rule, "F5");
+        assert_eq!(r[0].rule, RuleId::F5);
         assert!(r[0].message.contains("3 oral"));
         // a generic already past the limit (by a justified decision) may still be suspended
         let mut suspended = three.clone();
@@ -434,7 +430,7 @@ mod tests {
         let mut f = sample();
         f.approval_number = "国药准字X123".into();
         f.pack_size = 0;
-        f.unit_price = Decimal::new(-1, 0);
+        f.unit_price = Money::new(Decimal::new(-1, 0));
         let e = check_fields(&f);
         let fields: Vec<_> = e.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["approval_number", "pack_size", "unit_price"]);
@@ -447,7 +443,7 @@ mod tests {
                 .any(|e| e.field == "long_rx_eligible" && e.message.starts_with("P5"))
         );
         let mut h = sample();
-        h.unit_price = Decimal::new(123456, 5);
+        h.unit_price = Money::new(Decimal::new(123456, 5));
         assert!(check_fields(&h).iter().any(|e| e.field == "unit_price"));
     }
 
@@ -455,7 +451,7 @@ mod tests {
     fn changes_between_versions() {
         let a = sample();
         let mut b = sample();
-        b.unit_price = Decimal::new(799, 2);
+        b.unit_price = Money::new(Decimal::new(799, 2));
         b.status = EntryStatus::Suspended;
         let c = field_changes(&a, &b);
         let names: Vec<_> = c.iter().map(|c| c.field.as_str()).collect();

@@ -10,10 +10,10 @@ use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
 
 use super::search::{SearchDoc, SearchIndex};
-use super::service;
+use super::store;
 use super::views::{EntryStatus, Route, SpecialClass};
 use crate::error::{AppError, AppResult};
-use crate::org::Level;
+use entity::institution::Level;
 
 const CHECK_EVERY: Duration = Duration::from_millis(1000);
 
@@ -50,7 +50,7 @@ struct Slot {
 const PAGE: u64 = 5000;
 
 fn doc_of(v: entity::formulary_version::Model) -> AppResult<SearchDoc<DocAttrs>> {
-    let e = service::to_entry(&v);
+    let e = store::to_entry(&v);
     let f = &e.fields;
     let attrs = DocAttrs {
         entry_id: e.id,
@@ -109,7 +109,7 @@ impl SearchCache {
         if let Some((idx, true, _)) = self.fresh(c) {
             return Ok(idx);
         }
-        let rev = service::formulary_rev(conn, c).await?;
+        let rev = store::formulary_rev(conn, c).await?;
         if let Some((idx, _, r)) = self.fresh(c) {
             if r == rev {
                 if let Ok(mut s) = self.slots.lock() {
@@ -131,7 +131,7 @@ impl SearchCache {
         let mut docs: Vec<SearchDoc<DocAttrs>> = Vec::new();
         let mut after = 0;
         loop {
-            let page = service::versions_after(conn, c, after, PAGE).await?;
+            let page = store::versions_after(conn, c, after, PAGE).await?;
             let Some(last) = page.last() else { break };
             after = last.id;
             let n = page.len();

@@ -14,7 +14,7 @@ use sea_orm::{
 
 use super::io;
 use super::rules;
-use super::service::{self, version_model};
+use super::store::{self, version_model};
 use super::views::*;
 use crate::error::AppResult;
 
@@ -66,8 +66,8 @@ pub async fn seed_batch(
     let now = Utc::now();
     let p = proposal::ActiveModel {
         consortium_id: Set(c),
-        kind: Set(ProposalKind::Batch.code().into()),
-        status: Set(ProposalStatus::Approved.code().into()),
+        kind: Set(ProposalKind::Batch),
+        status: Set(ProposalStatus::Approved),
         reason: Set(reason.into()),
         effective_date: Set(from),
         justification: Set(None),
@@ -112,32 +112,32 @@ pub async fn seed_batch(
             .iter()
             .zip(&new_ids)
             .map(|(f, id)| version_model(c, *id, p.id, from, f))
-            .collect();
+            .collect::<AppResult<_>>()?;
         version::Entity::insert_many(versions).exec(db).await?;
         let items: Vec<item::ActiveModel> = chunk
             .iter()
             .zip(&new_ids)
             .enumerate()
-            .map(|(n, (f, id))| item::ActiveModel {
+            .map(|(n, (f, id))| {
+                Ok(item::ActiveModel {
                 consortium_id: Set(c),
                 proposal_id: Set(p.id),
                 seq: Set((ids.len() + n) as i32),
-                kind: Set(ProposalKind::Add.code().into()),
+                kind: Set(ProposalKind::Add),
                 entry_id: Set(Some(*id)),
                 generic_name_zh: Set(f.generic_name_zh.clone()),
-                fields_json: Set(serde_json::to_string(f).unwrap_or_default()),
-                changes_json: Set(Some(
-                    serde_json::to_string(&rules::all_fields(f)).unwrap_or_default(),
-                )),
+                fields_json: Set(store::json(&EntryPatch::whole(f))?),
+                changes_json: Set(Some(store::json(&rules::all_fields(f))?)),
                 ..Default::default()
             })
-            .collect();
+            })
+            .collect::<AppResult<_>>()?;
         for part in items.chunks(500) {
             item::Entity::insert_many(part.to_vec()).exec(db).await?;
         }
         ids.extend(new_ids);
     }
-    service::bump_rev(db, c).await?;
+    store::bump_rev(db, c).await?;
     Ok(ids)
 }
 
@@ -179,8 +179,8 @@ pub async fn load_demo(db: &DatabaseConnection, c: i64) -> anyhow::Result<usize>
         let now = Utc::now();
         let p = proposal::ActiveModel {
             consortium_id: Set(c),
-            kind: Set(ProposalKind::Batch.code().into()),
-            status: Set(ProposalStatus::Approved.code().into()),
+            kind: Set(ProposalKind::Batch),
+            status: Set(ProposalStatus::Approved),
             reason: Set("执行国家组织药品集中带量采购中选价格".into()),
             effective_date: Set(day("2026-07-01")),
             justification: Set(None),
@@ -197,29 +197,34 @@ pub async fn load_demo(db: &DatabaseConnection, c: i64) -> anyhow::Result<usize>
         .await?;
         for (n, (id, f)) in cut.iter().enumerate() {
             let mut after = (*f).clone();
-            after.unit_price = (f.unit_price * rust_decimal::Decimal::new(8, 1)).round_dp(2);
-            let patch = serde_json::json!({"unit_price": after.unit_price.to_string()});
+            after.unit_price = crate::kernel::Money::new(
+                (f.unit_price.decimal() * rust_decimal::Decimal::new(8, 1)).round_dp(2),
+            );
+            let patch = EntryPatch {
+                unit_price: Some(after.unit_price),
+                ..Default::default()
+            };
             let it = item::ActiveModel {
                 consortium_id: Set(c),
                 proposal_id: Set(p.id),
                 seq: Set(n as i32),
-                kind: Set(ProposalKind::Amend.code().into()),
+                kind: Set(ProposalKind::Amend),
                 entry_id: Set(Some(*id)),
                 generic_name_zh: Set(f.generic_name_zh.clone()),
-                fields_json: Set(patch.to_string()),
+                fields_json: Set(store::json(&patch)?),
                 changes_json: Set(None),
                 ..Default::default()
             }
             .insert(&tx)
             .await?;
-            let plan = service::PlannedItem {
+            let plan = store::PlannedItem {
                 kind: ProposalKind::Amend,
                 entry_id: Some(*id),
-                fields: patch,
+                patch,
                 after,
                 changes: vec![],
             };
-            service::apply_item(&tx, c, p.id, day("2026-07-01"), &it, &plan).await?;
+            store::apply_item(&tx, c, p.id, day("2026-07-01"), &it, &plan, now).await?;
         }
     }
     tx.commit().await?;
@@ -289,7 +294,7 @@ pub fn synthetic(n: usize) -> anyhow::Result<Vec<EntryFields>> {
         f.approval_number = format!("国药准字{letter}{:08}", 30_000_000 + i);
         f.nhsa_code = Some(format!("XS{:021}", i));
         f.strength = format!("{}#{}", b.strength, i % 7);
-        f.unit_price = rust_decimal::Decimal::new(((i * 37) % 50_000) as i64 + 50, 2);
+        f.unit_price = crate::kernel::Money::new(rust_decimal::Decimal::new(((i * 37) % 50_000) as i64 + 50, 2));
         f.status = if i % 50 == 0 {
             EntryStatus::Suspended
         } else {

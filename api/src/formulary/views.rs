@@ -1,73 +1,18 @@
 //! Formulary request/response types and the coded vocabularies of DOMAIN.md §2.1. Each code has
 //! a Chinese label; imports accept either, exports write the label.
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::org::Level;
+use crate::kernel::{Money, RuleId};
 
-macro_rules! coded_enum {
-    ($(#[$m:meta])* $name:ident { $($var:ident = $code:literal / $zh:literal $(| $alt:literal)*),+ $(,)? }) => {
-        $(#[$m])*
-        // Variant names are chosen so that snake_case gives the code (checked by a test), because
-        // utoipa does not see per-variant renames made inside a macro.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        #[allow(non_camel_case_types)]
-        pub enum $name {
-            $($var),+
-        }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$var),+];
-            pub fn code(self) -> &'static str { match self { $($name::$var => $code),+ } }
-            pub fn zh(self) -> &'static str { match self { $($name::$var => $zh),+ } }
-            /// Accepts the code or the Chinese label.
-            pub fn parse(s: &str) -> Option<Self> {
-                let s = s.trim();
-                $(if s.eq_ignore_ascii_case($code) || s == $zh $(|| s == $alt)* { return Some($name::$var); })+
-                None
-            }
-            pub fn choices() -> String {
-                [$(concat!($zh, "/", $code)),+].join(", ")
-            }
-        }
-    };
-}
+use entity::institution::Level;
 
-coded_enum!(
-    /// Route of administration.
-    Route { Oral = "oral" / "口服", Injection = "injection" / "注射", External = "external" / "外用",
-            Inhalation = "inhalation" / "吸入", Other = "other" / "其他" });
-coded_enum!(
-    /// Medical-insurance class 甲/乙/丙.
-    InsuranceClass { A = "a" / "甲" | "甲类", B = "b" / "乙" | "乙类", C = "c" / "丙" | "丙类", None = "none" / "无" });
-coded_enum!(
-    /// Special-management class.
-    SpecialClass { None = "none" / "无", Narcotic = "narcotic" / "麻醉" | "麻醉药品",
-                   Psychotropic_1 = "psychotropic_1" / "精一" | "第一类精神药品",
-                   Psychotropic_2 = "psychotropic_2" / "精二" | "第二类精神药品",
-                   Toxic = "toxic" / "医疗用毒性" | "医疗用毒性药品", Radioactive = "radioactive" / "放射性" | "放射性药品",
-                   Precursor = "precursor" / "易制毒" | "药品类易制毒化学品" });
-coded_enum!(
-    /// Antimicrobial tier.
-    AntimicrobialTier { None = "none" / "非抗菌药" | "", Unrestricted = "unrestricted" / "非限制" | "非限制使用级",
-                        Restricted = "restricted" / "限制" | "限制使用级", Special = "special" / "特殊使用级" | "特殊使用" });
-coded_enum!(
-    /// Storage condition.
-    Storage { Ordinary = "ordinary" / "常温", Cool = "cool" / "阴凉", ColdChain = "cold_chain" / "冷链" | "冷藏" });
-coded_enum!(
-    /// Entry status.
-    EntryStatus { Active = "active" / "在用", Suspended = "suspended" / "暂停", Withdrawn = "withdrawn" / "停用" });
-coded_enum!(
-    /// Proposal kind.
-    ProposalKind { Add = "add" / "新增", Amend = "amend" / "修改", Suspend = "suspend" / "暂停", Withdraw = "withdraw" / "停用",
-                   Batch = "batch" / "批量" });
-coded_enum!(
-    /// Proposal status.
-    ProposalStatus { Pending = "pending" / "待审", Approved = "approved" / "已批准", Rejected = "rejected" / "已驳回",
-                     Withdrawn = "withdrawn" / "已撤回" });
+pub use entity::formulary_proposal::{ProposalKind, ProposalStatus};
+pub use entity::formulary_version::{
+    AntimicrobialTier, EntryStatus, InsuranceClass, Route, SpecialClass, Storage,
+};
 
 /// Every field of a formulary product (DOMAIN.md §2.1).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -97,9 +42,7 @@ pub struct EntryFields {
     #[serde(default)]
     pub atc_code: Option<String>,
     /// Contracted price per pack, CNY, up to 4 decimals.
-    #[schema(value_type = String, example = "12.50")]
-    #[serde(with = "rust_decimal::serde::str")]
-    pub unit_price: Decimal,
+    pub unit_price: Money,
     pub essential_national: bool,
     pub essential_provincial: bool,
     pub vbp: bool,
@@ -119,6 +62,85 @@ impl EntryFields {
         self.essential_national || self.essential_provincial
     }
 }
+
+macro_rules! entry_patch {
+    ($($(#[$m:meta])* $field:ident: $ty:ty),+ $(,)?) => {
+        /// Fields of a product, each optional: the fields to change in an amendment, or every
+        /// field of a new product (an empty code clears it).
+        #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct EntryPatch {
+            $($(#[$m])* #[serde(default, skip_serializing_if = "Option::is_none")] pub $field: Option<$ty>,)+
+        }
+
+        impl EntryPatch {
+            /// The product `base` with this patch applied.
+            pub fn apply(&self, base: &EntryFields) -> EntryFields {
+                let mut f = base.clone();
+                $(if let Some(v) = &self.$field { f.$field = entry_patch!(@set $field v); })+
+                f
+            }
+
+            /// Every field of a product (a whole product as a patch).
+            pub fn whole(f: &EntryFields) -> Self {
+                EntryPatch { $($field: Some(entry_patch!(@get f $field)),)+ }
+            }
+
+            /// The fields in which `new` differs from `old`.
+            pub fn between(old: &EntryFields, new: &EntryFields) -> Self {
+                let mut p = EntryPatch::default();
+                $(if old.$field != new.$field { p.$field = Some(entry_patch!(@get new $field)); })+
+                p
+            }
+
+            /// The fields a new product must have but this patch lacks.
+            pub fn missing(&self) -> Vec<&'static str> {
+                let mut out = Vec::new();
+                $(if self.$field.is_none() && !entry_patch!(@optional $field) { out.push(stringify!($field)); })+
+                out
+            }
+        }
+    };
+    (@set nhsa_code $v:ident) => { Some($v.clone()).filter(|s: &String| !s.trim().is_empty()) };
+    (@set atc_code $v:ident) => { Some($v.clone()).filter(|s: &String| !s.trim().is_empty()) };
+    (@set $field:ident $v:ident) => { $v.clone() };
+    (@get $f:ident nhsa_code) => { $f.nhsa_code.clone().unwrap_or_default() };
+    (@get $f:ident atc_code) => { $f.atc_code.clone().unwrap_or_default() };
+    (@get $f:ident $field:ident) => { $f.$field.clone() };
+    (@optional generic_name_en) => { true };
+    (@optional nhsa_code) => { true };
+    (@optional atc_code) => { true };
+    (@optional $field:ident) => { false };
+}
+
+entry_patch!(
+    generic_name_zh: String,
+    generic_name_en: String,
+    dosage_form: String,
+    route: Route,
+    strength: String,
+    base_unit: String,
+    pack_size: i32,
+    pack_unit: String,
+    manufacturer: String,
+    approval_number: String,
+    /// An empty string clears the code.
+    nhsa_code: String,
+    /// An empty string clears the code.
+    atc_code: String,
+    unit_price: Money,
+    essential_national: bool,
+    essential_provincial: bool,
+    vbp: bool,
+    insurance_class: InsuranceClass,
+    special_class: SpecialClass,
+    antimicrobial_tier: AntimicrobialTier,
+    storage: Storage,
+    level_scope: Level,
+    long_rx_eligible: bool,
+    extended_rx_eligible: bool,
+    status: EntryStatus,
+);
 
 /// A formulary entry as it stands on a date.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -270,11 +292,11 @@ pub struct ShareReport {
 #[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Targets {
-    #[validate(range(min = 0.0, max = 100.0, message = "a percentage from 0 to 100"))]
+    #[validate(range(min = 0.0, max = 100.0, message = "percent"))]
     pub primary: f64,
-    #[validate(range(min = 0.0, max = 100.0, message = "a percentage from 0 to 100"))]
+    #[validate(range(min = 0.0, max = 100.0, message = "percent"))]
     pub secondary: f64,
-    #[validate(range(min = 0.0, max = 100.0, message = "a percentage from 0 to 100"))]
+    #[validate(range(min = 0.0, max = 100.0, message = "percent"))]
     pub tertiary: f64,
 }
 
@@ -293,17 +315,17 @@ pub struct ProposalRequest {
     pub kind: ProposalKind,
     pub entry_id: Option<i64>,
     /// For add: every field. For amend: the fields to change.
-    pub fields: Option<serde_json::Value>,
-    #[validate(length(min = 2, max = 1000, message = "say why, in 2 to 1000 characters"))]
+    pub fields: Option<EntryPatch>,
+    #[validate(length(min = 2, max = 1000, message = "reason"))]
     pub reason: String,
     pub effective_date: NaiveDate,
-    #[validate(length(min = 2, max = 2000, message = "2 to 2000 characters"))]
+    #[validate(length(min = 2, max = 2000, message = "len_2_2000"))]
     pub justification: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Warning {
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub message: String,
 }
 
@@ -363,7 +385,7 @@ pub struct ProposalQuery {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"note": "同意"}))]
 pub struct ApproveRequest {
-    #[validate(length(max = 1000, message = "at most 1000 characters"))]
+    #[validate(length(max = 1000, message = "max_1000"))]
     pub note: Option<String>,
 }
 
@@ -371,7 +393,7 @@ pub struct ApproveRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "与现有品规重复"}))]
 pub struct RejectRequest {
-    #[validate(length(min = 2, max = 1000, message = "say why, in 2 to 1000 characters"))]
+    #[validate(length(min = 2, max = 1000, message = "reason"))]
     pub reason: String,
 }
 
@@ -472,32 +494,19 @@ pub struct ImportUpload {
 mod tests {
     use super::*;
 
-    fn wire<T: Serialize>(v: T) -> String {
-        serde_json::to_value(v)
-            .unwrap()
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-
     #[test]
-    fn wire_form_is_the_code_and_both_labels_parse() {
-        macro_rules! check {
-            ($t:ty) => {
-                for v in <$t>::ALL {
-                    assert_eq!(wire(*v), v.code());
-                    assert_eq!(<$t>::parse(v.code()), Some(*v));
-                    assert_eq!(<$t>::parse(v.zh()), Some(*v));
-                }
-            };
-        }
-        check!(Route);
-        check!(InsuranceClass);
-        check!(SpecialClass);
-        check!(AntimicrobialTier);
-        check!(Storage);
-        check!(EntryStatus);
-        check!(ProposalKind);
-        check!(ProposalStatus);
+    fn a_patch_applies_typed_fields_and_names_what_a_new_product_lacks() {
+        let p: EntryPatch = serde_json::from_value(serde_json::json!({
+            "unit_price": "3.20", "nhsa_code": "", "status": "suspended"
+        }))
+        .unwrap();
+        assert!(p.missing().contains(&"generic_name_zh"));
+        assert!(!p.missing().contains(&"nhsa_code"));
+        assert!(
+            serde_json::from_value::<EntryPatch>(serde_json::json!({"colour": "red"})).is_err(),
+            "unknown fields are refused"
+        );
+        let back = serde_json::to_value(&p).unwrap();
+        assert_eq!(back.as_object().unwrap().len(), 3, "only the given fields travel");
     }
 }

@@ -1,7 +1,8 @@
 import { expect, test } from '@playwright/test';
 import { MENU_IDS, signIn, signOut, type MenuId } from './helpers';
 
-const READER: MenuId[] = ['menu-formulary', 'menu-formulary-history', 'menu-essential-share'];
+/** Everyone who reads the formulary (the server's `read_formulary`) sees its pages, proposals included. */
+const READER: MenuId[] = ['menu-formulary', 'menu-proposals', 'menu-formulary-history', 'menu-essential-share'];
 const COMMITTEE: MenuId[] = [
   'menu-formulary',
   'menu-proposals',
@@ -10,7 +11,7 @@ const COMMITTEE: MenuId[] = [
   'menu-essential-share',
 ];
 
-/** What each demo account must see in the sider menu, and nothing else. */
+/** What each demo account must see in the sider menu, and nothing else (from `actions` of /me). */
 const EXPECTED: Record<string, MenuId[]> = {
   'demo-admin': ['menu-consortia', 'menu-institutions', 'menu-users', 'menu-audit'],
   'demo-consortium-admin': [...READER, 'menu-institutions', 'menu-users'],
@@ -51,6 +52,60 @@ test.describe('menu by role', () => {
       }
     });
   }
+});
+
+test('the village pharmacist sees the formulary menu but not import nor administration', async ({ page }) => {
+  await signIn(page, 'demo-village');
+  await expect(page).toHaveURL(/\/formulary$/);
+  await expect(page.getByTestId('menu-group-formulary')).toHaveText('目录');
+  await expect(page.getByTestId('menu-formulary')).toBeVisible();
+  await expect(page.getByTestId('menu-proposals')).toBeVisible();
+  await expect(page.getByTestId('menu-import')).toHaveCount(0);
+  await expect(page.getByTestId('menu-group-admin')).toHaveCount(0);
+  for (const id of ['menu-consortia', 'menu-institutions', 'menu-users', 'menu-audit'] as const) {
+    await expect(page.getByTestId(id)).toHaveCount(0);
+  }
+  // Reading only: no button to propose, no approve column.
+  await expect(page.getByTestId('entry-row').first()).toBeVisible();
+  await expect(page.getByTestId('propose-add')).toHaveCount(0);
+  await page.getByTestId('menu-proposals').click();
+  await expect(page.getByText('只读：您不能审批提议。')).toBeVisible();
+  await expect(page.locator('[data-testid^="approve-"]')).toHaveCount(0);
+});
+
+test('the committee member sees import and may propose', async ({ page }) => {
+  await signIn(page, 'demo-committee-1');
+  await expect(page.getByTestId('menu-import')).toBeVisible();
+  await expect(page.getByTestId('propose-add')).toBeVisible();
+  await page.getByTestId('menu-import').click();
+  await expect(page).toHaveURL(/\/formulary\/import$/);
+  await expect(page.getByTestId('forbidden')).toHaveCount(0);
+  await expect(page.getByTestId('menu-group-admin')).toHaveCount(0);
+});
+
+test('typing an administration address as the village pharmacist shows 403', async ({ page }) => {
+  await signIn(page, 'demo-village');
+  await page.goto('/admin/users');
+  await expect(page.getByTestId('forbidden')).toBeVisible();
+  await expect(page.getByText('无权访问')).toBeVisible();
+  await expect(page.getByTestId('consortium-picker')).toHaveCount(0);
+  await page.goto('/admin');
+  await expect(page.getByTestId('forbidden')).toBeVisible();
+  await page.goto('/formulary/propose/add');
+  await expect(page.getByTestId('forbidden')).toBeVisible();
+  await expect(page.getByTestId('proposal-form')).toHaveCount(0);
+});
+
+test('the administration group opens at its first page the user may see', async ({ page }) => {
+  await signIn(page, 'demo-admin');
+  await expect(page).toHaveURL(/\/admin\/consortia$/);
+  await expect(page.getByTestId('menu-group-admin')).toHaveText('管理');
+  await page.goto('/admin');
+  await expect(page).toHaveURL(/\/admin\/consortia$/);
+  await signOut(page);
+  await signIn(page, 'demo-consortium-admin');
+  await page.goto('/admin');
+  await expect(page).toHaveURL(/\/admin\/institutions$/);
 });
 
 test('the header shows the user, institution and consortium', async ({ page }) => {

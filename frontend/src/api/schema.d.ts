@@ -490,6 +490,12 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description What an operation does, as far as permission goes. The web app shows a page when the
+         *     signed-in user's `actions` (`GET /api/v1/me`) contain the page's action.
+         * @enum {string}
+         */
+        Action: "public" | "authenticated" | "manage_consortia" | "manage_organisation" | "read_organisation" | "read_audit" | "read_formulary" | "propose_formulary" | "decide_formulary" | "set_formulary_targets";
         AddedRow: {
             generic_name_zh: string;
             manufacturer: string;
@@ -802,6 +808,8 @@ export interface components {
          */
         Level: "lead" | "secondary" | "township" | "village";
         Me: {
+            /** @description What this user may do (from the policy table); the web app shows pages by it. */
+            actions: components["schemas"]["Action"][];
             consortium?: components["schemas"]["ConsortiumRef"] | null;
             display_name: string;
             /** Format: int64 */

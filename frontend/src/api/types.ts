@@ -8,6 +8,8 @@ import type { components } from './schema';
 type S = components['schemas'];
 
 export type Role = S['Role'];
+/** What an operation does, as far as permission goes; `Me.actions` lists the user's. */
+export type Action = S['Action'];
 export type Level = S['Level'];
 export type Me = S['Me'];
 export type Consortium = S['Consortium'];

@@ -81,8 +81,10 @@ const en: Shape<Resources> = {
     systemScope: 'System administration',
   },
   menu: {
-    groupFormulary: 'Formulary',
-    groupAdmin: 'Administration',
+    group: {
+      formulary: 'Formulary',
+      admin: 'Administration',
+    },
     formulary: 'Formulary',
     proposals: 'Proposals',
     history: 'History & changes',
@@ -286,7 +288,7 @@ const en: Shape<Resources> = {
     rejected: 'Proposal #{{id}} rejected',
     withdrawn: 'Proposal #{{id}} withdrawn',
     ownProposal: 'You cannot approve your own proposal (F1, four eyes)',
-    readOnlyHint: 'Auditors read only.',
+    readOnlyNoDecide: 'Read only: you may not decide proposals.',
     items: 'Items',
     noItems: 'No items',
     field: 'Field',

@@ -77,8 +77,10 @@ const zhCN = {
     systemScope: '系统管理',
   },
   menu: {
-    groupFormulary: '目录',
-    groupAdmin: '管理',
+    group: {
+      formulary: '目录',
+      admin: '管理',
+    },
     formulary: '药品目录',
     proposals: '变更审批',
     history: '历史目录与变更',
@@ -277,7 +279,7 @@ const zhCN = {
     rejected: '提议 #{{id}} 已驳回',
     withdrawn: '提议 #{{id}} 已撤回',
     ownProposal: '不能审批自己提出的提议（F1 四眼原则）',
-    readOnlyHint: '审计员只读，不能审批。',
+    readOnlyNoDecide: '只读：您不能审批提议。',
     items: '条目',
     noItems: '无条目',
     field: '字段',

@@ -3,18 +3,11 @@ import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { App, Avatar, Dropdown, Layout, Menu, Result, Space, Spin, Tag, Typography, Button } from 'antd';
 import type { MenuProps } from 'antd';
 import {
-  AuditOutlined,
-  ApartmentOutlined,
   BankOutlined,
-  CloudUploadOutlined,
   DownOutlined,
-  FieldTimeOutlined,
   KeyOutlined,
   LogoutOutlined,
   MedicineBoxOutlined,
-  PieChartOutlined,
-  SolutionOutlined,
-  TeamOutlined,
   UserOutlined,
 } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
@@ -22,47 +15,10 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useMeQuery } from '../auth';
 import { ApiError } from '../api/problem';
 import { signOut } from '../api/session';
-import { MENU_PATHS, menuFor, type MenuKey } from '../lib/menu';
+import { menuGroups, selectedMenuKey } from '../pages/registry';
 import LanguageSwitch from '../components/LanguageSwitch';
 import ChangePasswordModal from '../components/ChangePasswordModal';
 import ErrorAlert from '../components/ErrorAlert';
-
-const ICONS: Record<MenuKey, React.ReactNode> = {
-  formulary: <MedicineBoxOutlined />,
-  proposals: <SolutionOutlined />,
-  'formulary-history': <FieldTimeOutlined />,
-  import: <CloudUploadOutlined />,
-  'essential-share': <PieChartOutlined />,
-  consortia: <BankOutlined />,
-  institutions: <ApartmentOutlined />,
-  users: <TeamOutlined />,
-  audit: <AuditOutlined />,
-};
-
-const LABELS: Record<MenuKey, string> = {
-  formulary: 'menu.formulary',
-  proposals: 'menu.proposals',
-  'formulary-history': 'menu.history',
-  import: 'menu.import',
-  'essential-share': 'menu.essentialShare',
-  consortia: 'menu.consortia',
-  institutions: 'menu.institutions',
-  users: 'menu.users',
-  audit: 'menu.audit',
-};
-
-/** The menu key whose path is the longest prefix of the location. */
-export function selectedMenuKey(pathname: string): MenuKey | undefined {
-  let best: MenuKey | undefined;
-  let len = 0;
-  for (const [key, path] of Object.entries(MENU_PATHS) as [MenuKey, string][]) {
-    if ((pathname === path || pathname.startsWith(`${path}/`)) && path.length > len) {
-      best = key;
-      len = path.length;
-    }
-  }
-  return best;
-}
 
 export default function AppLayout() {
   const { t } = useTranslation();
@@ -78,16 +34,16 @@ export default function AppLayout() {
 
   const items: MenuProps['items'] = useMemo(() => {
     if (!me) return [];
-    return menuFor(me).map((g) => ({
+    return menuGroups(me).map((g) => ({
       type: 'group' as const,
       key: `group-${g.group}`,
-      label: g.group === 'formulary' ? t('menu.groupFormulary') : t('menu.groupAdmin'),
-      children: g.keys.map((k) => ({
-        key: k,
-        icon: ICONS[k],
+      label: <span data-testid={`menu-group-${g.group}`}>{t(g.labelKey)}</span>,
+      children: g.entries.map((p) => ({
+        key: p.key,
+        icon: p.icon,
         label: (
-          <Link to={MENU_PATHS[k]} data-testid={`menu-${k}`}>
-            {t(LABELS[k])}
+          <Link to={p.path} data-testid={`menu-${p.key}`}>
+            {t(p.labelKey)}
           </Link>
         ),
       })),

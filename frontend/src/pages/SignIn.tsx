@@ -6,7 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { signIn } from '../api/session';
 import { ApiError } from '../api/problem';
 import { ME_KEY } from '../auth';
-import { homePath } from '../lib/menu';
+import { landingPath } from './registry';
 import LanguageSwitch from '../components/LanguageSwitch';
 
 interface Values {
@@ -31,7 +31,7 @@ export default function SignIn() {
     onSuccess: (me) => {
       queryClient.clear();
       queryClient.setQueryData(ME_KEY, me);
-      void navigate(safeNext(params.get('next')) ?? homePath(me), { replace: true });
+      void navigate(safeNext(params.get('next')) ?? landingPath(me), { replace: true });
     },
   });
 

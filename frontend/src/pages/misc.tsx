@@ -2,11 +2,19 @@ import { Button, Result } from 'antd';
 import { Link, Navigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useMe } from '../auth';
-import { homePath } from '../lib/menu';
+import { Forbidden } from '../components/Guard';
+import { groupLandingPath, landingPath } from './registry';
 
 export function HomeRedirect() {
   const me = useMe();
-  return <Navigate to={homePath(me)} replace />;
+  return <Navigate to={landingPath(me)} replace />;
+}
+
+/** A menu group's own address (e.g. `/admin`): its first page the user may see. */
+export function GroupHome({ group }: { group: string }) {
+  const me = useMe();
+  const to = groupLandingPath(group, me);
+  return to ? <Navigate to={to} replace /> : <Forbidden />;
 }
 
 export function Welcome() {

@@ -7,7 +7,7 @@ import { createInstitution, listInstitutions, updateInstitution } from '../../ap
 import { ApiError } from '../../api/problem';
 import type { Institution, Level } from '../../api/types';
 import { useMe } from '../../auth';
-import { canManageOrg, isSystemAdmin } from '../../lib/menu';
+import { can } from '../../lib/can';
 import { LEVELS, options } from '../../lib/enums';
 import PageTitle from '../../components/PageTitle';
 import ErrorAlert from '../../components/ErrorAlert';
@@ -31,7 +31,8 @@ export default function Institutions() {
   const { message } = App.useApp();
   const queryClient = useQueryClient();
   const { consortiumId, picker } = useConsortiumScope();
-  const editable = canManageOrg(me);
+  const editable = can(me, 'manage_organisation');
+  const sys = can(me, 'manage_consortia');
   const [editing, setEditing] = useState<Institution | 'new' | null>(null);
   const [conflict, setConflict] = useState(false);
   const [form] = Form.useForm<Values>();
@@ -39,8 +40,8 @@ export default function Institutions() {
   const key = ['institutions', consortiumId ?? null];
   const list = useQuery({
     queryKey: key,
-    queryFn: () => listInstitutions(isSystemAdmin(me) ? consortiumId : undefined),
-    enabled: consortiumId !== undefined || !isSystemAdmin(me),
+    queryFn: () => listInstitutions(sys ? consortiumId : undefined),
+    enabled: consortiumId !== undefined || !sys,
   });
   const items = useMemo(() => list.data?.items ?? [], [list.data]);
   const byId = useMemo(() => new Map(items.map((i) => [i.id, i])), [items]);
@@ -50,7 +51,7 @@ export default function Institutions() {
       const emails = (v.contact_emails ?? []).map((e) => e.trim()).filter(Boolean);
       if (editing === 'new') {
         return createInstitution({
-          consortium_id: isSystemAdmin(me) ? consortiumId : undefined,
+          consortium_id: sys ? consortiumId : undefined,
           name: v.name.trim(),
           code: v.code.trim(),
           level: v.level,

@@ -7,7 +7,7 @@ import { createUser, listInstitutions, listUsers, updateUser } from '../../api/a
 import { ApiError } from '../../api/problem';
 import type { Role, User } from '../../api/types';
 import { useMe } from '../../auth';
-import { canManageOrg, isSystemAdmin } from '../../lib/menu';
+import { can } from '../../lib/can';
 import { ROLES } from '../../lib/enums';
 import { formatDateTime } from '../../lib/format';
 import PageTitle from '../../components/PageTitle';
@@ -40,8 +40,8 @@ export default function Users() {
   const { message } = App.useApp();
   const queryClient = useQueryClient();
   const { consortiumId, picker } = useConsortiumScope();
-  const editable = canManageOrg(me);
-  const sys = isSystemAdmin(me);
+  const editable = can(me, 'manage_organisation');
+  const sys = can(me, 'manage_consortia');
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<User | null>(null);
   const [resetting, setResetting] = useState<User | null>(null);

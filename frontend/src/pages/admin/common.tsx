@@ -4,7 +4,7 @@ import { useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { listConsortia } from '../../api/admin';
 import { useMe } from '../../auth';
-import { isSystemAdmin } from '../../lib/menu';
+import { can } from '../../lib/can';
 
 /**
  * Which consortium an administration page shows: a system administrator
@@ -14,7 +14,8 @@ export function useConsortiumScope(): { consortiumId: number | undefined; picker
   const me = useMe();
   const { t } = useTranslation();
   const [params, setParams] = useSearchParams();
-  const sys = isSystemAdmin(me);
+  // Whoever manages consortia works across them, so picks one.
+  const sys = can(me, 'manage_consortia');
   const consortia = useQuery({ queryKey: ['consortia'], queryFn: () => listConsortia(), enabled: sys });
   const fromUrl = Number(params.get('consortium_id')) || undefined;
   const consortiumId = sys ? (fromUrl ?? me.consortium?.id ?? consortia.data?.items[0]?.id) : me.consortium?.id;

@@ -8,7 +8,7 @@ import { getEntry, getTimeline } from '../../api/formulary';
 import { ApiError } from '../../api/problem';
 import type { Entry, TimelineEvent } from '../../api/types';
 import { useMe } from '../../auth';
-import { isCommittee } from '../../lib/menu';
+import { can } from '../../lib/can';
 import { formatDate, formatDateTime, formatMoney, formatPack } from '../../lib/format';
 import PageTitle from '../../components/PageTitle';
 import ErrorAlert from '../../components/ErrorAlert';
@@ -129,7 +129,7 @@ export default function EntryDetail() {
     ),
   }));
 
-  const committee = isCommittee(me);
+  const mayPropose = can(me, 'propose_formulary');
   const propose = (kind: string) => navigate(`/formulary/propose/${kind}?entry=${e.id}`);
 
   return (
@@ -148,7 +148,7 @@ export default function EntryDetail() {
             <Button icon={<PrinterOutlined />} onClick={() => window.print()}>
               {t('common.print')}
             </Button>
-            {committee ? (
+            {mayPropose ? (
               <>
                 <Button type="primary" icon={<EditOutlined />} onClick={() => propose('amend')} data-testid="propose-amend">
                   {t('entry.proposeAmend')}

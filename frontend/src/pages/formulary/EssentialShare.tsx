@@ -7,7 +7,7 @@ import dayjs from 'dayjs';
 import { getEssentialShare, getSettings, putSettings } from '../../api/formulary';
 import type { FormularySettings, ShareGroup } from '../../api/types';
 import { useMe } from '../../auth';
-import { canEditTargets } from '../../lib/menu';
+import { can } from '../../lib/can';
 import { DATE_FORMAT } from '../../lib/format';
 import PageTitle from '../../components/PageTitle';
 import ErrorAlert from '../../components/ErrorAlert';
@@ -115,7 +115,7 @@ export default function EssentialShare() {
             </Row>
           ))}
         </Card>
-        {canEditTargets(me) ? <TargetsForm /> : null}
+        {can(me, 'set_formulary_targets') ? <TargetsForm /> : null}
       </Space>
     </>
   );

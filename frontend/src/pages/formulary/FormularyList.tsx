@@ -4,7 +4,7 @@ import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useMe } from '../../auth';
 import { exportUrl, type ExportFormat } from '../../api/formulary';
-import { isCommittee } from '../../lib/menu';
+import { can } from '../../lib/can';
 import PageTitle from '../../components/PageTitle';
 import EntryBrowser, { useEntryFilters } from './EntryBrowser';
 
@@ -50,7 +50,7 @@ export default function FormularyList() {
               {t('common.print')}
             </Button>
             <ExportMenu asOf={query.as_of} />
-            {isCommittee(me) ? (
+            {can(me, 'propose_formulary') ? (
               <Link to="/formulary/propose/add">
                 <Button type="primary" icon={<PlusOutlined />} data-testid="propose-add">
                   {t('formulary.propose')}

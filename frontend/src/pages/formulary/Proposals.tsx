@@ -9,7 +9,7 @@ import { approveProposal, listProposals, rejectProposal, withdrawProposal } from
 import { ApiError, describeError } from '../../api/problem';
 import type { Proposal, ProposalStatus } from '../../api/types';
 import { useMe } from '../../auth';
-import { isCommittee } from '../../lib/menu';
+import { can } from '../../lib/can';
 import { PROPOSAL_STATUS } from '../../lib/enums';
 import { formatDate, formatDateTime } from '../../lib/format';
 import PageTitle from '../../components/PageTitle';
@@ -141,7 +141,8 @@ function ProposalTable({ status }: { status: ProposalStatus }) {
     onError: showRefusal,
   });
 
-  const committee = isCommittee(me);
+  const mayDecide = can(me, 'decide_formulary');
+  const mayPropose = can(me, 'propose_formulary');
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
 
   const summary = (p: Proposal) => {
@@ -190,7 +191,7 @@ function ProposalTable({ status }: { status: ProposalStatus }) {
     });
   }
 
-  if (status === 'pending' && committee) {
+  if (status === 'pending' && (mayDecide || mayPropose)) {
     columns.push({
       title: t('common.actions'),
       key: 'actions',
@@ -200,23 +201,27 @@ function ProposalTable({ status }: { status: ProposalStatus }) {
         const own = p.proposer.id === me.id;
         return (
           <Space size={4} onClick={(e) => e.stopPropagation()}>
-            <Tooltip title={own ? t('proposals.ownProposal') : undefined}>
-              <Button
-                size="small"
-                type="primary"
-                icon={<CheckOutlined />}
-                disabled={own}
-                data-testid={`approve-${p.id}`}
-                onClick={() => setApproving(p)}
-              >
-                {t('proposals.approve')}
-              </Button>
-            </Tooltip>
+            {mayDecide ? (
+              <Tooltip title={own ? t('proposals.ownProposal') : undefined}>
+                <Button
+                  size="small"
+                  type="primary"
+                  icon={<CheckOutlined />}
+                  disabled={own}
+                  data-testid={`approve-${p.id}`}
+                  onClick={() => setApproving(p)}
+                >
+                  {t('proposals.approve')}
+                </Button>
+              </Tooltip>
+            ) : null}
             {!own ? (
-              <Button size="small" danger icon={<CloseOutlined />} data-testid={`reject-${p.id}`} onClick={() => setRejecting(p)}>
-                {t('proposals.reject')}
-              </Button>
-            ) : (
+              mayDecide ? (
+                <Button size="small" danger icon={<CloseOutlined />} data-testid={`reject-${p.id}`} onClick={() => setRejecting(p)}>
+                  {t('proposals.reject')}
+                </Button>
+              ) : null
+            ) : mayPropose ? (
               <Popconfirm
                 title={t('proposals.withdrawConfirm', { id: p.id })}
                 okText={t('common.ok')}
@@ -227,7 +232,7 @@ function ProposalTable({ status }: { status: ProposalStatus }) {
                   {t('proposals.withdraw')}
                 </Button>
               </Popconfirm>
-            )}
+            ) : null}
           </Space>
         );
       },
@@ -338,7 +343,7 @@ export default function Proposals() {
     <>
       <PageTitle
         title={t('proposals.title')}
-        sub={!isCommittee(me) ? t('proposals.readOnlyHint') : undefined}
+        sub={!can(me, 'decide_formulary') ? t('proposals.readOnlyNoDecide') : undefined}
       />
       <Card size="small" styles={{ body: { paddingTop: 0 } }}>
         <Tabs

@@ -16,7 +16,8 @@ cargo build -p tongyao
 "$CARGO_TARGET_DIR/debug/tongyao" openapi > frontend/openapi.json
 (cd frontend && npm run --silent gen:api && npm test --silent && npm run build --silent)
 
-echo "== Browser tests"
+echo "== One binary and browser tests"
+# e2e.sh builds the binary again, after the frontend, so that it embeds this build of the app.
 scripts/e2e.sh
 
 echo "all tests passed in $(( $(date +%s) - start )) s"

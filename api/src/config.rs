@@ -39,7 +39,9 @@ pub enum Environment {
 #[serde(deny_unknown_fields)]
 pub struct ServerSettings {
     pub addr: String,
-    pub static_dir: PathBuf,
+    /// Serve the web app from this folder (a built `frontend/dist`) instead of the one built
+    /// into the binary; unset by default. For development.
+    pub static_dir: Option<PathBuf>,
     pub request_timeout_secs: u64,
     pub body_limit_bytes: usize,
     pub upload_limit_bytes: usize,
@@ -241,12 +243,15 @@ mod tests {
         let s = load(&[]).expect("defaults");
         assert_eq!(s.server.addr, "127.0.0.1:8080");
         assert!(s.database.url.starts_with("sqlite:"));
+        assert_eq!(s.server.static_dir, None, "the built-in web app by default");
     }
 
     #[test]
     fn env_overrides_and_names_bad_keys() {
         let s = load(&[("TONGYAO__SERVER__ADDR", "0.0.0.0:9000")]).expect("override");
         assert_eq!(s.server.addr, "0.0.0.0:9000");
+        let s = load(&[("TONGYAO__SERVER__STATIC_DIR", "frontend/dist")]).expect("override");
+        assert_eq!(s.server.static_dir, Some(PathBuf::from("frontend/dist")));
         let e = load(&[("TONGYAO__SERVER__ADDR", "nonsense")]).unwrap_err();
         assert!(e.0.contains("server.addr"), "{}", e.0);
         let e = load(&[("TONGYAO__DATABASE__MAX_CONNECTIONS", "many")]).unwrap_err();

@@ -72,7 +72,7 @@ pub fn app(state: AppState) -> Router {
     let router = Router::new()
         .merge(api)
         .merge(openapi::docs_router(doc))
-        .fallback_service(web::service(&state.settings.server.static_dir));
+        .fallback_service(web::service(state.settings.server.static_dir.as_deref()));
     with_middleware(router, state)
 }
 

@@ -8,8 +8,8 @@ use chrono::NaiveDate;
 
 use serde::Serialize;
 use serde_json::value::RawValue;
+use tongyao_search::{MatchField, MatchKind};
 
-use super::search::{MatchField, MatchKind};
 use super::search_cache::DocAttrs;
 use super::views::*;
 use super::{import, io, service};

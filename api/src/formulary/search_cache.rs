@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
+use tongyao_search::{SearchDoc, SearchIndex};
 
-use super::search::{SearchDoc, SearchIndex};
 use super::service;
 use super::views::{EntryStatus, Route, SpecialClass};
 use crate::error::{AppError, AppResult};

@@ -2,9 +2,7 @@
 pub mod handlers;
 pub mod import;
 pub mod io;
-pub mod pinyin_keys;
 pub mod rules;
-pub mod search;
 pub mod search_cache;
 pub mod seed;
 pub mod service;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
 
-use super::search::{SearchDoc, SearchIndex};
+use tongyao_search::{SearchDoc, SearchIndex};
 use super::store;
 use super::views::{EntryStatus, Route, SpecialClass};
 use crate::error::{AppError, AppResult};

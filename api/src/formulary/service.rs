@@ -17,7 +17,7 @@ use serde_json::value::RawValue;
 
 use super::io;
 use super::rules;
-use super::search::{MatchField, MatchKind};
+use tongyao_search::{MatchField, MatchKind};
 use super::search_cache::{DocAttrs, Index, SearchCache};
 use super::store::{self, NewProposal, PlannedItem};
 use super::views::*;

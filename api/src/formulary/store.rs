@@ -63,7 +63,7 @@ pub fn to_entry(v: &version::Model) -> Entry {
 
 /// Pinyin keys stored beside each version (for the plain-SQL baseline and for exports).
 pub fn pinyin_column(name: &str) -> String {
-    let k = super::pinyin_keys::name_keys(name);
+    let k = tongyao_search::name_keys(name);
     let mut all = k.initials;
     all.extend(k.full);
     all.join(" ")
@@ -71,7 +71,7 @@ pub fn pinyin_column(name: &str) -> String {
 
 /// The order a Chinese reader expects: pinyin of the name (first readings), then the name.
 pub fn sort_key(name: &str) -> String {
-    let k = super::pinyin_keys::name_keys(name.trim());
+    let k = tongyao_search::name_keys(name.trim());
     format!(
         "{}\u{1}{}",
         k.full.first().map(String::as_str).unwrap_or(""),

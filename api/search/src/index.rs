@@ -77,7 +77,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::pinyin_keys::{name_keys, normalize_into, normalize_query};
+use crate::pinyin_keys::{name_keys, normalize_into, normalize_query};
 
 /// One searchable drug.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1313,6 +1313,7 @@ impl<A> SearchIndex<A> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::synthetic::synthetic;
     use proptest::prelude::*;
 
     fn doc(zh: &str, en: &str, codes: &[&str]) -> SearchDoc<u32> {
@@ -1635,7 +1636,7 @@ mod tests {
         let name = "重行地长乐参还给藏重行地";
         let ix = SearchIndex::build(vec![doc(name, "", &[])]);
         // every key of that doc: name, ≤32 initials, ≤32 full
-        assert!(ix.doc_keys.len() <= 1 + 2 * super::super::pinyin_keys::MAX_COMBINATIONS);
+        assert!(ix.doc_keys.len() <= 1 + 2 * crate::pinyin_keys::MAX_COMBINATIONS);
         assert!(first(&ix, "zxdzl").is_some());
         assert!(first(&ix, "zhongxingdi").is_some());
     }
@@ -1836,111 +1837,6 @@ mod tests {
 
     // ----- scale ---------------------------------------------------------------
 
-    /// Deterministic synthetic formulary: ~1,500 generic names × manufacturers,
-    /// three distinct codes per drug.
-    fn synthetic(n: usize) -> Vec<SearchDoc<u32>> {
-        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut rnd = move |m: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % m
-        };
-        let pool: Vec<char> = "阿莫西林头孢克洛呋辛曲松唑肟氨苄青霉素红罗奇环丙沙星左氧氟诺甲硝替硫酸庆大链卡那万古利福平异烟肼乙胺丁醇对酰基酚布芬萘普生双氯吲哚美塞来昔帕瑞尼苯地氨托依雷米坦缬厄贝尔比索维拉胺碘酮高呋噻嗪螺内酯二胍格列本脲吡喹波糖胰岛奈汀奥兰泮埃法镁多潘立必利劳艾司仑巴妥马戊钠三嗪加喷舍汀酞文度氮培哌啶人参黄芪当归川芎丹三七甘草重组白介行气活血长春碱乐还原型谷胱甘肽给藏花"
-            .chars()
-            .collect();
-        let forms = [
-            "片",
-            "胶囊",
-            "注射液",
-            "颗粒",
-            "缓释片",
-            "口服液",
-            "分散片",
-            "肠溶片",
-        ];
-        let forms_en = [
-            "Tablets",
-            "Capsules",
-            "Injection",
-            "Granules",
-            "Sustained-release Tablets",
-            "Oral Solution",
-            "Dispersible Tablets",
-            "Enteric-coated Tablets",
-        ];
-        let syl = [
-            "a", "mo", "xi", "cil", "lin", "ce", "fu", "ro", "xime", "tri", "zo", "pra", "nol",
-            "di", "pine", "ni", "fe", "met", "for", "min", "ga", "ba", "pen", "tin",
-        ];
-        let atc_l = b"ABCDGHJLMNPRSV";
-        let fixed = [
-            ("阿莫西林", "Amoxicillin", "J01CA04"),
-            ("硝苯地平", "Nifedipine", "C08CA05"),
-            ("地西泮", "Diazepam", "N05BA01"),
-            ("人参", "Ginseng", "V99AA01"),
-        ];
-        let mut generics: Vec<(String, String, String)> = Vec::new();
-        for g in 0..1500 {
-            let form = rnd(forms.len() as u64) as usize;
-            let (zh, en, atc) = if g < fixed.len() {
-                (
-                    fixed[g].0.to_string(),
-                    fixed[g].1.to_string(),
-                    fixed[g].2.to_string(),
-                )
-            } else {
-                let len = 2 + rnd(4) as usize;
-                let zh: String = (0..len)
-                    .map(|_| pool[rnd(pool.len() as u64) as usize])
-                    .collect();
-                let mut en: String = (0..2 + rnd(3))
-                    .map(|_| syl[rnd(syl.len() as u64) as usize])
-                    .collect();
-                en[..1].make_ascii_uppercase();
-                let atc = format!(
-                    "{}{:02}{}{}{:02}",
-                    atc_l[rnd(atc_l.len() as u64) as usize] as char,
-                    1 + rnd(20),
-                    (b'A' + rnd(5) as u8) as char,
-                    (b'A' + rnd(8) as u8) as char,
-                    1 + rnd(30)
-                );
-                (zh, en, atc)
-            };
-            generics.push((
-                format!("{zh}{}", forms[form]),
-                format!("{en} {}", forms_en[form]),
-                atc,
-            ));
-        }
-        (0..n)
-            .map(|i| {
-                let g = &generics[(rnd(1500) * rnd(1500) / 1500) as usize];
-                let letter = match rnd(20) {
-                    0..=14 => 'H',
-                    15..=17 => 'Z',
-                    18 => 'S',
-                    _ => 'J',
-                };
-                let approval = if rnd(2) == 0 {
-                    format!("国药准字{letter}20{:02}{:04}", rnd(25), rnd(10_000))
-                } else {
-                    format!("国药准字{letter}{:02}{:06}", 10 + rnd(56), rnd(1_000_000))
-                };
-                let nhsa = format!("X{}A{:03}A{:03}{:09}", &g.2[..5], rnd(1000), rnd(1000), i);
-                SearchDoc {
-                    name_zh: g.0.clone(),
-                    name_en: g.1.clone(),
-                    codes: vec![approval, nhsa, g.2.clone()],
-                    active: rnd(10) != 0,
-                    essential: rnd(3) == 0,
-                    attrs: i as u32,
-                }
-            })
-            .collect()
-    }
-
     /// A few thousand synthetic drugs: every search path (full expansion,
     /// walks, fallback) at the default budgets agrees with brute force.
     #[test]
@@ -1983,14 +1879,14 @@ mod tests {
         }
     }
 
+    /// A synthetic formulary in which unselective queries (`a`, `00`) match
+    /// thousands of documents: full pages, ranked, filters honoured. (Build
+    /// time and query latency at 100,000 documents: `benches/index.rs`.)
     #[test]
-    fn hundred_thousand_docs() {
-        let t = std::time::Instant::now();
-        let docs = synthetic(100_000);
-        eprintln!("gen {:?}", t.elapsed());
+    fn large_corpus_gives_full_ranked_pages() {
+        let docs = synthetic(10_000);
         let ix = SearchIndex::build(docs);
-        eprintln!("build {:?}", t.elapsed());
-        assert_eq!(ix.len(), 100_000);
+        assert_eq!(ix.len(), 10_000);
         for q in [
             "amxl",
             "阿莫",
@@ -2008,6 +1904,7 @@ mod tests {
             assert!(hits.windows(2).all(|w| w[0].kind <= w[1].kind), "{q}");
         }
         let hits = ix.search("amxl", 20, |d| d.active);
+        assert_eq!(hits.len(), 20);
         assert!(
             hits.iter().all(
                 |h| ix.docs()[h.doc].active && ix.docs()[h.doc].name_zh.starts_with("阿莫西林")

@@ -102,13 +102,10 @@ pub fn has_nul(bytes: &[u8]) -> bool {
 
 fn json_rejection(r: JsonRejection) -> AppError {
     match r {
-        JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType(
-            tr(
-                "请以 application/json 发送请求体",
-                "send the body as application/json",
-            )
-            .into(),
-        ),
+        JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType(tr(
+            "请以 application/json 发送请求体",
+            "send the body as application/json",
+        )),
         JsonRejection::JsonSyntaxError(e) => AppError::BadRequest(tr(
             format!("JSON 格式错误：{}", e.body_text()),
             format!("malformed JSON: {}", e.body_text()),
@@ -130,7 +127,7 @@ fn json_rejection(r: JsonRejection) -> AppError {
         }
         JsonRejection::BytesRejection(e) => {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge(tr("请求体过大", "the request body is too large").into())
+                AppError::PayloadTooLarge(tr("请求体过大", "the request body is too large"))
             } else {
                 AppError::BadRequest(e.body_text())
             }
@@ -142,10 +139,10 @@ fn json_rejection(r: JsonRejection) -> AppError {
 /// Best effort: serde_path_to_error prefixes the path (`items[0].name: …`).
 fn field_of(msg: &str) -> String {
     for marker in ["unknown field `", "missing field `"] {
-        if let Some(rest) = msg.split(marker).nth(1) {
-            if let Some(name) = rest.split('`').next() {
-                return name.to_string();
-            }
+        if let Some(rest) = msg.split(marker).nth(1)
+            && let Some(name) = rest.split('`').next()
+        {
+            return name.to_string();
         }
     }
     "body".into()
@@ -199,13 +196,10 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         if parts.uri.query().is_some_and(|q| q.contains("%00")) {
-            return Err(AppError::BadRequest(
-                tr(
-                    "查询参数不能包含 NUL 字符",
-                    "query parameters must not contain NUL characters",
-                )
-                .into(),
-            ));
+            return Err(AppError::BadRequest(tr(
+                "查询参数不能包含 NUL 字符",
+                "query parameters must not contain NUL characters",
+            )));
         }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await

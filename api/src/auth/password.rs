@@ -38,7 +38,7 @@ pub fn check_strength(password: &str, username: &str) -> Result<(), String> {
         ));
     }
     if password.eq_ignore_ascii_case(username) {
-        return Err(tr("不能与用户名相同", "must not be the username").into());
+        return Err(tr("不能与用户名相同", "must not be the username"));
     }
     Ok(())
 }

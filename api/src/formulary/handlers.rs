@@ -251,7 +251,7 @@ async fn read_form(mut mp: Multipart) -> AppResult<ImportForm> {
             Err(e) => {
                 return Err(if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                     AppError::PayloadTooLarge(
-                        tr("文件过大，无法导入", "the file is too large for an import").into(),
+                        tr("文件过大，无法导入", "the file is too large for an import"),
                     )
                 } else {
                     AppError::BadRequest(tr(
@@ -265,7 +265,7 @@ async fn read_form(mut mp: Multipart) -> AppResult<ImportForm> {
         let bytes = field.bytes().await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 AppError::PayloadTooLarge(
-                    tr("文件过大，无法导入", "the file is too large for an import").into(),
+                    tr("文件过大，无法导入", "the file is too large for an import"),
                 )
             } else {
                 AppError::BadRequest(tr(

@@ -115,11 +115,13 @@ pub async fn run(ctx: &Ctx, actor: &Actor, form: ImportForm, dry_run: bool) -> A
         &tx,
         actor,
         c,
-        ProposalKind::Batch,
-        &reason,
-        effective,
-        form.justification,
-        items,
+        service::Draft {
+            kind: ProposalKind::Batch,
+            reason,
+            effective,
+            justification: form.justification,
+            items,
+        },
     )
     .await?;
     tx.commit().await?;

@@ -40,8 +40,7 @@ pub fn f1_four_eyes(proposer: i64, approver: i64) -> Result<(), Refusal> {
             message: tr(
                 "这是您提出的变更，须由另一位药事委员审批",
                 "you proposed this change; another committee member must approve it",
-            )
-            .into(),
+            ),
         });
     }
     Ok(())
@@ -141,8 +140,8 @@ pub fn check_fields(f: &EntryFields) -> Vec<FieldError> {
             ),
         ));
     }
-    if let Some(c) = f.nhsa_code.as_deref().filter(|c| !c.is_empty()) {
-        if !valid_nhsa_code(c) {
+    if let Some(c) = f.nhsa_code.as_deref().filter(|c| !c.is_empty())
+        && !valid_nhsa_code(c) {
             e.push(FieldError::new(
                 "nhsa_code",
                 tr(
@@ -151,9 +150,8 @@ pub fn check_fields(f: &EntryFields) -> Vec<FieldError> {
                 ),
             ));
         }
-    }
-    if let Some(c) = f.atc_code.as_deref().filter(|c| !c.is_empty()) {
-        if !valid_atc(c) {
+    if let Some(c) = f.atc_code.as_deref().filter(|c| !c.is_empty())
+        && !valid_atc(c) {
             e.push(FieldError::new(
                 "atc_code",
                 tr(
@@ -162,7 +160,6 @@ pub fn check_fields(f: &EntryFields) -> Vec<FieldError> {
                 ),
             ));
         }
-    }
     if !(1..=100_000).contains(&f.pack_size) {
         e.push(FieldError::new(
             "pack_size",
@@ -462,13 +459,11 @@ mod tests {
 
     #[test]
     fn f3_share_by_variety_and_level() {
-        let products = vec![
-            ("阿莫西林", Level::Village, true),
+        let products = [("阿莫西林", Level::Village, true),
             ("阿莫西林", Level::Village, false),
             ("达格列净", Level::Township, false),
             ("美罗培南", Level::Lead, false),
-            ("替格瑞洛", Level::Secondary, false),
-        ];
+            ("替格瑞洛", Level::Secondary, false)];
         let s = f3_essential_share(products.iter().copied());
         assert_eq!(s[0], (ShareGroup::Primary, 2, 1));
         assert_eq!(s[1], (ShareGroup::Secondary, 3, 1));

@@ -110,22 +110,19 @@ impl SearchCache {
             return Ok(idx);
         }
         let rev = store::formulary_rev(conn, c).await?;
-        if let Some((idx, _, r)) = self.fresh(c) {
-            if r == rev {
-                if let Ok(mut s) = self.slots.lock() {
-                    if let Some(slot) = s.get_mut(&c) {
+        if let Some((idx, _, r)) = self.fresh(c)
+            && r == rev {
+                if let Ok(mut s) = self.slots.lock()
+                    && let Some(slot) = s.get_mut(&c) {
                         slot.checked = Instant::now();
                     }
-                }
                 return Ok(idx);
             }
-        }
         let _guard = self.building.lock().await;
-        if let Some((idx, _, r)) = self.fresh(c) {
-            if r == rev {
+        if let Some((idx, _, r)) = self.fresh(c)
+            && r == rev {
                 return Ok(idx);
             }
-        }
         // Read and convert page by page: the peak stays near one page of rows, not the whole
         // formulary twice over.
         let mut docs: Vec<SearchDoc<DocAttrs>> = Vec::new();

@@ -488,6 +488,15 @@ pub async fn essential_share(
     Ok(ShareReport { as_of, items })
 }
 
+/// A proposal about to be made.
+pub struct Draft {
+    pub kind: ProposalKind,
+    pub reason: String,
+    pub effective: NaiveDate,
+    pub justification: Option<String>,
+    pub items: Vec<PlannedItem>,
+}
+
 /// Create a pending proposal of any kind (batch from imports), in the caller's transaction:
 /// F1 (not in the past) and F5 (unless justified) are checked here.
 pub async fn create_proposal(
@@ -495,15 +504,11 @@ pub async fn create_proposal(
     conn: &impl sea_orm::ConnectionTrait,
     actor: &Actor,
     c: i64,
-    kind: ProposalKind,
-    reason: &str,
-    effective: NaiveDate,
-    justification: Option<String>,
-    items: Vec<PlannedItem>,
+    d: Draft,
 ) -> AppResult<i64> {
-    rules::f1_effective_date(effective, ctx.clock.today())?;
-    if justification.is_none() {
-        let v = store::f5_violations(conn, c, &items).await?;
+    rules::f1_effective_date(d.effective, ctx.clock.today())?;
+    if d.justification.is_none() {
+        let v = store::f5_violations(conn, c, &d.items).await?;
         if !v.is_empty() {
             return Err(store::f5_refusal(&v));
         }
@@ -512,22 +517,22 @@ pub async fn create_proposal(
         conn,
         c,
         NewProposal {
-            kind,
-            reason,
-            effective,
-            justification,
+            kind: d.kind,
+            reason: &d.reason,
+            effective: d.effective,
+            justification: d.justification,
             proposer: actor.id(),
             at: ctx.clock.now(),
         },
-        &items,
+        &d.items,
     )
     .await?;
     audit::record(
         conn,
         actor,
         Event::new("formulary.proposal_created", "formulary_proposal", id)
-            .after(serde_json::json!({"kind": kind, "items": items.len(), "effective_date": effective}))
-            .reason(reason),
+            .after(serde_json::json!({"kind": d.kind, "items": d.items.len(), "effective_date": d.effective}))
+            .reason(d.reason),
     )
     .await?;
     Ok(id)
@@ -543,11 +548,13 @@ pub async fn propose(ctx: &Ctx, actor: &Actor, req: &ProposalRequest) -> AppResu
         &tx,
         actor,
         c,
-        req.kind,
-        &req.reason,
-        req.effective_date,
-        req.justification.clone(),
-        vec![item],
+        Draft {
+            kind: req.kind,
+            reason: req.reason.clone(),
+            effective: req.effective_date,
+            justification: req.justification.clone(),
+            items: vec![item],
+        },
     )
     .await?;
     let p = store::proposal_view(&tx, c, id).await?;

@@ -65,7 +65,28 @@ pub struct Capability {
     pub routes: fn() -> Routes,
     /// Adds the capability's per-instance state to the service context.
     pub init: fn(Ctx, &Settings) -> Ctx,
+    /// Its request-validation messages: (key, Chinese, English) — see `i18n::validation_message`.
+    pub messages: Messages,
+    /// Loads its part of the demo (after the demo organisation), saying what it did.
+    pub demo: Option<DemoLoader>,
 }
+
+/// Keyed messages: (key, Chinese, English).
+pub type Messages = &'static [(&'static str, &'static str, &'static str)];
+
+/// What a capability's demo loader gets.
+pub struct DemoArgs<'a> {
+    pub db: &'a sea_orm::DatabaseConnection,
+    pub ids: &'a crate::demo::DemoIds,
+    /// `tongyao demo --entries N`: this many synthetic products (benchmarks).
+    pub entries: Option<usize>,
+}
+
+pub type DemoLoader = for<'a> fn(
+    DemoArgs<'a>,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = anyhow::Result<String>> + Send + 'a>,
+>;
 
 /// No per-instance state.
 pub fn no_state(ctx: Ctx, _: &Settings) -> Ctx {

@@ -343,15 +343,20 @@ pub async fn load(
         anyhow::bail!("refusing to load demo data: the configured environment is production");
     }
     let ids = load_organisation(db).await?;
-    let loaded = crate::formulary::seed::load_demo(db, ids.consortium).await?;
-    let loaded2 = crate::formulary::seed::load_demo_small(db, ids.second_consortium).await?;
     let mut report = format!(
-        "demo consortium ready: 杭锦旗人民医院医共体 (id {}), 杭锦旗蒙医综合医院医共体 (id {}); formulary entries added: {loaded} + {loaded2}; accounts demo-* with password {DEMO_PASSWORD}",
+        "demo consortium ready: 杭锦旗人民医院医共体 (id {}), 杭锦旗蒙医综合医院医共体 (id {}); accounts demo-* with password {DEMO_PASSWORD}",
         ids.consortium, ids.second_consortium
     );
-    if let Some(n) = entries {
-        let made = crate::formulary::seed::generate(db, ids.consortium, n).await?;
-        report.push_str(&format!("; synthetic entries generated: {made}"));
+    for cap in crate::CAPABILITIES {
+        if let Some(load) = cap.demo {
+            let done = load(crate::capability::DemoArgs {
+                db,
+                ids: &ids,
+                entries,
+            })
+            .await?;
+            report.push_str(&format!("; {}: {done}", cap.name));
+        }
     }
     Ok(report)
 }

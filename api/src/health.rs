@@ -21,6 +21,8 @@ pub const CAPABILITY: Capability = Capability {
             .op(utoipa_axum::routes!(readyz), Action::PUBLIC)
     },
     init: crate::capability::no_state,
+    messages: &[],
+    demo: None,
 };
 
 #[derive(Serialize, ToSchema)]

@@ -66,8 +66,9 @@ pub fn tr(zh: impl Into<String>, en: impl Into<String>) -> String {
     }
 }
 
-/// The messages of request validation, keyed: `#[validate(… message = "len_1_64")]` names a
-/// key of this table, never the English text. Custom checks put their key in the error's
+/// The messages of request validation shared by every capability, keyed:
+/// `#[validate(… message = "len_1_64")]` names a key of this table or of the capability's own
+/// `messages`, never the English text. Custom checks put their key in the error's
 /// `code` and any detail (the offending value) in its params.
 pub const VALIDATION: &[(&str, &str, &str)] = &[
     ("len_1_32", "1 到 32 个字符", "1 to 32 characters"),
@@ -108,7 +109,8 @@ pub const VALIDATION: &[(&str, &str, &str)] = &[
 /// param appended when the check gave one.
 pub fn validation_message(e: &validator::ValidationError) -> String {
     let key = e.message.as_deref().unwrap_or(&e.code);
-    let text = match VALIDATION.iter().find(|(k, _, _)| *k == key) {
+    let own = crate::CAPABILITIES.iter().flat_map(|c| c.messages.iter());
+    let text = match VALIDATION.iter().chain(own).find(|(k, _, _)| *k == key) {
         Some((_, zh, en)) => tr(*zh, *en),
         None => {
             tracing::warn!(key, "a validation message without a translation key");
@@ -170,9 +172,10 @@ mod tests {
         );
         assert!(!keys.is_empty());
         for k in keys {
+            let own = crate::CAPABILITIES.iter().flat_map(|c| c.messages.iter());
             assert!(
-                VALIDATION.iter().any(|(key, _, _)| *key == k),
-                "validation key {k:?} has no entry in i18n::VALIDATION"
+                VALIDATION.iter().chain(own).any(|(key, _, _)| *key == k),
+                "validation key {k:?} has no entry in i18n::VALIDATION or a capability's messages"
             );
         }
     }

@@ -34,4 +34,6 @@ pub const CAPABILITY: Capability = Capability {
             .op(routes!(update_user), MANAGE_ORGANISATION)
     },
     init: crate::capability::no_state,
+    messages: &[],
+    demo: None,
 };

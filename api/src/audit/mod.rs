@@ -22,6 +22,8 @@ pub const CAPABILITY: Capability = Capability {
     policy: &[(READ_AUDIT, &[SystemAdmin, Auditor])],
     routes: || Routes::new().op(routes!(handlers::list_audit), READ_AUDIT),
     init: crate::capability::no_state,
+    messages: &[],
+    demo: None,
 };
 
 /// One event to record.

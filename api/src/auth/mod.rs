@@ -42,6 +42,8 @@ pub const CAPABILITY: Capability = Capability {
             settings.auth.session_cache_ms,
         ))
     },
+    messages: &[],
+    demo: None,
 };
 
 /// The signed-in user of this request, with the session behind it.

@@ -66,4 +66,6 @@ pub const CAPABILITY: Capability = Capability {
             .upload(routes!(import_formulary), PROPOSE)
     },
     init: |ctx, _| ctx.with_part(search_cache::SearchCache::default()),
+    messages: &[],
+    demo: Some(seed::demo),
 };

@@ -327,6 +327,23 @@ pub async fn generate(db: &DatabaseConnection, c: i64, n: usize) -> anyhow::Resu
     Ok(n)
 }
 
+/// The formulary's part of the demo: the demo formulary in both consortia, and `--entries N`
+/// synthetic products in the first.
+pub fn demo(
+    a: crate::capability::DemoArgs<'_>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<String>> + Send + '_>> {
+    Box::pin(async move {
+        let loaded = load_demo(a.db, a.ids.consortium).await?;
+        let loaded2 = load_demo_small(a.db, a.ids.second_consortium).await?;
+        let mut report = format!("formulary entries added: {loaded} + {loaded2}");
+        if let Some(n) = a.entries {
+            let made = generate(a.db, a.ids.consortium, n).await?;
+            report.push_str(&format!("; synthetic entries generated: {made}"));
+        }
+        Ok(report)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

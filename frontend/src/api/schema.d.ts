@@ -369,7 +369,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user with institution, level, consortium and roles. */
+        /** The signed-in user with institution, level, consortium, roles and the actions they allow. */
         get: operations["get_me"];
         put?: never;
         post?: never;
@@ -491,11 +491,10 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
-         * @description What an operation does, as far as permission goes. The web app shows a page when the
-         *     signed-in user's `actions` (`GET /api/v1/me`) contain the page's action.
+         * @description What a user may do; see each capability's policy
          * @enum {string}
          */
-        Action: "public" | "authenticated" | "manage_consortia" | "manage_organisation" | "read_organisation" | "read_audit" | "read_formulary" | "propose_formulary" | "decide_formulary" | "set_formulary_targets";
+        Action: "manage_consortia" | "manage_organisation" | "read_organisation" | "read_audit" | "read_formulary" | "propose_formulary" | "decide_formulary" | "set_formulary_targets";
         AddedRow: {
             generic_name_zh: string;
             manufacturer: string;
@@ -687,11 +686,8 @@ export interface components {
             storage: components["schemas"]["Storage"];
             /** @description 规格, e.g. 0.25g */
             strength: string;
-            /**
-             * @description Contracted price per pack, CNY, up to 4 decimals.
-             * @example 12.50
-             */
-            unit_price: string;
+            /** @description Contracted price per pack, CNY, up to 4 decimals. */
+            unit_price: components["schemas"]["Money"];
             vbp: boolean;
         };
         EntryPage: {
@@ -699,6 +695,39 @@ export interface components {
             next_cursor?: string | null;
             /** Format: int64 */
             total: number;
+        };
+        /**
+         * @description Fields of a product, each optional: the fields to change in an amendment, or every
+         *     field of a new product (an empty code clears it).
+         */
+        EntryPatch: {
+            antimicrobial_tier?: components["schemas"]["AntimicrobialTier"] | null;
+            approval_number?: string | null;
+            /** @description An empty string clears the code. */
+            atc_code?: string | null;
+            base_unit?: string | null;
+            dosage_form?: string | null;
+            essential_national?: boolean | null;
+            essential_provincial?: boolean | null;
+            extended_rx_eligible?: boolean | null;
+            generic_name_en?: string | null;
+            generic_name_zh?: string | null;
+            insurance_class?: components["schemas"]["InsuranceClass"] | null;
+            level_scope?: components["schemas"]["Level"] | null;
+            long_rx_eligible?: boolean | null;
+            manufacturer?: string | null;
+            /** @description An empty string clears the code. */
+            nhsa_code?: string | null;
+            /** Format: int32 */
+            pack_size?: number | null;
+            pack_unit?: string | null;
+            route?: components["schemas"]["Route"] | null;
+            special_class?: components["schemas"]["SpecialClass"] | null;
+            status?: components["schemas"]["EntryStatus"] | null;
+            storage?: components["schemas"]["Storage"] | null;
+            strength?: string | null;
+            unit_price?: components["schemas"]["Money"] | null;
+            vbp?: boolean | null;
         };
         /**
          * @description Entry status.
@@ -794,7 +823,7 @@ export interface components {
         InstitutionRef: {
             /** Format: int64 */
             id: number;
-            level: string;
+            level: components["schemas"]["Level"];
             name: string;
         };
         /**
@@ -803,7 +832,7 @@ export interface components {
          */
         InsuranceClass: "a" | "b" | "c" | "none";
         /**
-         * @description Institution level, highest first.
+         * @description Institution level (DOMAIN.md §1), highest first.
          * @enum {string}
          */
         Level: "lead" | "secondary" | "township" | "village";
@@ -818,6 +847,11 @@ export interface components {
             roles: components["schemas"]["Role"][];
             username: string;
         };
+        /**
+         * @description An amount of yuan (CNY) as a decimal string, exact
+         * @example 12.50
+         */
+        Money: string;
         PersonRef: {
             display_name: string;
             /** Format: int64 */
@@ -829,8 +863,7 @@ export interface components {
             errors?: components["schemas"]["FieldError"][];
             /** @description Extra machine-readable detail (e.g. an import report). */
             report?: unknown;
-            /** @description The domain rule that refused the request (F1, F5, …), when one did. */
-            rule?: string | null;
+            rule?: components["schemas"]["RuleId"] | null;
             /** Format: int32 */
             status: number;
             title: string;
@@ -887,8 +920,7 @@ export interface components {
             effective_date: string;
             /** Format: int64 */
             entry_id?: number | null;
-            /** @description For add: every field. For amend: the fields to change. */
-            fields?: unknown;
+            fields?: components["schemas"]["EntryPatch"] | null;
             justification?: string | null;
             kind: components["schemas"]["ProposalKind"];
             reason: string;
@@ -921,6 +953,11 @@ export interface components {
             message: string;
             row: number;
         };
+        /**
+         * @description Every business rule of DOMAIN.md, by its stable id.
+         * @enum {string}
+         */
+        RuleId: "F1" | "F2" | "F3" | "F4" | "F5" | "O1" | "O2" | "O3" | "O4" | "O5" | "O6" | "O7" | "D1" | "D2" | "D3" | "D4" | "D5" | "D6" | "T1" | "M1" | "R1" | "R2" | "R3" | "R4" | "P1" | "P2" | "P3" | "P4" | "P5" | "P6" | "P7" | "E1" | "E2" | "E3" | "E4" | "E5";
         SearchHit: {
             entry: components["schemas"]["Entry"];
             field: components["schemas"]["HitField"];
@@ -1070,7 +1107,7 @@ export interface components {
         };
         Warning: {
             message: string;
-            rule: string;
+            rule: components["schemas"]["RuleId"];
         };
         /** @example {} */
         WithdrawRequest: Record<string, never>;
@@ -1133,7 +1170,12 @@ export interface operations {
     };
     list_consortia: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description From `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Rows per page, 1–200 (default 50). */
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1781,6 +1823,10 @@ export interface operations {
             query?: {
                 /** @description System administrators name the consortium; others act in their own. */
                 consortium_id?: number;
+                /** @description From `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Rows per page, 1–200 (default 50). */
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -2040,6 +2086,10 @@ export interface operations {
             query?: {
                 /** @description System administrators name the consortium; others act in their own. */
                 consortium_id?: number;
+                /** @description From `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Rows per page, 1–200 (default 50). */
+                limit?: number;
             };
             header?: never;
             path?: never;

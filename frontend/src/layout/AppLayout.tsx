@@ -78,9 +78,12 @@ export default function AppLayout() {
     } catch {
       // the session may already be gone; the user still leaves
     }
+    // Leave the signed-in layout before forgetting the user, so nothing below it asks for
+    // `me` again (a late answer would bring the old session's pages back).
+    await queryClient.cancelQueries();
+    await navigate('/login', { replace: true });
     queryClient.clear();
     void message.success(t('auth.signedOut'));
-    void navigate('/login', { replace: true });
   };
 
   const userMenu: MenuProps['items'] = [

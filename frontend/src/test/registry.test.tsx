@@ -149,9 +149,8 @@ describe('can', () => {
     expect(can(AUDITOR, 'manage_organisation')).toBe(false);
   });
 
-  it('needs no action for what needs no role', () => {
-    expect(can(NOBODY, 'authenticated')).toBe(true);
-    expect(can(NOBODY, 'public')).toBe(true);
+  it('allows nothing to a user without actions', () => {
+    expect(can(NOBODY, 'read_formulary')).toBe(false);
   });
 });
 

@@ -187,7 +187,6 @@ async fn upsert_user(
     institution: Option<&institution::Model>,
     hash: &str,
 ) -> anyhow::Result<user::Model> {
-    let now = Utc::now();
     if let Some(u) = user::Entity::find()
         .filter(user::Column::Username.eq(username))
         .one(db)
@@ -201,23 +200,11 @@ async fn upsert_user(
         am.locked_until = Set(None);
         return Ok(am.update(db).await?);
     }
-    Ok(user::ActiveModel {
-        consortium_id: Set(institution.map(|i| i.consortium_id)),
-        institution_id: Set(institution.map(|i| i.id)),
-        username: Set(username.into()),
-        display_name: Set(display_name.into()),
-        password_hash: Set(hash.into()),
-        roles: Set(format_roles(roles)),
-        active: Set(true),
-        failed_logins: Set(0),
-        locked_until: Set(None),
-        version: Set(1),
-        created_at: Set(now),
-        password_changed_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?)
+    Ok(
+        crate::admin::service::new_user(institution, username, display_name, roles, hash.into())
+            .insert(db)
+            .await?,
+    )
 }
 
 /// The ids the demo created, for tests and for the formulary seed.

@@ -9,35 +9,6 @@ fn day(offset: i64) -> String {
     (today_china() + Duration::days(offset)).to_string()
 }
 
-/// A complete product; `n` makes its codes unique.
-fn product(name: &str, route: &str, n: u32) -> Value {
-    json!({
-        "generic_name_zh": name, "generic_name_en": "Test", "dosage_form": if route == "injection" { "注射液" } else { "片剂" },
-        "route": route, "strength": format!("{n}mg"), "base_unit": "片", "pack_size": 28, "pack_unit": "盒",
-        "manufacturer": "测试制药", "approval_number": format!("国药准字H{:08}", 20_000_000 + n),
-        "nhsa_code": null, "atc_code": "C08CA05", "unit_price": "12.50",
-        "essential_national": true, "essential_provincial": false, "vbp": false, "insurance_class": "a",
-        "special_class": "none", "antimicrobial_tier": "none", "storage": "ordinary", "level_scope": "village",
-        "long_rx_eligible": true, "extended_rx_eligible": true, "status": "active"
-    })
-}
-
-/// Propose with committee-1, approve with committee-2; returns the entry id for adds.
-async fn adopt(app: &TestApp, body: Value) -> Value {
-    let c1 = app.client_as("demo-committee-1").await;
-    let c2 = app.client_as("demo-committee-2").await;
-    let p = c1.post("/api/v1/formulary/proposals", body).await;
-    p.assert_status(201);
-    let r = c2
-        .post(
-            &format!("/api/v1/formulary/proposals/{}/approve", p["id"]),
-            json!({}),
-        )
-        .await;
-    r.assert_status(200);
-    r.body.clone()
-}
-
 async fn add_entry(app: &TestApp, name: &str, route: &str, n: u32) -> i64 {
     let r = adopt(app, json!({"kind": "add", "fields": product(name, route, n), "reason": "测试新增", "effective_date": day(0)})).await;
     r["items"][0]["entry_id"]

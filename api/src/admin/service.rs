@@ -8,7 +8,7 @@ use entity::user::{Role, format_roles};
 use entity::{consortium, institution, user};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    Set,
 };
 
 use super::views::*;
@@ -17,7 +17,7 @@ use crate::auth::password;
 use crate::auth::session::{self, SessionCache};
 use crate::error::{AppError, AppResult};
 use crate::i18n::tr;
-use crate::kernel::paging::Page;
+use crate::kernel::paging::{Direction, Page};
 use crate::kernel::versioned::{expect_version, guarded_update};
 use crate::kernel::{Actor, Ctx};
 
@@ -34,6 +34,32 @@ pub fn new_consortium(name: &str, code: &str, region: &str) -> consortium::Activ
     }
 }
 
+/// A new active user's row at an institution (or none: a system administrator).
+pub fn new_user(
+    institution: Option<&institution::Model>,
+    username: &str,
+    display_name: &str,
+    roles: &[Role],
+    password_hash: String,
+) -> user::ActiveModel {
+    let now = Utc::now();
+    user::ActiveModel {
+        consortium_id: Set(institution.map(|i| i.consortium_id)),
+        institution_id: Set(institution.map(|i| i.id)),
+        username: Set(username.to_string()),
+        display_name: Set(display_name.to_string()),
+        password_hash: Set(password_hash),
+        roles: Set(format_roles(roles)),
+        active: Set(true),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        password_changed_at: Set(now),
+        ..Default::default()
+    }
+}
+
 fn consortium_view(c: consortium::Model) -> Consortium {
     Consortium {
         id: c.id,
@@ -46,12 +72,15 @@ fn consortium_view(c: consortium::Model) -> Consortium {
 
 pub async fn list_consortia(ctx: &Ctx, q: &PageQuery) -> AppResult<ConsortiumPage> {
     let page: Page<i64> = Page::parse(q.cursor.as_deref(), q.limit)?;
-    let mut sel = consortium::Entity::find().order_by_asc(consortium::Column::Id);
-    if let Some(after) = page.after {
-        sel = sel.filter(consortium::Column::Id.gt(after));
-    }
-    let rows = sel.limit(page.fetch()).all(&ctx.db).await?;
-    let (rows, next_cursor) = page.finish(rows, |c| c.id);
+    let (rows, next_cursor) = page
+        .by_id(
+            &ctx.db,
+            consortium::Entity::find(),
+            consortium::Column::Id,
+            Direction::Up,
+            |c| c.id,
+        )
+        .await?;
     Ok(ConsortiumPage {
         items: rows.into_iter().map(consortium_view).collect(),
         next_cursor,
@@ -113,14 +142,15 @@ pub async fn list_institutions(
 ) -> AppResult<InstitutionPage> {
     let c = actor.scope(q.consortium_id)?;
     let page: Page<i64> = Page::parse(q.cursor.as_deref(), q.limit)?;
-    let mut sel = institution::Entity::find()
-        .filter(institution::Column::ConsortiumId.eq(c))
-        .order_by_asc(institution::Column::Id);
-    if let Some(after) = page.after {
-        sel = sel.filter(institution::Column::Id.gt(after));
-    }
-    let rows = sel.limit(page.fetch()).all(&ctx.db).await?;
-    let (rows, next_cursor) = page.finish(rows, |i| i.id);
+    let (rows, next_cursor) = page
+        .by_id(
+            &ctx.db,
+            institution::Entity::find().filter(institution::Column::ConsortiumId.eq(c)),
+            institution::Column::Id,
+            Direction::Up,
+            |i| i.id,
+        )
+        .await?;
     Ok(InstitutionPage {
         items: rows
             .into_iter()
@@ -319,14 +349,15 @@ async fn user_view_one(conn: &impl ConnectionTrait, u: user::Model) -> AppResult
 pub async fn list_users(ctx: &Ctx, actor: &Actor, q: &ScopeQuery) -> AppResult<UserPage> {
     let c = actor.scope(q.consortium_id)?;
     let page: Page<i64> = Page::parse(q.cursor.as_deref(), q.limit)?;
-    let mut sel = user::Entity::find()
-        .filter(user::Column::ConsortiumId.eq(c))
-        .order_by_asc(user::Column::Id);
-    if let Some(after) = page.after {
-        sel = sel.filter(user::Column::Id.gt(after));
-    }
-    let rows = sel.limit(page.fetch()).all(&ctx.db).await?;
-    let (rows, next_cursor) = page.finish(rows, |u| u.id);
+    let (rows, next_cursor) = page
+        .by_id(
+            &ctx.db,
+            user::Entity::find().filter(user::Column::ConsortiumId.eq(c)),
+            user::Column::Id,
+            Direction::Up,
+            |u| u.id,
+        )
+        .await?;
     let ids: Vec<i64> = rows.iter().filter_map(|u| u.institution_id).collect();
     let names: HashMap<i64, String> = if ids.is_empty() {
         HashMap::new()
@@ -390,22 +421,13 @@ pub async fn create_user(ctx: &Ctx, actor: &Actor, req: CreateUserRequest) -> Ap
             format!("username {} is taken", req.username),
         )));
     }
-    let now = Utc::now();
-    let u = user::ActiveModel {
-        consortium_id: Set(Some(inst.consortium_id)),
-        institution_id: Set(Some(inst.id)),
-        username: Set(req.username),
-        display_name: Set(req.display_name.trim().to_string()),
-        password_hash: Set(hash),
-        roles: Set(format_roles(&req.roles)),
-        active: Set(true),
-        failed_logins: Set(0),
-        locked_until: Set(None),
-        version: Set(1),
-        created_at: Set(now),
-        password_changed_at: Set(now),
-        ..Default::default()
-    }
+    let u = new_user(
+        Some(&inst),
+        &req.username,
+        req.display_name.trim(),
+        &req.roles,
+        hash,
+    )
     .insert(&tx)
     .await?;
     let view = user_view(u, Some(inst.name))?;

@@ -1,18 +1,16 @@
 //! Reading the audit trail.
 use entity::audit_log;
 use entity::user::Role;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::handlers::{AuditEntry, AuditPage, AuditQuery};
 use crate::error::AppResult;
-use crate::kernel::paging::Page;
+use crate::kernel::paging::{Direction, Page};
 use crate::kernel::{Actor, Ctx};
 
 pub async fn list(ctx: &Ctx, actor: &Actor, q: &AuditQuery) -> AppResult<AuditPage> {
     let page: Page<i64> = Page::parse(q.cursor.as_deref(), q.limit)?;
-    let mut sel = audit_log::Entity::find()
-        .order_by_desc(audit_log::Column::Id)
-        .limit(page.fetch());
+    let mut sel = audit_log::Entity::find();
     if actor.has(Role::SystemAdmin) && actor.consortium_id.is_none() {
         if let Some(c) = q.consortium_id {
             sel = sel.filter(audit_log::Column::ConsortiumId.eq(c));
@@ -38,11 +36,9 @@ pub async fn list(ctx: &Ctx, actor: &Actor, q: &AuditQuery) -> AppResult<AuditPa
     if let Some(t) = q.to {
         sel = sel.filter(audit_log::Column::At.lt(t));
     }
-    if let Some(before) = page.after {
-        sel = sel.filter(audit_log::Column::Id.lt(before));
-    }
-    let rows = sel.all(&ctx.db).await?;
-    let (rows, next_cursor) = page.finish(rows, |r| r.id);
+    let (rows, next_cursor) = page
+        .by_id(&ctx.db, sel, audit_log::Column::Id, Direction::Down, |r| r.id)
+        .await?;
     let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
     let items = rows
         .into_iter()

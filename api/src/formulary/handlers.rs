@@ -241,6 +241,20 @@ pub async fn import_formulary(
     ))
 }
 
+fn upload_error(e: axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PayloadTooLarge(tr(
+            "文件过大，无法导入",
+            "the file is too large for an import",
+        ))
+    } else {
+        AppError::BadRequest(tr(
+            format!("无法读取上传的文件：{}", e.body_text()),
+            format!("could not read the upload: {}", e.body_text()),
+        ))
+    }
+}
+
 /// The parts of the import form.
 async fn read_form(mut mp: Multipart) -> AppResult<ImportForm> {
     let mut form = ImportForm::default();
@@ -248,32 +262,10 @@ async fn read_form(mut mp: Multipart) -> AppResult<ImportForm> {
         let field = match mp.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => {
-                return Err(if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    AppError::PayloadTooLarge(
-                        tr("文件过大，无法导入", "the file is too large for an import"),
-                    )
-                } else {
-                    AppError::BadRequest(tr(
-                        format!("无法读取上传的文件：{}", e.body_text()),
-                        format!("could not read the upload: {}", e.body_text()),
-                    ))
-                });
-            }
+            Err(e) => return Err(upload_error(e)),
         };
         let name = field.name().unwrap_or("").to_string();
-        let bytes = field.bytes().await.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge(
-                    tr("文件过大，无法导入", "the file is too large for an import"),
-                )
-            } else {
-                AppError::BadRequest(tr(
-                    format!("无法读取上传的文件：{}", e.body_text()),
-                    format!("could not read the upload: {}", e.body_text()),
-                ))
-            }
-        })?;
+        let bytes = field.bytes().await.map_err(upload_error)?;
         if name != "file" && bytes.contains(&0) {
             return Err(AppError::field(
                 name,

@@ -24,7 +24,7 @@ use super::views::*;
 use crate::audit::{self, Event};
 use crate::error::{AppError, AppResult};
 use crate::i18n::tr;
-use crate::kernel::paging::Page;
+use crate::kernel::paging::{Direction, Page};
 use crate::kernel::versioned::guarded_update;
 use crate::kernel::{Actor, Ctx, Download};
 use entity::institution::Level;
@@ -612,15 +612,9 @@ pub async fn list_proposals(
     if let Some(s) = q.status {
         sel = sel.filter(proposal::Column::Status.eq(s));
     }
-    if let Some(before) = page.after {
-        sel = sel.filter(proposal::Column::Id.lt(before));
-    }
-    let rows = sel
-        .order_by_desc(proposal::Column::Id)
-        .limit(page.fetch())
-        .all(&ctx.db)
+    let (rows, next_cursor) = page
+        .by_id(&ctx.db, sel, proposal::Column::Id, Direction::Down, |p| p.id)
         .await?;
-    let (rows, next_cursor) = page.finish(rows, |p| p.id);
     // Small proposals show their items in the inbox; big batches are opened one by one.
     let items = store::proposal_views(&ctx.db, rows, 20).await?;
     Ok(ProposalPage { items, next_cursor })

@@ -2,6 +2,9 @@
 //! to clients (URL-safe hex of the last row's sort key as JSON). A caller asks for
 //! [`Page::fetch`] rows after [`Page::after`] in its sort order, then [`Page::finish`] cuts the
 //! extra row and makes the next cursor.
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::error::{AppError, AppResult};
@@ -70,6 +73,39 @@ impl<K: Serialize + DeserializeOwned> Page<K> {
         } else {
             (rows, None)
         }
+    }
+}
+
+/// Which way an id-keyed list runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Oldest first (lists of things).
+    Up,
+    /// Newest first (inboxes, the audit trail).
+    Down,
+}
+
+impl Page<i64> {
+    /// One page of `sel` keyed and ordered by the id column `id`: the rows and the next cursor.
+    pub async fn by_id<E>(
+        &self,
+        conn: &impl ConnectionTrait,
+        sel: Select<E>,
+        id: E::Column,
+        dir: Direction,
+        key: impl Fn(&E::Model) -> i64,
+    ) -> AppResult<(Vec<E::Model>, Option<String>)>
+    where
+        E: EntityTrait,
+    {
+        let sel = match (dir, self.after) {
+            (Direction::Up, Some(a)) => sel.filter(id.gt(a)).order_by_asc(id),
+            (Direction::Up, None) => sel.order_by_asc(id),
+            (Direction::Down, Some(a)) => sel.filter(id.lt(a)).order_by_desc(id),
+            (Direction::Down, None) => sel.order_by_desc(id),
+        };
+        let rows = sel.limit(self.fetch()).all(conn).await?;
+        Ok(self.finish(rows, key))
     }
 }
 

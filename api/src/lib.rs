@@ -55,6 +55,19 @@ use crate::config::Settings;
 use crate::error::{AppError, Problem, problem_response};
 use crate::state::AppState;
 
+impl AppState {
+    /// The state of a running service: each registered capability adds its per-instance state
+    /// to the context.
+    pub fn new(db: sea_orm::DatabaseConnection, settings: Settings) -> Self {
+        let settings = std::sync::Arc::new(settings);
+        let mut ctx = kernel::Ctx::new(db, settings.clone());
+        for cap in CAPABILITIES {
+            ctx = (cap.init)(ctx, &settings);
+        }
+        AppState { ctx, settings }
+    }
+}
+
 /// The whole service: API, OpenAPI document and docs, health checks, and the web app.
 pub fn app(state: AppState) -> Router {
     let (api, ops) = openapi::api_router(&state);

@@ -1,8 +1,8 @@
 //! The state every request handler sees: the service context (database, clock, capability
 //! state) and the settings.
+//! (`AppState::new`, which asks every registered capability for its state, is in `lib.rs`
+//! beside the registry, so this module depends on the kernel alone.)
 use std::sync::Arc;
-
-use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
 use crate::kernel::Ctx;
@@ -11,16 +11,4 @@ use crate::kernel::Ctx;
 pub struct AppState {
     pub ctx: Ctx,
     pub settings: Arc<Settings>,
-}
-
-impl AppState {
-    /// Each registered capability adds its per-instance state to the context.
-    pub fn new(db: DatabaseConnection, settings: Settings) -> Self {
-        let settings = Arc::new(settings);
-        let mut ctx = Ctx::new(db, settings.clone());
-        for cap in crate::CAPABILITIES {
-            ctx = (cap.init)(ctx, &settings);
-        }
-        AppState { ctx, settings }
-    }
 }

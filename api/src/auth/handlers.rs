@@ -83,7 +83,7 @@ pub async fn sign_in(
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session", operation_id = "sign_out",
     responses((status = 204, description = "Signed out"), (status = 401, body = Problem)))]
 pub async fn sign_out(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
-    service::sign_out(&state.ctx, &user).await?;
+    service::sign_out(&state.ctx, &user.actor(), &user.session).await?;
     Ok((
         StatusCode::NO_CONTENT,
         [(
@@ -120,6 +120,13 @@ pub async fn change_password(
     user: CurrentUser,
     ApiJson(req): ApiJson<ChangePasswordRequest>,
 ) -> AppResult<StatusCode> {
-    service::change_password(&state.ctx, &user, req.current_password, req.new_password).await?;
+    service::change_password(
+        &state.ctx,
+        &user.actor(),
+        &user.session,
+        req.current_password,
+        req.new_password,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

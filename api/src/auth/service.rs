@@ -9,8 +9,8 @@ use entity::{consortium, institution, user};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
 use super::handlers::{ConsortiumRef, InstitutionRef, Me};
-use super::session::{self, SessionCache};
-use super::{CurrentUser, password, policy};
+use super::session::{self, SessionCache, SessionUser};
+use super::{password, policy};
 use crate::audit::{self, Event};
 use crate::error::{AppError, AppResult};
 use crate::i18n::tr;
@@ -173,17 +173,18 @@ fn locked(until: chrono::DateTime<Utc>) -> AppError {
     ))
 }
 
-pub async fn sign_out(ctx: &Ctx, user: &CurrentUser) -> AppResult<()> {
+/// Revoke the session the actor signed in with.
+pub async fn sign_out(ctx: &Ctx, actor: &Actor, session: &SessionUser) -> AppResult<()> {
     let tx = ctx.write().await?;
-    session::revoke(&tx, user.session.session_id).await?;
+    session::revoke(&tx, session.session_id).await?;
     audit::record(
         &tx,
-        &user.actor(),
-        Event::new("auth.sign_out", "user", user.id()),
+        actor,
+        Event::new("auth.sign_out", "user", session.user_id),
     )
     .await?;
     tx.commit().await?;
-    ctx.part::<SessionCache>().evict(&user.session.token_hash);
+    ctx.part::<SessionCache>().evict(&session.token_hash);
     Ok(())
 }
 
@@ -195,13 +196,15 @@ pub async fn me(ctx: &Ctx, actor: &Actor) -> AppResult<Me> {
     me_of(&ctx.db, &u).await
 }
 
+/// Change the actor's password; their other sessions are signed out.
 pub async fn change_password(
     ctx: &Ctx,
-    user: &CurrentUser,
+    actor: &Actor,
+    session: &SessionUser,
     current: String,
     new: String,
 ) -> AppResult<()> {
-    let u = user::Entity::find_by_id(user.id())
+    let u = user::Entity::find_by_id(session.user_id)
         .one(&ctx.db)
         .await?
         .ok_or(AppError::Unauthorized)?;
@@ -219,14 +222,14 @@ pub async fn change_password(
     am.password_hash = Set(hash);
     am.password_changed_at = Set(Utc::now());
     am.update(&tx).await?;
-    session::revoke_all_for_user(&tx, user.id(), Some(user.session.session_id)).await?;
+    session::revoke_all_for_user(&tx, session.user_id, Some(session.session_id)).await?;
     audit::record(
         &tx,
-        &user.actor(),
-        Event::new("auth.password_changed", "user", user.id()),
+        actor,
+        Event::new("auth.password_changed", "user", session.user_id),
     )
     .await?;
     tx.commit().await?;
-    ctx.part::<SessionCache>().evict_user(user.id());
+    ctx.part::<SessionCache>().evict_user(session.user_id);
     Ok(())
 }

@@ -16,6 +16,8 @@ pub struct Model {
     pub fields_json: String,
     /// Field changes (old → new) as computed when the proposal was made, refreshed on approval.
     pub changes_json: Option<String>,
+    /// For a change to an existing entry: the version it was written against.
+    pub base_version_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

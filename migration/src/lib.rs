@@ -7,6 +7,7 @@ use sea_orm_migration::sea_orm::DatabaseBackend;
 mod m0001_foundation;
 mod m0002_formulary;
 mod m0003_formulary_settings;
+mod m0004_proposal_base;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_formulary::Migration),
             Box::new(m0003_formulary_settings::Migration),
+            Box::new(m0004_proposal_base::Migration),
         ]
     }
 }

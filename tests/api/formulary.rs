@@ -1096,3 +1096,68 @@ both!(refusals_speak_the_readers_language, |app| async move {
         "English without Accept-Language"
     );
 });
+
+// Issue 8.1: two pending amendments of one entry — after the first is approved, the second was
+// written against values that are gone and is refused, naming what changed since.
+both!(a_stale_amendment_is_refused_not_applied, |app| async move {
+    let id = add_entry(&app, "陈旧地平", "oral", 801).await;
+    let c1 = app.client_as("demo-committee-1").await;
+    let c2 = app.client_as("demo-committee-2").await;
+    let amend = |price: &str| {
+        json!({"kind": "amend", "entry_id": id, "fields": {"unit_price": price}, "reason": "调价", "effective_date": day(0)})
+    };
+    let first = c1.post("/api/v1/formulary/proposals", amend("3.00")).await;
+    first.assert_status(201);
+    let second = c1.post("/api/v1/formulary/proposals", amend("3.20")).await;
+    second.assert_status(201);
+    // the list says another proposal on the same entry is pending
+    let p = c2
+        .get(&format!("/api/v1/formulary/proposals/{}", second["id"]))
+        .await;
+    assert_eq!(p["items"][0]["other_pending"], json!([first["id"]]));
+    let list = c2.get("/api/v1/formulary/proposals?status=pending").await;
+    let row = list
+        .items()
+        .iter()
+        .find(|r| r["id"] == first["id"])
+        .expect("first proposal listed");
+    assert_eq!(row["items"][0]["other_pending"], json!([second["id"]]));
+    c2.post(
+        &format!("/api/v1/formulary/proposals/{}/approve", first["id"]),
+        json!({}),
+    )
+    .await
+    .assert_status(200);
+    let r = c2
+        .post(
+            &format!("/api/v1/formulary/proposals/{}/approve", second["id"]),
+            json!({}),
+        )
+        .await;
+    r.assert_problem(409);
+    let detail = r["detail"].as_str().unwrap();
+    assert!(detail.contains("unit_price 12.50 → 3.00"), "{detail}");
+    assert!(detail.contains("propose again"), "{detail}");
+    // nothing was applied: the price is the first proposal's
+    let e = c1.get(&format!("/api/v1/formulary/{id}")).await;
+    assert_eq!(e["unit_price"], "3.00");
+    let p = c2
+        .get(&format!("/api/v1/formulary/proposals/{}", second["id"]))
+        .await;
+    assert_eq!(p["status"], "pending");
+    assert_eq!(p["items"][0]["other_pending"], json!([]));
+});
+
+// Issue 8.3: an absurd effective date is refused (F1: within two years), not accepted.
+both!(a_far_effective_date_is_refused, |app| async move {
+    app.login("demo-committee-1").await;
+    let r = app
+        .post(
+            "/api/v1/formulary/proposals",
+            json!({"kind": "add", "fields": product("远期地平", "oral", 802), "reason": "测试", "effective_date": "9999-12-31"}),
+        )
+        .await;
+    r.assert_problem(422);
+    assert_eq!(r["rule"], "F1");
+    assert!(r["detail"].as_str().unwrap().contains("two years"));
+});

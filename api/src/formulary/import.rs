@@ -210,6 +210,7 @@ pub async fn analyse(
                     changes: rules::all_fields(&row.fields),
                     patch: EntryPatch::whole(&row.fields),
                     after: row.fields,
+                    base: None,
                 });
             }
             Some(v) => {
@@ -232,6 +233,7 @@ pub async fn analyse(
                     patch,
                     after: row.fields,
                     changes,
+                    base: Some(v.id),
                 });
             }
         }

@@ -16,7 +16,12 @@ use super::views::{
 use crate::error::FieldError;
 use entity::institution::Level;
 
-/// F1: a change takes effect on its effective date, which is today or later.
+/// How far ahead a change may be dated: a formulary decision is for the coming two years, and a
+/// far date is almost always a typing error (9999-12-31).
+pub const F1_MAX_MONTHS_AHEAD: u32 = 24;
+
+/// F1: a change takes effect on its effective date, which is today or later, and within two
+/// years.
 pub fn f1_effective_date(effective: NaiveDate, today: NaiveDate) -> Result<(), Refusal> {
     if effective < today {
         return Err(Refusal {
@@ -25,6 +30,20 @@ pub fn f1_effective_date(effective: NaiveDate, today: NaiveDate) -> Result<(), R
                 format!("生效日期 {effective} 已过，请选择今天（{today}）或以后的日期"),
                 format!(
                     "the effective date {effective} is in the past; choose today ({today}) or a later day"
+                ),
+            ),
+        });
+    }
+    let last = today
+        .checked_add_months(chrono::Months::new(F1_MAX_MONTHS_AHEAD))
+        .unwrap_or(NaiveDate::MAX);
+    if effective > last {
+        return Err(Refusal {
+            rule: RuleId::F1,
+            message: tr(
+                format!("生效日期 {effective} 太远：目录变更最晚可定在两年内（{last} 或更早）"),
+                format!(
+                    "the effective date {effective} is too far ahead: a formulary change takes effect within two years ({last} or earlier)"
                 ),
             ),
         });
@@ -367,6 +386,11 @@ mod tests {
         assert!(f1_effective_date(d("2027-01-01"), d("2026-11-22")).is_ok());
         let r = f1_effective_date(d("2026-11-21"), d("2026-11-22")).unwrap_err();
         assert_eq!(r.rule, RuleId::F1);
+        let today = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        assert!(f1_effective_date(NaiveDate::from_ymd_opt(2028, 12, 2).unwrap(), today).is_ok());
+        let far = f1_effective_date(NaiveDate::from_ymd_opt(2028, 12, 3).unwrap(), today);
+        assert!(far.unwrap_err().message.contains("2028-12-02"));
+        assert!(f1_effective_date(NaiveDate::MAX, today).is_err());
         assert!(r.message.contains("past"));
         assert_eq!(f1_four_eyes(3, 3).unwrap_err().rule, RuleId::F1);
         assert!(f1_four_eyes(3, 4).is_ok());

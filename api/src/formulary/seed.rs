@@ -128,6 +128,7 @@ pub async fn seed_batch(
                 generic_name_zh: Set(f.generic_name_zh.clone()),
                 fields_json: Set(store::json(&EntryPatch::whole(f))?),
                 changes_json: Set(Some(store::json(&rules::all_fields(f))?)),
+                base_version_id: Set(None),
                 ..Default::default()
             })
             })
@@ -223,6 +224,7 @@ pub async fn load_demo(db: &DatabaseConnection, c: i64) -> anyhow::Result<usize>
                 patch,
                 after,
                 changes: vec![],
+                base: None,
             };
             store::apply_item(&tx, c, p.id, day("2026-07-01"), &it, &plan, now).await?;
         }

@@ -585,6 +585,7 @@ pub async fn check(ctx: &Ctx, actor: &Actor, req: &ProposalRequest) -> AppResult
                 patch: EntryPatch::default(),
                 after,
                 changes: vec![],
+                base: None,
             }
         }
         Err(e) => return Err(e),
@@ -681,6 +682,7 @@ pub async fn approve(
     ensure_pending(&p)?;
     four_eyes(p.proposer_id, actor, None)?;
     let (items, planned) = store::planned_from_items(&tx, c, p.id).await?;
+    store::ensure_current(&tx, c, &planned).await?;
     if p.justification.is_none() {
         let v = store::f5_violations(&tx, c, &planned).await?;
         if !v.is_empty() {

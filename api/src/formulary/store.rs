@@ -224,6 +224,8 @@ pub struct PlannedItem {
     /// The product as it will be.
     pub after: EntryFields,
     pub changes: Vec<FieldChange>,
+    /// For a change to an existing entry: the version (row id) it was written against.
+    pub base: Option<i64>,
 }
 
 /// Field checks of a product, as 422 naming each field.
@@ -281,6 +283,7 @@ pub async fn plan_item(
                 changes: rules::all_fields(&after),
                 patch: EntryPatch::whole(&after),
                 after,
+                base: None,
             })
         }
         ProposalKind::Amend | ProposalKind::Suspend | ProposalKind::Withdraw => {
@@ -290,7 +293,8 @@ pub async fn plan_item(
                     tr("请指定要变更的条目", "name the entry to change"),
                 )
             })?;
-            let current = to_fields(&latest_version(conn, c, id).await?);
+            let latest = latest_version(conn, c, id).await?;
+            let current = to_fields(&latest);
             let patch = match req.kind {
                 ProposalKind::Amend => req.fields.clone().ok_or_else(|| {
                     AppError::field(
@@ -324,6 +328,7 @@ pub async fn plan_item(
                 patch,
                 after,
                 changes,
+                base: Some(latest.id),
             })
         }
         ProposalKind::Batch => Err(AppError::field(
@@ -440,6 +445,7 @@ pub async fn insert_proposal(
             generic_name_zh: Set(i.after.generic_name_zh.clone()),
             fields_json: Set(json(&i.patch)?),
             changes_json: Set(Some(json(&i.changes)?)),
+            base_version_id: Set(i.base),
             ..Default::default()
         });
     }
@@ -491,7 +497,47 @@ pub async fn proposal_views(
                 entry_id: i.entry_id,
                 changes: changes_of(&i)?,
                 generic_name_zh: i.generic_name_zh,
+                other_pending: vec![],
             });
+        }
+    }
+    // Other pending proposals on the same entries, in one query.
+    let entries: Vec<i64> = items
+        .values()
+        .flatten()
+        .filter_map(|i| i.entry_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    if !entries.is_empty() {
+        let pending = sea_orm::sea_query::Query::select()
+            .column(proposal::Column::Id)
+            .from(proposal::Entity)
+            .and_where(proposal::Column::Status.eq(ProposalStatus::Pending))
+            .to_owned();
+        let mut on_entry: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (entry, pid) in item::Entity::find()
+            .select_only()
+            .column(item::Column::EntryId)
+            .column(item::Column::ProposalId)
+            .filter(item::Column::EntryId.is_in(entries))
+            .filter(item::Column::ProposalId.in_subquery(pending))
+            .order_by_asc(item::Column::ProposalId)
+            .into_tuple::<(i64, i64)>()
+            .all(conn)
+            .await?
+        {
+            on_entry.entry(entry).or_default().push(pid);
+        }
+        for (pid, list) in items.iter_mut() {
+            for i in list {
+                if let Some(e) = i.entry_id {
+                    i.other_pending = on_entry
+                        .get(&e)
+                        .map(|v| v.iter().copied().filter(|p| p != pid).collect())
+                        .unwrap_or_default();
+                }
+            }
         }
     }
     let ids = proposal_people(&rows);
@@ -560,9 +606,69 @@ pub async fn planned_from_items(
             changes: changes_of(i)?,
             patch,
             after,
+            base: i.base_version_id,
         });
     }
     Ok((items, planned))
+}
+
+/// Refuse to approve changes written against a version of an entry that is no longer its newest
+/// (another proposal was approved on it since): the approver would approve a change they have
+/// not seen. The message says what changed since, item by item.
+pub async fn ensure_current(
+    conn: &impl ConnectionTrait,
+    c: i64,
+    planned: &[PlannedItem],
+) -> AppResult<()> {
+    let mut stale = Vec::new();
+    for p in planned {
+        let (Some(id), Some(base)) = (p.entry_id, p.base) else {
+            continue;
+        };
+        let latest = latest_version(conn, c, id).await?;
+        if latest.id == base {
+            continue;
+        }
+        let was = version::Entity::find_by_id(base)
+            .one(conn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let since = rules::field_changes(&to_fields(&was), &to_fields(&latest))
+            .iter()
+            .map(|c| {
+                let show = |v: &Option<serde_json::Value>| match v {
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(v) => v.to_string(),
+                    None => "—".into(),
+                };
+                format!("{} {} → {}", c.field, show(&c.old), show(&c.new))
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        stale.push(tr(
+            format!(
+                "{}（条目 {id}）自提议以来已变更（{} 起生效的提议 #{}）：{since}",
+                latest.generic_name_zh, latest.valid_from, latest.proposal_id
+            ),
+            format!(
+                "{} (entry {id}) changed since this proposal was made (proposal #{}, effective {}): {since}",
+                latest.generic_name_zh, latest.proposal_id, latest.valid_from
+            ),
+        ));
+    }
+    if stale.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::Conflict(tr(
+        format!(
+            "{}。此提议是按旧值写的，不能批准：请驳回，并按当前值重新提议",
+            stale.join("；")
+        ),
+        format!(
+            "{}. This proposal was written against the old values and cannot be approved: reject it and propose again from the current values",
+            stale.join("; ")
+        ),
+    )))
 }
 
 /// Apply one approved change on its effective date.

@@ -346,6 +346,9 @@ pub struct ProposalItemView {
     pub entry_id: Option<i64>,
     pub generic_name_zh: String,
     pub changes: Vec<FieldChange>,
+    /// Other pending proposals that change the same entry (approving one makes the others
+    /// stale: they are refused until proposed again).
+    pub other_pending: Vec<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -131,3 +131,33 @@ test('an import with a bad approval number shows that row\u2019s error', async (
   await expect(page.getByTestId('import-to-apply')).toBeDisabled();
   await signOut(page);
 });
+
+test('two pending amendments of one entry: the list says so, and the stale one is refused with what changed', async ({ page }) => {
+  // committee member 1 proposes two price changes of the same entry (through the API)
+  await signIn(page, 'demo-committee-1');
+  const list = await page.request.get('/api/v1/formulary?limit=1&q=amxl');
+  const entry = (await list.json()).items[0];
+  const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+  const ids: number[] = [];
+  for (const price of ['3.01', '3.21']) {
+    const res = await page.request.post('/api/v1/formulary/proposals', {
+      headers: { 'X-Tongyao-Csrf': '1' },
+      data: { kind: 'amend', entry_id: entry.id, fields: { unit_price: price }, reason: '端到端测试：调价', effective_date: today },
+    });
+    expect(res.status()).toBe(201);
+    ids.push((await res.json()).id);
+  }
+  await signOut(page);
+
+  await signIn(page, 'demo-committee-2');
+  await page.goto('/formulary/proposals?status=pending');
+  await expect(page.getByTestId(`other-pending-${ids[0]}`)).toContainText(`#${ids[1]}`);
+  await expect(page.getByTestId(`other-pending-${ids[1]}`)).toContainText(`#${ids[0]}`);
+  await page.getByTestId(`approve-${ids[0]}`).click();
+  await page.getByTestId('approve-confirm').click();
+  await expect(page.getByText(`提议 #${ids[0]} 已批准`)).toBeVisible();
+  await page.getByTestId(`approve-${ids[1]}`).click();
+  await page.getByTestId('approve-confirm').click();
+  await expect(page.getByText('自提议以来已变更').first()).toBeVisible();
+  await expect(page.getByText('unit_price').first()).toBeVisible();
+});

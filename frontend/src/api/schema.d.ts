@@ -897,6 +897,11 @@ export interface components {
             entry_id?: number | null;
             generic_name_zh: string;
             kind: components["schemas"]["ProposalKind"];
+            /**
+             * @description Other pending proposals that change the same entry (approving one makes the others
+             *     stale: they are refused until proposed again).
+             */
+            other_pending: number[];
         };
         /**
          * @description Proposal kind.

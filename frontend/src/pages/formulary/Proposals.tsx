@@ -42,6 +42,11 @@ function ProposalItems({ proposal }: { proposal: Proposal }) {
             <Space>
               <Tag color={KIND_COLOR[item.kind]}>{t(`enum.proposalKind.${item.kind}`)}</Tag>
               {item.entry_id ? <Link to={`/formulary/${item.entry_id}`}>{item.generic_name_zh}</Link> : item.generic_name_zh}
+              {item.other_pending.length > 0 ? (
+                <Tag color="warning" data-testid={`other-pending-${proposal.id}`}>
+                  {t('proposals.otherPending', { ids: item.other_pending.map((id) => `#${id}`).join('、') })}
+                </Tag>
+              ) : null}
             </Space>
           }
         >
@@ -104,7 +109,10 @@ function ProposalTable({ status }: { status: ProposalStatus }) {
 
   const showRefusal = (err: unknown) => {
     if (err instanceof ApiError && err.status === 409) {
-      void message.error(t('common.conflict'));
+      // The server says what happened (decided a moment ago, or the entry changed since the
+      // proposal was written, with the changes): show it, then show the current state.
+      void message.error({ content: describeError(err) || t('common.conflict'), duration: 10 });
+      setApproving(null);
       refreshAll();
       return;
     }

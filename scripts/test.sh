@@ -42,8 +42,8 @@ frontend() {
   cp api/openapi.snapshot.json frontend/openapi.json
   cd frontend
   npm run --silent gen:api
-  git diff --exit-code -- src/api/schema.d.ts \
-    || { echo "src/api/schema.d.ts is not generated from the current document: run npm run gen:api and commit it"; exit 1; }
+  git diff --exit-code -- src/api/schema.ts \
+    || { echo "src/api/schema.ts is not generated from the current document: run npm run gen:api and commit it"; exit 1; }
   npm test --silent
   npm run build --silent
   echo "frontend unit tests and build passed"

@@ -72,7 +72,7 @@ function defaultBaseUrl(): string {
     : 'http://localhost';
 }
 
-/** Typed by the server's OpenAPI document (src/api/schema.d.ts). */
+/** Typed by the server's OpenAPI document (src/api/schema.ts). */
 export const api: ApiClient = createApiClient<paths>({ baseUrl: defaultBaseUrl() });
 
 

@@ -1,6 +1,6 @@
 /**
  * Domain types used by the UI: aliases of the generated
- * `components['schemas']` (src/api/schema.d.ts, `npm run gen:api` from the
+ * `components['schemas']` (src/api/schema.ts, `npm run gen:api` from the
  * server's OpenAPI document — never written by hand).
  */
 import type { components } from './schema';

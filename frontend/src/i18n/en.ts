@@ -291,6 +291,7 @@ const en: Shape<Resources> = {
     readOnlyNoDecide: 'Read only: you may not decide proposals.',
     items: 'Items',
     noItems: 'No items',
+    otherPendingShort: 'also pending on it: {{ids}}',
     otherPending: 'Also pending on this entry: {{ids}} — once one is approved, the others must be proposed again from the new values',
     field: 'Field',
     old: 'Old',

@@ -282,6 +282,7 @@ const zhCN = {
     readOnlyNoDecide: '只读：您不能审批提议。',
     items: '条目',
     noItems: '无条目',
+    otherPendingShort: '同一条目另有待审 {{ids}}',
     otherPending: '同一条目另有待审提议 {{ids}}：先批准的一项生效后，其余须按新值重新提议',
     field: '字段',
     old: '原值',

@@ -12,34 +12,31 @@ import type {
   SpecialClass,
   Storage,
 } from '../api/types';
+import {
+  antimicrobialTierValues,
+  entryStatusValues,
+  insuranceClassValues,
+  levelValues,
+  proposalKindValues,
+  proposalStatusValues,
+  roleValues,
+  routeValues,
+  specialClassValues,
+  storageValues,
+} from '../api/schema';
 
-export const ROLES: Role[] = [
-  'system_admin',
-  'consortium_admin',
-  'committee',
-  'pharmacist',
-  'prescriber',
-  'procurement',
-  'distribution',
-  'auditor',
-];
-export const LEVELS: Level[] = ['lead', 'secondary', 'township', 'village'];
-export const ROUTES: Route[] = ['oral', 'injection', 'external', 'inhalation', 'other'];
-export const INSURANCE: InsuranceClass[] = ['a', 'b', 'c', 'none'];
-export const SPECIAL: SpecialClass[] = [
-  'none',
-  'narcotic',
-  'psychotropic_1',
-  'psychotropic_2',
-  'toxic',
-  'radioactive',
-  'precursor',
-];
-export const ANTIMICROBIAL: AntimicrobialTier[] = ['none', 'unrestricted', 'restricted', 'special'];
-export const STORAGE: Storage[] = ['ordinary', 'cool', 'cold_chain'];
-export const ENTRY_STATUS: EntryStatus[] = ['active', 'suspended', 'withdrawn'];
-export const PROPOSAL_KIND: ProposalKind[] = ['add', 'amend', 'suspend', 'withdraw', 'batch'];
-export const PROPOSAL_STATUS: ProposalStatus[] = ['pending', 'approved', 'rejected', 'withdrawn'];
+// The values of each coded enum come from the server's OpenAPI document (generated into
+// src/api/schema.ts), in the server's order: the web app keeps no copy of them.
+export const ROLES: readonly Role[] = roleValues;
+export const LEVELS: readonly Level[] = levelValues;
+export const ROUTES: readonly Route[] = routeValues;
+export const INSURANCE: readonly InsuranceClass[] = insuranceClassValues;
+export const SPECIAL: readonly SpecialClass[] = specialClassValues;
+export const ANTIMICROBIAL: readonly AntimicrobialTier[] = antimicrobialTierValues;
+export const STORAGE: readonly Storage[] = storageValues;
+export const ENTRY_STATUS: readonly EntryStatus[] = entryStatusValues;
+export const PROPOSAL_KIND: readonly ProposalKind[] = proposalKindValues;
+export const PROPOSAL_STATUS: readonly ProposalStatus[] = proposalStatusValues;
 
 /** i18n namespace of each enum-valued entry field, for labels of changes. */
 export const FIELD_ENUM: Record<string, string> = {

@@ -43,7 +43,7 @@ function ProposalItems({ proposal }: { proposal: Proposal }) {
               <Tag color={KIND_COLOR[item.kind]}>{t(`enum.proposalKind.${item.kind}`)}</Tag>
               {item.entry_id ? <Link to={`/formulary/${item.entry_id}`}>{item.generic_name_zh}</Link> : item.generic_name_zh}
               {item.other_pending.length > 0 ? (
-                <Tag color="warning" data-testid={`other-pending-${proposal.id}`}>
+                <Tag color="warning">
                   {t('proposals.otherPending', { ids: item.other_pending.map((id) => `#${id}`).join('、') })}
                 </Tag>
               ) : null}
@@ -170,12 +170,20 @@ function ProposalTable({ status }: { status: ProposalStatus }) {
     {
       title: t('proposals.summary'),
       key: 'summary',
-      render: (_: unknown, p) => (
-        <div>
-          <Typography.Text strong>{summary(p)}</Typography.Text>
-          <div className="muted">{p.reason}</div>
-        </div>
-      ),
+      render: (_: unknown, p) => {
+        const others = [...new Set(p.items.flatMap((i) => i.other_pending))];
+        return (
+          <div>
+            <Typography.Text strong>{summary(p)}</Typography.Text>
+            {p.status === 'pending' && others.length > 0 ? (
+              <Tag color="warning" style={{ marginLeft: 8 }} data-testid={`other-pending-${p.id}`}>
+                {t('proposals.otherPendingShort', { ids: others.map((id) => `#${id}`).join('、') })}
+              </Tag>
+            ) : null}
+            <div className="muted">{p.reason}</div>
+          </div>
+        );
+      },
     },
     { title: t('proposals.proposer'), key: 'proposer', width: 110, render: (_: unknown, p) => p.proposer.display_name },
     { title: t('proposals.createdAt'), dataIndex: 'created_at', width: 140, render: formatDateTime },

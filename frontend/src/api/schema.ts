@@ -2263,3 +2263,26 @@ export interface operations {
         };
     };
 }
+type FlattenedDeepRequired<T> = {
+    [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
+};
+type ReadonlyArray<T> = [
+    Exclude<T, undefined>
+] extends [
+    unknown[]
+] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const actionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Action"]> = ["manage_consortia", "manage_organisation", "read_organisation", "read_audit", "read_formulary", "propose_formulary", "decide_formulary", "set_formulary_targets"];
+export const antimicrobialTierValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AntimicrobialTier"]> = ["none", "unrestricted", "restricted", "special"];
+export const entryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EntryStatus"]> = ["active", "suspended", "withdrawn"];
+export const hitFieldValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HitField"]> = ["name_zh", "name_en", "initials", "pinyin", "code"];
+export const hitMatchValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HitMatch"]> = ["code_exact", "prefix", "substring"];
+export const insuranceClassValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InsuranceClass"]> = ["a", "b", "c", "none"];
+export const levelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Level"]> = ["lead", "secondary", "township", "village"];
+export const proposalKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProposalKind"]> = ["add", "amend", "suspend", "withdraw", "batch"];
+export const proposalStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProposalStatus"]> = ["pending", "approved", "rejected", "withdrawn"];
+export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["system_admin", "consortium_admin", "committee", "pharmacist", "prescriber", "procurement", "distribution", "auditor"];
+export const routeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Route"]> = ["oral", "injection", "external", "inhalation", "other"];
+export const ruleIdValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RuleId"]> = ["F1", "F2", "F3", "F4", "F5", "O1", "O2", "O3", "O4", "O5", "O6", "O7", "D1", "D2", "D3", "D4", "D5", "D6", "T1", "M1", "R1", "R2", "R3", "R4", "P1", "P2", "P3", "P4", "P5", "P6", "P7", "E1", "E2", "E3", "E4", "E5"];
+export const shareGroupValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ShareGroup"]> = ["primary", "secondary", "tertiary"];
+export const specialClassValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SpecialClass"]> = ["none", "narcotic", "psychotropic_1", "psychotropic_2", "toxic", "radioactive", "precursor"];
+export const storageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Storage"]> = ["ordinary", "cool", "cold_chain"];

@@ -431,67 +431,171 @@ pub fn template_csv() -> Vec<u8> {
     to_csv(&[])
 }
 
-/// FHIR R5 Bundle of MedicationKnowledge resources.
+// FHIR R5 export.
+//
+// Code systems with a published URI use it: ATC (WHO), UCUM. Neither NMPA (批准文号) nor NHSA
+// (医保药品代码) has published a FHIR URI or OID for its numbers, and FHIR asks not to mint
+// URIs in a domain one does not control, so they are named in tongyao's own namespace, as
+// `sid/` URIs (HL7's convention for identifier systems, e.g. http://hl7.org/fhir/sid/ndc) that
+// say whose number it is. Replace them here if an authority publishes one. tongyao's own
+// vocabularies and extensions live in the same namespace (`.example` until the project has a
+// domain of its own).
+const FHIR_ATC: &str = "http://www.whocc.no/atc";
+const FHIR_UCUM: &str = "http://unitsofmeasure.org";
+const FHIR_NMPA_APPROVAL: &str = "https://tongyao.example/fhir/sid/nmpa-approval-number";
+const FHIR_NHSA_DRUG: &str = "https://tongyao.example/fhir/sid/nhsa-drug-code";
+const FHIR_NS: &str = "https://tongyao.example/fhir";
+
+/// An entry's `fullUrl` in the Bundle: a name-based UUID (RFC 9562 version 8, from SHA-256) of
+/// the entry id, so an entry keeps its URL from one export to the next.
+fn fhir_full_url(id: i64) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("tongyao:formulary:MedicationKnowledge:{id}"));
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    format!(
+        "urn:uuid:{}",
+        uuid::Builder::from_custom_bytes(bytes).into_uuid()
+    )
+}
+
+/// A FHIR decimal as a JSON number whose text is the decimal's own, normalised (12.50 → 12.5).
+/// Whole amounts go as integers, others through f64: every price the rules allow (0 to
+/// 1,000,000 with at most 4 decimals: at most 11 significant digits) is held exactly, and the
+/// shortest text that reads back as the same f64 — what serde_json writes — is the decimal's.
+fn fhir_decimal(d: Decimal) -> serde_json::Value {
+    use rust_decimal::prelude::ToPrimitive;
+    let d = d.normalize();
+    if d.scale() == 0
+        && let Some(i) = d.to_i64()
+    {
+        return i.into();
+    }
+    d.to_f64()
+        .and_then(serde_json::Number::from_f64)
+        .map_or(serde_json::Value::Null, serde_json::Value::Number)
+}
+
+/// FHIR JSON has no empty values: drop nulls and blank strings, then the arrays and objects
+/// left empty (bottom-up). True when `v` itself is empty.
+fn fhir_prune(v: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => {
+            a.retain_mut(|x| !fhir_prune(x));
+            a.is_empty()
+        }
+        Value::Object(o) => {
+            o.retain(|_, x| !fhir_prune(x));
+            o.is_empty()
+        }
+        Value::Bool(_) | Value::Number(_) => false,
+    }
+}
+
+/// FHIR R5 Bundle (`collection`) of the formulary on `as_of`, one MedicationKnowledge per entry
+/// (`id` the entry id): codes, names, status, dose form and route, classification, the
+/// long-prescription limit, and its `packaging`: the contracted price per pack and a reference
+/// to the pack, a PackagedProductDefinition contained in it (pack size in base units, pack
+/// unit, manufacturer). Contained, as the pack has no identity apart from its entry.
 pub fn to_fhir(
     entries: &[Entry],
     as_of: chrono::NaiveDate,
     max_long_days: u32,
 ) -> serde_json::Value {
     use serde_json::json;
-    let resources: Vec<serde_json::Value> = entries
-        .iter()
-        .map(|e| {
-            let f = &e.fields;
-            let mut codings = vec![json!({"system": "https://www.nmpa.gov.cn/approval-number", "code": f.approval_number, "display": f.generic_name_zh})];
-            if let Some(n) = &f.nhsa_code {
-                codings.push(json!({"system": "https://www.nhsa.gov.cn/drug-code", "code": n}));
-            }
-            if let Some(a) = &f.atc_code {
-                codings.push(json!({"system": "http://www.whocc.no/atc", "code": a}));
-            }
-            let mut classification = vec![];
-            if f.essential_national {
-                classification.push(json!({"type": {"text": "essential-medicine"}, "classification": [{"coding": [{"system": "https://tongyao.example/essential", "code": "national", "display": "国家基本药物"}]}]}));
-            }
-            if f.essential_provincial {
-                classification.push(json!({"type": {"text": "essential-medicine"}, "classification": [{"coding": [{"system": "https://tongyao.example/essential", "code": "provincial", "display": "省增补"}]}]}));
-            }
-            let status = match f.status {
-                EntryStatus::Active => "active",
-                EntryStatus::Suspended => "inactive",
-                EntryStatus::Withdrawn => "inactive",
-            };
-            let mut r = json!({
-                "resourceType": "MedicationKnowledge",
-                "id": e.id.to_string(),
-                "code": {"coding": codings, "text": format!("{} {} {}", f.generic_name_zh, f.strength, f.dosage_form)},
-                "status": status,
-                "name": [f.generic_name_zh, f.generic_name_en],
-                "author": {"display": f.manufacturer},
-                "medicineClassification": classification,
-                "cost": [{"type": {"text": "contracted"}, "costMoney": {"value": f.unit_price, "currency": "CNY"}}],
-                "packaging": [{"packagedProduct": [{"quantity": {"value": f.pack_size, "unit": f.base_unit}}]}],
-                "definitional": {"doseForm": {"text": f.dosage_form}, "intendedRoute": [{"text": f.route.code()}]},
-                "extension": [
-                    {"url": "https://tongyao.example/fhir/level-scope", "valueCode": f.level_scope.code()},
-                    {"url": "https://tongyao.example/fhir/special-class", "valueCode": f.special_class.code()},
-                    {"url": "https://tongyao.example/fhir/entry-status", "valueCode": f.status.code()}
-                ]
-            });
-            if f.long_rx_eligible {
-                r["regulatory"] = json!([{ "regulatoryAuthority": {"display": "consortium P&T committee"},
-                    "maxDispense": {"quantity": {"value": max_long_days, "unit": "d"}, "period": {"value": max_long_days, "unit": "d", "system": "http://unitsofmeasure.org", "code": "d"}} }]);
-            }
-            json!({"fullUrl": format!("urn:tongyao:formulary:{}", e.id), "resource": r})
-        })
-        .collect();
-    json!({
+    let ext = |name: &str, code: &str| {
+        json!({"url": format!("{FHIR_NS}/StructureDefinition/{name}"), "valueCode": code})
+    };
+    let days = json!({"value": max_long_days, "unit": "d", "system": FHIR_UCUM, "code": "d"});
+    let mut bundle_entries = Vec::with_capacity(entries.len());
+    for e in entries {
+        let f = &e.fields;
+        let label = [&f.generic_name_zh, &f.strength, &f.dosage_form]
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let pack_label = format!("{}{}/{}", f.pack_size, f.base_unit, f.pack_unit);
+
+        let mut codings = vec![json!({"system": FHIR_NMPA_APPROVAL, "code": f.approval_number, "display": f.generic_name_zh})];
+        if let Some(n) = f.nhsa_code.as_deref().filter(|s| !s.trim().is_empty()) {
+            codings.push(json!({"system": FHIR_NHSA_DRUG, "code": n}));
+        }
+        if let Some(a) = f.atc_code.as_deref().filter(|s| !s.trim().is_empty()) {
+            codings.push(json!({"system": FHIR_ATC, "code": a}));
+        }
+        let essential_cs = format!("{FHIR_NS}/CodeSystem/essential-medicine");
+        let mut essential = vec![];
+        if f.essential_national {
+            essential.push(json!({"coding": [{"system": essential_cs, "code": "national", "display": "国家基本药物"}]}));
+        }
+        if f.essential_provincial {
+            essential.push(json!({"coding": [{"system": essential_cs, "code": "provincial", "display": "省增补"}]}));
+        }
+        let classification = (!essential.is_empty()).then(|| {
+            json!([{"type": {"text": "essential-medicine"}, "classification": essential}])
+        });
+        // R5 medicationknowledge-status: active | entered-in-error | inactive. The finer
+        // status (suspended, withdrawn) travels in the entry-status extension.
+        let status = match f.status {
+            EntryStatus::Active => "active",
+            EntryStatus::Suspended | EntryStatus::Withdrawn => "inactive",
+        };
+        let regulatory = f.long_rx_eligible.then(|| {
+            json!([{"regulatoryAuthority": {"display": "consortium P&T committee"},
+                    "maxDispense": {"quantity": days, "period": days}}])
+        });
+        // The pack: `containedItemQuantity` is the pack size in base units (28 片), `packaging`
+        // the pack itself (one 盒).
+        let pack = json!({
+            "resourceType": "PackagedProductDefinition",
+            "id": "pack",
+            "name": format!("{label} {pack_label}"),
+            "containedItemQuantity": [{"value": f.pack_size, "unit": f.base_unit}],
+            "manufacturer": [{"display": f.manufacturer}],
+            "packaging": {"type": {"text": f.pack_unit}, "quantity": 1}
+        });
+        let medication = json!({
+            "resourceType": "MedicationKnowledge",
+            "id": e.id.to_string(),
+            "contained": [pack],
+            "extension": [
+                ext("level-scope", f.level_scope.code()),
+                ext("special-class", f.special_class.code()),
+                ext("entry-status", f.status.code()),
+            ],
+            "code": {"coding": codings, "text": label},
+            "status": status,
+            "name": [f.generic_name_zh, f.generic_name_en],
+            "medicineClassification": classification,
+            "packaging": [{
+                "cost": [{"type": {"text": "contracted"},
+                          "costMoney": {"value": fhir_decimal(f.unit_price.decimal()), "currency": "CNY"}}],
+                "packagedProduct": {"reference": "#pack", "type": "PackagedProductDefinition", "display": pack_label}
+            }],
+            "definitional": {
+                "doseForm": {"text": f.dosage_form},
+                "intendedRoute": [{
+                    "coding": [{"system": format!("{FHIR_NS}/CodeSystem/route"), "code": f.route.code(), "display": f.route.zh()}],
+                    "text": f.route.zh()
+                }]
+            },
+            "regulatory": regulatory
+        });
+        bundle_entries.push(json!({"fullUrl": fhir_full_url(e.id), "resource": medication}));
+    }
+    let mut bundle = json!({
         "resourceType": "Bundle",
         "type": "collection",
         "timestamp": format!("{as_of}T00:00:00+08:00"),
-        "total": resources.len(),
-        "entry": resources
-    })
+        "entry": bundle_entries
+    });
+    fhir_prune(&mut bundle);
+    bundle
 }
 
 #[cfg(test)]
@@ -581,5 +685,223 @@ mod tests {
             fhir["entry"][0]["resource"]["resourceType"],
             "MedicationKnowledge"
         );
+    }
+
+    fn entry(id: i64, edit: impl FnOnce(&mut EntryFields)) -> Entry {
+        let text = format!("{}\n{}\n", header(), ROW);
+        let mut fields = parse(read_table(text.as_bytes()).unwrap()).unwrap().rows[0]
+            .fields
+            .clone();
+        edit(&mut fields);
+        Entry {
+            id,
+            fields,
+            valid_from: chrono::NaiveDate::MIN,
+            valid_to: None,
+        }
+    }
+
+    fn day() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()
+    }
+
+    /// Every empty value in `v` by its path: FHIR JSON has no null, blank string, [] or {}.
+    fn empties(v: &serde_json::Value, path: String, out: &mut Vec<String>) {
+        use serde_json::Value;
+        match v {
+            Value::Null => out.push(path),
+            Value::String(s) if s.trim().is_empty() => out.push(path),
+            Value::Array(a) if a.is_empty() => out.push(path),
+            Value::Object(o) if o.is_empty() => out.push(path),
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    empties(x, format!("{path}[{i}]"), out);
+                }
+            }
+            Value::Object(o) => {
+                for (k, x) in o {
+                    empties(x, format!("{path}.{k}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn fhir_bundle_has_no_empty_values() {
+        // Everything optional left empty: no English name, no codes, no classification, no
+        // long prescription; and one entry with all of them.
+        let bare = entry(1, |f| {
+            f.generic_name_en = String::new();
+            f.nhsa_code = None;
+            f.atc_code = Some(String::new());
+            f.essential_national = false;
+            f.essential_provincial = false;
+            f.long_rx_eligible = false;
+        });
+        let full = entry(2, |f| {
+            f.essential_national = true;
+            f.long_rx_eligible = true;
+        });
+        let fhir = to_fhir(&[bare, full], day(), 60);
+        let mut found = Vec::new();
+        empties(&fhir, "Bundle".into(), &mut found);
+        assert!(found.is_empty(), "empty values: {found:?}");
+        let bare = &fhir["entry"][0]["resource"];
+        assert_eq!(bare["name"], serde_json::json!(["阿莫西林"]));
+        assert_eq!(bare["code"]["coding"].as_array().unwrap().len(), 1);
+        assert!(bare.get("medicineClassification").is_none());
+        assert!(bare.get("regulatory").is_none());
+        let full = &fhir["entry"][1]["resource"];
+        assert_eq!(full["name"], serde_json::json!(["阿莫西林", "Amoxicillin"]));
+        assert!(full.get("medicineClassification").is_some());
+        // Bundle.total belongs to searchsets and histories only (bdl-1).
+        assert!(fhir.get("total").is_none());
+        assert_eq!(fhir["timestamp"], "2026-03-01T00:00:00+08:00");
+        assert_eq!(fhir["type"], "collection");
+        // An empty formulary: no `entry: []` either.
+        assert!(to_fhir(&[], day(), 60).get("entry").is_none());
+    }
+
+    /// The price's JSON text, written and read back as a Bundle travels.
+    fn price_text(price: &str) -> String {
+        let e = entry(1, |f| f.unit_price = Money::new(price.parse().unwrap()));
+        let text = serde_json::to_string(&to_fhir(&[e], day(), 60)).unwrap();
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let value = &back["entry"][0]["resource"]["packaging"][0]["cost"][0]["costMoney"]["value"];
+        assert!(value.is_number(), "{price}: {value}");
+        let written = value.to_string();
+        assert!(text.contains(&format!("\"value\":{written}")), "{price}: {text}");
+        written
+    }
+
+    #[test]
+    fn fhir_prices_are_json_numbers_with_the_decimal_text() {
+        for (price, text) in [
+            ("0.0001", "0.0001"),
+            ("999999.9999", "999999.9999"),
+            ("12.50", "12.5"),
+            ("8.5000", "8.5"),
+            ("1000000.00", "1000000"),
+            ("0", "0"),
+            ("0.10", "0.1"),
+            ("123456.7891", "123456.7891"),
+        ] {
+            assert_eq!(price_text(price), text, "{price}");
+            assert_eq!(
+                text.parse::<Decimal>().unwrap(),
+                price.parse::<Decimal>().unwrap()
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// Every price the rules allow (0 to 1,000,000, at most 4 decimals) is written exactly.
+        #[test]
+        fn fhir_decimal_is_exact_for_every_allowed_price(units in 0i64..=10_000_000_000i64) {
+            let d = Decimal::new(units, 4);
+            let text = serde_json::to_string(&fhir_decimal(d)).unwrap();
+            proptest::prop_assert_eq!(&text, &d.normalize().to_string());
+            proptest::prop_assert_eq!(text.parse::<Decimal>().unwrap(), d);
+        }
+    }
+
+    #[test]
+    fn fhir_codes_use_published_system_uris() {
+        let e = entry(1, |f| f.long_rx_eligible = true);
+        let fhir = to_fhir(&[e], day(), 60);
+        let m = &fhir["entry"][0]["resource"];
+        let coding = m["code"]["coding"].as_array().unwrap();
+        let atc = coding
+            .iter()
+            .find(|c| c["code"] == "J01CA04")
+            .expect("the ATC code is exported");
+        assert_eq!(atc["system"], "http://www.whocc.no/atc");
+        assert!(
+            coding
+                .iter()
+                .any(|c| c["code"] == "国药准字H13023964" && c["system"] == FHIR_NMPA_APPROVAL)
+        );
+        assert!(
+            coding
+                .iter()
+                .any(|c| c["code"] == "XJ01CAA040A001010100000" && c["system"] == FHIR_NHSA_DRUG)
+        );
+        let max = &m["regulatory"][0]["maxDispense"];
+        for q in [&max["quantity"], &max["period"]] {
+            assert_eq!(q["system"], "http://unitsofmeasure.org");
+            assert_eq!(q["code"], "d");
+            assert_eq!(q["value"], 60);
+        }
+        assert_eq!(m["status"], "active");
+        let withdrawn = entry(2, |f| f.status = EntryStatus::Withdrawn);
+        let m = &to_fhir(&[withdrawn], day(), 60)["entry"][0]["resource"];
+        assert_eq!(m["status"], "inactive");
+    }
+
+    /// The resource `reference` names, looked up as FHIR resolves it inside a Bundle: `#id` among
+    /// the referring resource's contained resources, anything else among the entries' fullUrls.
+    fn resolve<'a>(
+        bundle: &'a serde_json::Value,
+        from: &'a serde_json::Value,
+        reference: &str,
+    ) -> Option<&'a serde_json::Value> {
+        match reference.strip_prefix('#') {
+            Some(id) => from["contained"].as_array()?.iter().find(|r| r["id"] == id),
+            None => bundle["entry"]
+                .as_array()?
+                .iter()
+                .find(|e| e["fullUrl"] == reference)
+                .map(|e| &e["resource"]),
+        }
+    }
+
+    #[test]
+    fn fhir_each_medication_references_its_pack_in_the_bundle() {
+        let entries = [
+            entry(7, |_| {}),
+            entry(8, |f| {
+                f.pack_size = 28;
+                f.base_unit = "片".into();
+                f.pack_unit = "盒".into();
+                f.unit_price = Money::new("12.50".parse().unwrap());
+            }),
+        ];
+        let fhir = to_fhir(&entries, day(), 60);
+        let bundle = fhir["entry"].as_array().unwrap();
+        assert_eq!(bundle.len(), 2, "one entry per product");
+        let urls: std::collections::HashSet<&str> = bundle
+            .iter()
+            .map(|b| b["fullUrl"].as_str().unwrap())
+            .collect();
+        assert_eq!(urls.len(), bundle.len(), "fullUrls are unique");
+        assert!(urls.iter().all(|u| u.starts_with("urn:uuid:") && u.len() == 45));
+        for b in bundle {
+            let m = &b["resource"];
+            assert_eq!(m["resourceType"], "MedicationKnowledge");
+            let packaging = &m["packaging"][0];
+            let reference = packaging["packagedProduct"]["reference"].as_str().unwrap();
+            let pack = resolve(&fhir, m, reference)
+                .unwrap_or_else(|| panic!("{reference} does not resolve in the Bundle"));
+            assert_eq!(pack["resourceType"], "PackagedProductDefinition");
+            assert_eq!(packaging["packagedProduct"]["type"], "PackagedProductDefinition");
+            // Every contained resource is referenced (dom-3).
+            assert_eq!(m["contained"].as_array().unwrap().len(), 1);
+            if m["id"] == "8" {
+                assert_eq!(
+                    pack["containedItemQuantity"],
+                    serde_json::json!([{"value": 28, "unit": "片"}])
+                );
+                assert_eq!(pack["packaging"]["type"]["text"], "盒");
+                assert_eq!(pack["packaging"]["quantity"], 1);
+                assert_eq!(pack["manufacturer"][0]["display"], "华北制药");
+                assert_eq!(
+                    packaging["cost"][0]["costMoney"],
+                    serde_json::json!({"value": 12.5, "currency": "CNY"})
+                );
+            }
+        }
+        // The same entry keeps its URL from one export to the next.
+        assert_eq!(to_fhir(&entries[1..], day(), 60)["entry"][0], bundle[1]);
     }
 }

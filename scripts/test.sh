@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: format and clippy; Rust unit and integration tests (each API test on SQLite and
-# PostgreSQL); the schemathesis contract test against the running binary; frontend unit tests and
+# PostgreSQL); the schemathesis contract test against the running binary; the FHIR export checked
+# by an independent R5 implementation; frontend unit tests and
 # type-checked build; the binary alone from an empty folder; browser tests against the real binary.
 #
 # On 2 cores the slow parts overlap where they share nothing: the frontend builds while clippy
@@ -61,6 +62,8 @@ integration() {
 
 contract() {
   scripts/contract.sh
+  # The FHIR R5 export, checked by an independent implementation (fhir.resources).
+  scripts/fhir-check.sh
 }
 
 browser() {

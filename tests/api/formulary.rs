@@ -136,7 +136,8 @@ both!(f1_four_eyes_and_decisions, |app| async move {
     assert!(
         a.items()
             .iter()
-            .any(|r| r["object_id"] == id && r["actor_username"] == "demo-committee-2")
+            .any(|r| r["object_id"] == id.to_string().as_str()
+                && r["actor_username"] == "demo-committee-2")
     );
 
     // reject needs a reason and another member; withdraw is the proposer's

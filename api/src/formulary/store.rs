@@ -264,7 +264,7 @@ pub async fn plan_item(
     req: &ProposalRequest,
 ) -> AppResult<PlannedItem> {
     match req.kind {
-        ProposalKind::Add => {
+        ProposalRequestKind::Add => {
             let patch = req.fields.clone().ok_or_else(|| {
                 AppError::field(
                     "fields",
@@ -283,7 +283,7 @@ pub async fn plan_item(
                 after,
             })
         }
-        ProposalKind::Amend | ProposalKind::Suspend | ProposalKind::Withdraw => {
+        ProposalRequestKind::Amend | ProposalRequestKind::Suspend | ProposalRequestKind::Withdraw => {
             let id = req.entry_id.ok_or_else(|| {
                 AppError::field(
                     "entry_id",
@@ -292,13 +292,13 @@ pub async fn plan_item(
             })?;
             let current = to_fields(&latest_version(conn, c, id).await?);
             let patch = match req.kind {
-                ProposalKind::Amend => req.fields.clone().ok_or_else(|| {
+                ProposalRequestKind::Amend => req.fields.clone().ok_or_else(|| {
                     AppError::field(
                         "fields",
                         tr("请填写要修改的字段", "give the fields to change"),
                     )
                 })?,
-                ProposalKind::Suspend => EntryPatch {
+                ProposalRequestKind::Suspend => EntryPatch {
                     status: Some(EntryStatus::Suspended),
                     ..Default::default()
                 },
@@ -319,20 +319,13 @@ pub async fn plan_item(
                 ));
             }
             Ok(PlannedItem {
-                kind: req.kind,
+                kind: req.kind.into(),
                 entry_id: Some(id),
                 patch,
                 after,
                 changes,
             })
         }
-        ProposalKind::Batch => Err(AppError::field(
-            "kind",
-            tr(
-                "批量提议只能通过导入产生",
-                "batch proposals come from an import",
-            ),
-        )),
     }
 }
 

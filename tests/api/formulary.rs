@@ -1126,3 +1126,22 @@ both!(refusals_speak_the_readers_language, |app| async move {
         "English without Accept-Language"
     );
 });
+
+// An entry asked for on a day before it was in the formulary is not found (404, saying so), as
+// the document says; it is not a malformed request.
+both!(an_entry_before_it_existed_is_not_found, |app| async move {
+    let id = add_entry(&app, "测试前日", "oral", 71).await;
+    let c = app.client_as("demo-committee-1").await;
+    c.get(&format!("/api/v1/formulary/{id}"))
+        .await
+        .assert_status(200);
+    let r = c
+        .get(&format!("/api/v1/formulary/{id}?as_of={}", day(-1)))
+        .await;
+    r.assert_problem(404);
+    assert!(
+        r["detail"].as_str().unwrap().contains(&day(-1)),
+        "{}",
+        r.body
+    );
+});

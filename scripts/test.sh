@@ -11,6 +11,9 @@ echo "== Rust: format, unit and integration tests (SQLite and PostgreSQL)"
 cargo fmt --all -- --check
 cargo test --workspace --locked --no-fail-fast
 
+echo "== Contract: schemathesis against the running binary, every operation signed in"
+scripts/contract.sh
+
 echo "== Frontend: API types from the server's OpenAPI, unit tests, type-checked build"
 cargo build -p tongyao
 "$CARGO_TARGET_DIR/debug/tongyao" openapi > frontend/openapi.json

@@ -52,6 +52,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("not found")]
     NotFound,
+    /// Not found, saying why (e.g. an entry on a day before it existed).
+    #[error("{0}")]
+    NotFoundBecause(String),
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
@@ -101,7 +104,7 @@ impl AppError {
         match self {
             AppError::Unauthorized | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::NotFoundBecause(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Locked(_) => StatusCode::LOCKED,
@@ -183,14 +186,32 @@ impl From<sea_orm::TransactionError<AppError>> for AppError {
 }
 
 impl From<validator::ValidationErrors> for AppError {
+    /// Every error, those of nested structs and lists included, named by its path
+    /// (`essential_targets.primary`, `items[2].name`).
     fn from(errs: validator::ValidationErrors) -> Self {
-        let mut out = Vec::new();
-        for (field, kinds) in errs.field_errors() {
-            for k in kinds {
-                let message = crate::i18n::validation_message(k);
-                out.push(FieldError::new(field.to_string(), message));
+        fn walk(errs: &validator::ValidationErrors, at: &str, out: &mut Vec<FieldError>) {
+            use validator::ValidationErrorsKind as Kind;
+            for (field, kind) in errs.errors() {
+                let here = if at.is_empty() {
+                    field.to_string()
+                } else {
+                    format!("{at}.{field}")
+                };
+                match kind {
+                    Kind::Field(list) => out.extend(list.iter().map(|k| {
+                        FieldError::new(here.clone(), crate::i18n::validation_message(k))
+                    })),
+                    Kind::Struct(inner) => walk(inner, &here, out),
+                    Kind::List(items) => {
+                        for (i, inner) in items {
+                            walk(inner, &format!("{here}[{i}]"), out);
+                        }
+                    }
+                }
             }
         }
+        let mut out = Vec::new();
+        walk(&errs, "", &mut out);
         out.sort_by(|a, b| a.field.cmp(&b.field));
         AppError::Validation(out)
     }
@@ -216,5 +237,28 @@ impl IntoResponse for AppError {
             );
         }
         res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use validator::Validate;
+
+    #[test]
+    fn nested_validation_errors_are_named_by_their_path() {
+        let s: crate::formulary::views::FormularySettings = serde_json::from_value(
+            serde_json::json!({"essential_targets": {"primary": -1.0, "secondary": 80.0, "tertiary": 101.0}}),
+        )
+        .unwrap();
+        let AppError::Validation(errs) = AppError::from(s.validate().unwrap_err()) else {
+            panic!("a validation error")
+        };
+        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["essential_targets.primary", "essential_targets.tertiary"]
+        );
+        assert!(errs.iter().all(|e| !e.message.is_empty()));
     }
 }

@@ -32,14 +32,15 @@ pub struct Health {
 
 /// Alive.
 #[utoipa::path(get, path = "/healthz", tag = "operations", operation_id = "healthz",
-    responses((status = 200, body = Health)))]
+    responses((status = 200, description = "Alive", body = Health)))]
 pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
 /// Ready: database reachable and no migration pending.
 #[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "readyz",
-    responses((status = 200, body = Health), (status = 503, body = crate::error::Problem)))]
+    responses((status = 200, description = "Ready", body = Health),
+        (status = 503, description = "The database is unreachable or a migration is pending", body = crate::error::Problem)))]
 pub async fn readyz(State(state): State<AppState>) -> axum::response::Response {
     if let Err(e) = crate::db::ping(&state.ctx.db).await {
         tracing::warn!(error = %e, "readiness: database unreachable");

@@ -84,7 +84,7 @@ pub fn app(state: AppState) -> Router {
         .with_state(state.clone());
     let router = Router::new()
         .merge(api)
-        .merge(openapi::docs_router(doc))
+        .merge(openapi::docs_router(doc, state.ctx.clock))
         .fallback_service(web::service(state.settings.server.static_dir.as_deref()));
     with_middleware(router, state)
 }
@@ -169,7 +169,10 @@ async fn problemize(req: Request, next: Next) -> Response {
         }
         StatusCode::PAYLOAD_TOO_LARGE => tr("请求体过大", "the request body is too large"),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => tr("不支持的内容类型", "unsupported content type"),
-        _ => status.canonical_reason().unwrap_or("error").to_string(),
+        _ => tr(
+            format!("请求未能完成（HTTP {}）", status.as_u16()),
+            status.canonical_reason().unwrap_or("error"),
+        ),
     };
     let mut out = problem(status, &detail);
     if let Some(allow) = res.headers().get(header::ALLOW) {

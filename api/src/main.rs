@@ -120,7 +120,7 @@ async fn real_main() -> anyhow::Result<()> {
         Command::Serve => tongyao::run(settings).await,
         Command::Openapi => {
             let doc = tongyao::openapi::document(&settings);
-            println!("{}", doc.to_pretty_json()?);
+            println!("{}", serde_json::to_string_pretty(&doc)?);
             Ok(())
         }
         Command::Migrate { action } => {

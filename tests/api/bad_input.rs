@@ -454,3 +454,68 @@ both!(nul_in_text_is_refused_not_500, |app| async move {
     )
     .await;
 });
+
+// What the contract test (scripts/contract.sh) found: a refusal names the field by its path, a
+// number with no fraction is an integer, and a struct is an object.
+both!(refusals_name_the_field_by_its_path, |app| async move {
+    app.login("demo-consortium-admin").await;
+    let parent = app.institution(app.consortium, "DGTL").await.id;
+
+    // a nested validation error is reported with its path, not dropped
+    let r = refused(
+        &app,
+        app.put(
+            "/api/v1/formulary/settings",
+            json!({"essential_targets": {"primary": -1, "secondary": 80, "tertiary": 101}}),
+        ),
+        422,
+    )
+    .await;
+    let fields: Vec<&str> = r["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["essential_targets.primary", "essential_targets.tertiary"],
+        "{}",
+        r.body
+    );
+    assert!(!r["detail"].as_str().unwrap().is_empty());
+
+    // a type error names the field, and JSON Schema's integer 2.0 is an integer
+    let mut body = institution(parent);
+    body["parent_id"] = json!(2.5);
+    let r = refused(&app, app.post("/api/v1/institutions", body), 422).await;
+    assert_eq!(r["errors"][0]["field"], "parent_id", "{}", r.body);
+    let mut body = institution(parent);
+    body["parent_id"] = json!(parent as f64);
+    app.post("/api/v1/institutions", body)
+        .await
+        .assert_status(201);
+
+    // a struct is an object, not an array of its fields
+    refused(
+        &app,
+        app.put(
+            "/api/v1/formulary/settings",
+            json!({"essential_targets": [90, 80, 60]}),
+        ),
+        422,
+    )
+    .await;
+
+    // a query parameter of the wrong type is named, in the reader's language
+    let r = app
+        .request(axum::http::Method::GET, "/api/v1/formulary?limit=abc")
+        .header("accept-language", "zh-CN")
+        .await;
+    r.assert_problem(400);
+    let detail = r["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("limit") && detail.contains("查询参数"),
+        "{detail}"
+    );
+});

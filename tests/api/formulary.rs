@@ -107,7 +107,8 @@ both!(f1_four_eyes_and_decisions, |app| async move {
     assert!(
         a.items()
             .iter()
-            .any(|r| r["object_id"] == id.to_string().as_str() && r["actor_username"] == "demo-committee-2")
+            .any(|r| r["object_id"] == id.to_string().as_str()
+                && r["actor_username"] == "demo-committee-2")
     );
 
     // reject needs a reason and another member; withdraw is the proposer's
@@ -1160,4 +1161,22 @@ both!(a_far_effective_date_is_refused, |app| async move {
     r.assert_problem(422);
     assert_eq!(r["rule"], "F1");
     assert!(r["detail"].as_str().unwrap().contains("two years"));
+
+// An entry asked for on a day before it was in the formulary is not found (404, saying so), as
+// the document says; it is not a malformed request.
+both!(an_entry_before_it_existed_is_not_found, |app| async move {
+    let id = add_entry(&app, "测试前日", "oral", 71).await;
+    let c = app.client_as("demo-committee-1").await;
+    c.get(&format!("/api/v1/formulary/{id}"))
+        .await
+        .assert_status(200);
+    let r = c
+        .get(&format!("/api/v1/formulary/{id}?as_of={}", day(-1)))
+        .await;
+    r.assert_problem(404);
+    assert!(
+        r["detail"].as_str().unwrap().contains(&day(-1)),
+        "{}",
+        r.body
+    );
 });

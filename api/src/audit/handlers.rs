@@ -24,7 +24,11 @@ pub struct AuditQuery {
     pub to: Option<DateTime<Utc>>,
     /// System administrators: the consortium to read (default: all).
     pub consortium_id: Option<i64>,
+    /// From `next_cursor` of the previous page.
+    #[param(pattern = r"^([0-9A-Fa-f]{2})*$")]
     pub cursor: Option<String>,
+    /// Rows per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }
 
@@ -54,7 +58,8 @@ pub struct AuditPage {
 /// read all or one.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", operation_id = "list_audit",
     params(AuditQuery),
-    responses((status = 200, body = AuditPage), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, description = "A page of events", body = AuditPage),
+        (status = 404, description = "Another consortium than yours", body = crate::error::Problem)))]
 pub async fn list_audit(
     State(state): State<AppState>,
     actor: Actor,

@@ -19,8 +19,10 @@ use crate::state::AppState;
 #[schema(example = json!({"username": "demo-committee-1", "password": "tongyao-demo"}))]
 pub struct SignInRequest {
     #[validate(length(min = 1, max = 64, message = "len_1_64"))]
+    #[schema(min_length = 1, max_length = 64)]
     pub username: String,
     #[validate(length(min = 1, max = 256, message = "len_1_256"))]
+    #[schema(min_length = 1, max_length = 256)]
     pub password: String,
 }
 
@@ -54,9 +56,10 @@ pub struct Me {
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", operation_id = "sign_in",
     request_body = SignInRequest,
     responses(
-        (status = 200, description = "Signed in; the session cookie is set", body = Me),
+        (status = 200, description = "Signed in; the session cookie is set", body = Me,
+            headers(("Set-Cookie" = String, description = "The session cookie (HttpOnly, SameSite=Lax)"))),
         (status = 401, description = "Wrong username or password", body = Problem),
-        (status = 423, description = "Account locked for a while", body = Problem)))]
+        (status = 423, description = "Account locked for a while after repeated failures", body = Problem)))]
 pub async fn sign_in(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -81,7 +84,8 @@ pub async fn sign_in(
 
 /// Sign out: the session is revoked and the cookie cleared.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session", operation_id = "sign_out",
-    responses((status = 204, description = "Signed out"), (status = 401, body = Problem)))]
+    responses((status = 204, description = "Signed out",
+        headers(("Set-Cookie" = String, description = "Clears the session cookie")))))]
 pub async fn sign_out(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
     service::sign_out(&state.ctx, &user.actor(), &user.session).await?;
     Ok((
@@ -96,7 +100,7 @@ pub async fn sign_out(State(state): State<AppState>, user: CurrentUser) -> AppRe
 
 /// The signed-in user with institution, level, consortium, roles and the actions they allow.
 #[utoipa::path(get, path = "/api/v1/me", tag = "session", operation_id = "get_me",
-    responses((status = 200, body = Me), (status = 401, body = Problem)))]
+    responses((status = 200, description = "The signed-in user", body = Me)))]
 pub async fn get_me(State(state): State<AppState>, actor: Actor) -> AppResult<Json<Me>> {
     Ok(Json(service::me(&state.ctx, &actor).await?))
 }
@@ -106,15 +110,19 @@ pub async fn get_me(State(state): State<AppState>, actor: Actor) -> AppResult<Js
 #[schema(example = json!({"current_password": "tongyao-demo", "new_password": "a-much-longer-passphrase"}))]
 pub struct ChangePasswordRequest {
     #[validate(length(min = 1, max = 256, message = "len_1_256"))]
+    #[schema(min_length = 1, max_length = 256)]
     pub current_password: String,
+    /// At least 10 characters, not the username.
     #[validate(length(min = 10, max = 256, message = "len_10_256"))]
+    #[schema(min_length = 10, max_length = 256)]
     pub new_password: String,
 }
 
 /// Change my password. Other sessions of this user are signed out.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "session", operation_id = "change_password",
     request_body = ChangePasswordRequest,
-    responses((status = 204, description = "Changed"), (status = 401, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 204, description = "Changed"),
+        (status = 422, description = "The current password is not right, or the new one is the username", body = Problem)))]
 pub async fn change_password(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -1,6 +1,7 @@
 //! Thin formulary handlers: extract, call one service function, shape the answer. Each
 //! operation's action is declared in `formulary/mod.rs`; the guard has checked it already.
 use axum::Json;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -11,13 +12,13 @@ use super::views::*;
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::i18n::tr;
-use crate::kernel::Actor;
+use crate::kernel::{Actor, FileBytes};
 use crate::state::AppState;
 
 /// The formulary as it stands on a day (default today), filtered and paged by (name, id).
 #[utoipa::path(get, path = "/api/v1/formulary", tag = "formulary", operation_id = "list_entries",
     params(ListQuery),
-    responses((status = 200, body = EntryPage), (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, description = "A page of entries", body = EntryPage)))]
 pub async fn list_entries(
     State(state): State<AppState>,
     actor: Actor,
@@ -31,7 +32,7 @@ pub async fn list_entries(
 /// substring; active and essential first.
 #[utoipa::path(get, path = "/api/v1/formulary/search", tag = "formulary", operation_id = "search_entries",
     params(SearchQuery),
-    responses((status = 200, body = SearchResults), (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, description = "The hits, best first", body = SearchResults)))]
 pub async fn search_entries(
     State(state): State<AppState>,
     actor: Actor,
@@ -43,7 +44,8 @@ pub async fn search_entries(
 /// One entry as it stood on a day (default today).
 #[utoipa::path(get, path = "/api/v1/formulary/{id}", tag = "formulary", operation_id = "get_entry",
     params(("id" = i64, Path), AsOfQuery),
-    responses((status = 200, body = Entry), (status = 404, body = Problem)))]
+    responses((status = 200, description = "The entry", body = Entry),
+        (status = 404, description = "No such entry in your consortium, or it was not yet in the formulary on that day", body = Problem)))]
 pub async fn get_entry(
     State(state): State<AppState>,
     actor: Actor,
@@ -56,7 +58,7 @@ pub async fn get_entry(
 /// The entry's proposals and decisions, with who and when (F2).
 #[utoipa::path(get, path = "/api/v1/formulary/{id}/timeline", tag = "formulary", operation_id = "get_entry_timeline",
     params(("id" = i64, Path)),
-    responses((status = 200, body = Timeline), (status = 404, body = Problem)))]
+    responses((status = 200, description = "The entry's timeline", body = Timeline)))]
 pub async fn get_entry_timeline(
     State(state): State<AppState>,
     actor: Actor,
@@ -68,7 +70,8 @@ pub async fn get_entry_timeline(
 /// What changed between two days (F2): added, changed fields, suspended, withdrawn, reinstated.
 #[utoipa::path(get, path = "/api/v1/formulary/diff", tag = "formulary", operation_id = "diff_formulary",
     params(DiffQuery),
-    responses((status = 200, body = Diff), (status = 422, body = Problem)))]
+    responses((status = 200, description = "The changes", body = Diff),
+        (status = 422, description = "`from` is after `to`", body = Problem)))]
 pub async fn diff_formulary(
     State(state): State<AppState>,
     actor: Actor,
@@ -80,7 +83,7 @@ pub async fn diff_formulary(
 /// Essential-medicine share per level group against the consortium's targets (F3).
 #[utoipa::path(get, path = "/api/v1/formulary/essential-share", tag = "formulary", operation_id = "essential_share",
     params(AsOfQuery),
-    responses((status = 200, body = ShareReport)))]
+    responses((status = 200, description = "The share per group", body = ShareReport)))]
 pub async fn essential_share(
     State(state): State<AppState>,
     actor: Actor,
@@ -91,7 +94,7 @@ pub async fn essential_share(
 
 /// Formulary settings: essential-medicine targets.
 #[utoipa::path(get, path = "/api/v1/formulary/settings", tag = "formulary", operation_id = "get_formulary_settings",
-    responses((status = 200, body = FormularySettings)))]
+    responses((status = 200, description = "The settings", body = FormularySettings)))]
 pub async fn get_formulary_settings(
     State(state): State<AppState>,
     actor: Actor,
@@ -102,7 +105,7 @@ pub async fn get_formulary_settings(
 /// Change the essential-medicine targets (committee or consortium administrator).
 #[utoipa::path(put, path = "/api/v1/formulary/settings", tag = "formulary", operation_id = "put_formulary_settings",
     request_body = FormularySettings,
-    responses((status = 200, body = FormularySettings), (status = 422, body = Problem)))]
+    responses((status = 200, description = "The settings as saved", body = FormularySettings)))]
 pub async fn put_formulary_settings(
     State(state): State<AppState>,
     actor: Actor,
@@ -113,8 +116,10 @@ pub async fn put_formulary_settings(
 
 /// Propose a change (F1): add, amend, suspend or withdraw, with a reason and an effective date.
 #[utoipa::path(post, path = "/api/v1/formulary/proposals", tag = "formulary", operation_id = "create_proposal",
-    request_body = ProposalRequest,
-    responses((status = 201, body = Proposal), (status = 422, description = "Refused, e.g. rule F1 or F5", body = Problem)))]
+    request_body = NewProposal,
+    responses((status = 201, description = "Proposed", body = Proposal),
+        (status = 404, description = "No such entry in your consortium", body = Problem),
+        (status = 422, description = "Refused, e.g. by rule F1 (an effective date in the past) or F5, or a change that changes nothing", body = Problem)))]
 pub async fn create_proposal(
     State(state): State<AppState>,
     actor: Actor,
@@ -129,7 +134,8 @@ pub async fn create_proposal(
 /// Check a draft proposal without creating it: the warnings the form shows live (F5).
 #[utoipa::path(post, path = "/api/v1/formulary/proposals/check", tag = "formulary", operation_id = "check_proposal",
     request_body = ProposalRequest,
-    responses((status = 200, body = CheckResult)))]
+    responses((status = 200, description = "The warnings the draft would meet (none for a draft too incomplete to check)", body = CheckResult),
+        (status = 404, description = "No such entry in your consortium", body = Problem)))]
 pub async fn check_proposal(
     State(state): State<AppState>,
     actor: Actor,
@@ -141,7 +147,7 @@ pub async fn check_proposal(
 /// Proposals, newest first.
 #[utoipa::path(get, path = "/api/v1/formulary/proposals", tag = "formulary", operation_id = "list_proposals",
     params(ProposalQuery),
-    responses((status = 200, body = ProposalPage)))]
+    responses((status = 200, description = "A page of proposals", body = ProposalPage)))]
 pub async fn list_proposals(
     State(state): State<AppState>,
     actor: Actor,
@@ -153,7 +159,7 @@ pub async fn list_proposals(
 /// One proposal with all its items.
 #[utoipa::path(get, path = "/api/v1/formulary/proposals/{id}", tag = "formulary", operation_id = "get_proposal",
     params(("id" = i64, Path)),
-    responses((status = 200, body = Proposal), (status = 404, body = Problem)))]
+    responses((status = 200, description = "The proposal", body = Proposal)))]
 pub async fn get_proposal(
     State(state): State<AppState>,
     actor: Actor,
@@ -166,7 +172,10 @@ pub async fn get_proposal(
 /// decisions wins; the other gets 409.
 #[utoipa::path(post, path = "/api/v1/formulary/proposals/{id}/approve", tag = "formulary", operation_id = "approve_proposal",
     params(("id" = i64, Path)), request_body = ApproveRequest,
-    responses((status = 200, body = Proposal), (status = 403, description = "Rule F1: own proposal", body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, description = "Approved", body = Proposal),
+        (status = 403, description = "Rule F1: you proposed it", body = Problem),
+        (status = 409, description = "Already decided, or decided meanwhile by someone else, or a change already scheduled on the entry is later", body = Problem),
+        (status = 422, description = "Rule F5 refuses it now (unless justified)", body = Problem)))]
 pub async fn approve_proposal(
     State(state): State<AppState>,
     actor: Actor,
@@ -179,7 +188,9 @@ pub async fn approve_proposal(
 /// Reject with a reason.
 #[utoipa::path(post, path = "/api/v1/formulary/proposals/{id}/reject", tag = "formulary", operation_id = "reject_proposal",
     params(("id" = i64, Path)), request_body = RejectRequest,
-    responses((status = 200, body = Proposal), (status = 403, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, description = "Rejected", body = Proposal),
+        (status = 403, description = "Rule F1: you proposed it (you may withdraw it)", body = Problem),
+        (status = 409, description = "Already decided", body = Problem)))]
 pub async fn reject_proposal(
     State(state): State<AppState>,
     actor: Actor,
@@ -192,7 +203,9 @@ pub async fn reject_proposal(
 /// The proposer withdraws a pending proposal.
 #[utoipa::path(post, path = "/api/v1/formulary/proposals/{id}/withdraw", tag = "formulary", operation_id = "withdraw_proposal",
     params(("id" = i64, Path)), request_body = WithdrawRequest,
-    responses((status = 200, body = Proposal), (status = 403, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, description = "Withdrawn", body = Proposal),
+        (status = 403, description = "Only the proposer may withdraw a proposal", body = Problem),
+        (status = 409, description = "Already decided", body = Problem)))]
 pub async fn withdraw_proposal(
     State(state): State<AppState>,
     actor: Actor,
@@ -204,20 +217,29 @@ pub async fn withdraw_proposal(
 
 /// The import template (Chinese headers; English headers are accepted too).
 #[utoipa::path(get, path = "/api/v1/formulary/import-template", tag = "formulary", operation_id = "import_template",
-    params(FormatQuery),
-    responses((status = 200, description = "CSV or XLSX file")))]
-pub async fn import_template(ApiQuery(q): ApiQuery<FormatQuery>) -> AppResult<Response> {
-    Ok(service::template(q.format.as_deref())?.into_response())
+    params(TemplateQuery),
+    responses((status = 200, description = "The template, as an attachment",
+        headers(("Content-Disposition" = String, description = "attachment; the file name")),
+        content(
+            (String = "text/csv; charset=utf-8"),
+            (FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))))]
+pub async fn import_template(ApiQuery(q): ApiQuery<TemplateQuery>) -> AppResult<Response> {
+    Ok(service::template(q.format.unwrap_or_default())?.into_response())
 }
 
 /// Export the formulary (today or `as_of`) as CSV (UTF-8 with BOM), XLSX or FHIR R5 JSON.
 #[utoipa::path(get, path = "/api/v1/formulary/export", tag = "formulary", operation_id = "export_formulary",
-    params(FormatQuery),
-    responses((status = 200, description = "CSV, XLSX or FHIR Bundle")))]
+    params(ExportQuery),
+    responses((status = 200, description = "The formulary, as an attachment",
+        headers(("Content-Disposition" = String, description = "attachment; the file name")),
+        content(
+            (String = "text/csv; charset=utf-8"),
+            (FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (FhirBundle = "application/fhir+json")))))]
 pub async fn export_formulary(
     State(state): State<AppState>,
     actor: Actor,
-    ApiQuery(q): ApiQuery<FormatQuery>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> AppResult<Response> {
     Ok(service::export(&state.ctx, &actor, &q).await?.into_response())
 }
@@ -228,13 +250,35 @@ pub async fn export_formulary(
 #[utoipa::path(post, path = "/api/v1/formulary/imports", tag = "formulary", operation_id = "import_formulary",
     params(ImportQuery),
     request_body(content = ImportUpload, content_type = "multipart/form-data", description = "file (CSV or XLSX); reason, effective_date, justification when applying"),
-    responses((status = 200, body = ImportReport), (status = 413, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "The report; when applied, with the batch proposal's id", body = ImportReport),
+        (status = 413, description = "The file is larger than `server.upload_limit_bytes`", body = Problem),
+        (status = 422, description = "The file cannot be read as the template (field `file`), an unknown form part, or, when applying, a row with a problem (`report`), a missing reason or effective date, or a refusal by rule F1 or F5", body = Problem)))]
 pub async fn import_formulary(
     State(state): State<AppState>,
     actor: Actor,
     ApiQuery(q): ApiQuery<ImportQuery>,
-    multipart: Multipart,
+    headers: axum::http::HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> AppResult<Json<ImportReport>> {
+    // axum refuses before any part is read only for a content type that is not
+    // multipart/form-data, or one without a usable boundary.
+    let multipart = multipart.map_err(|_| {
+        let is_multipart = headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+        if is_multipart {
+            AppError::BadRequest(tr(
+                "multipart/form-data 请求缺少有效的 boundary",
+                "the multipart/form-data request has no valid boundary",
+            ))
+        } else {
+            AppError::UnsupportedMediaType(tr(
+                "请以 multipart/form-data 上传文件",
+                "send the file as multipart/form-data",
+            ))
+        }
+    })?;
     let form = read_form(multipart).await?;
     Ok(Json(
         import::run(&state.ctx, &actor, form, q.dry_run.unwrap_or(true)).await?,
@@ -279,7 +323,20 @@ async fn read_form(mut mp: Multipart) -> AppResult<ImportForm> {
         match name.as_str() {
             "file" => form.file = Some(bytes.to_vec()),
             "reason" => form.reason = Some(text()).filter(|s| !s.is_empty()),
-            "effective_date" => form.effective_date = Some(text()).filter(|s| !s.is_empty()),
+            "effective_date" => {
+                // Empty, or a date as the document says (YYYY-MM-DD), in a dry run too.
+                let raw = String::from_utf8_lossy(&bytes);
+                form.effective_date = if raw.is_empty() {
+                    None
+                } else {
+                    Some(raw.parse().map_err(|_| {
+                        AppError::field(
+                            "effective_date",
+                            tr("日期格式如 2026-12-01", "a date like 2026-12-01"),
+                        )
+                    })?)
+                };
+            }
             "justification" => form.justification = Some(text()).filter(|s| !s.is_empty()),
             other => {
                 return Err(AppError::field(

@@ -20,7 +20,7 @@ use crate::kernel::{Actor, Ctx};
 pub struct ImportForm {
     pub file: Option<Vec<u8>>,
     pub reason: Option<String>,
-    pub effective_date: Option<String>,
+    pub effective_date: Option<NaiveDate>,
     pub justification: Option<String>,
 }
 
@@ -91,25 +91,15 @@ pub async fn run(ctx: &Ctx, actor: &Actor, form: ImportForm, dry_run: bool) -> A
             ),
         ));
     }
-    let effective: NaiveDate = form
-        .effective_date
-        .as_deref()
-        .ok_or_else(|| {
-            AppError::field(
-                "effective_date",
-                tr(
-                    "请填写生效日期（YYYY-MM-DD）",
-                    "give the effective date (YYYY-MM-DD)",
-                ),
-            )
-        })?
-        .parse()
-        .map_err(|_| {
-            AppError::field(
-                "effective_date",
-                tr("日期格式如 2026-12-01", "a date like 2026-12-01"),
-            )
-        })?;
+    let effective: NaiveDate = form.effective_date.ok_or_else(|| {
+        AppError::field(
+            "effective_date",
+            tr(
+                "请填写生效日期（YYYY-MM-DD）",
+                "give the effective date (YYYY-MM-DD)",
+            ),
+        )
+    })?;
     let id = service::create_proposal(
         ctx,
         &tx,

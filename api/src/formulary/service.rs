@@ -265,7 +265,7 @@ pub async fn get_entry(
         .await?
         .map(|v| store::to_entry(&v))
         .ok_or_else(|| {
-            AppError::BadRequest(tr(
+            AppError::NotFoundBecause(tr(
                 format!("条目 {id} 在 {as_of} 尚未列入目录"),
                 format!("entry {id} was not yet in the formulary on {as_of}"),
             ))
@@ -549,7 +549,7 @@ pub async fn propose(ctx: &Ctx, actor: &Actor, req: &ProposalRequest) -> AppResu
         actor,
         c,
         Draft {
-            kind: req.kind,
+            kind: req.kind.into(),
             reason: req.reason.clone(),
             effective: req.effective_date,
             justification: req.justification.clone(),
@@ -757,51 +757,38 @@ pub async fn withdraw(ctx: &Ctx, actor: &Actor, id: i64) -> AppResult<Proposal> 
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-fn bad_format(other: &str, choices_zh: &str, choices_en: &str) -> AppError {
-    AppError::field(
-        "format",
-        tr(
-            format!("{other:?}：请选择 {choices_zh}"),
-            format!("{other:?}: choose {choices_en}"),
-        ),
-    )
-}
-
 /// The import template (Chinese headers; English headers are accepted too).
-pub fn template(format: Option<&str>) -> AppResult<Download> {
-    match format.unwrap_or("csv") {
-        "csv" => Ok(Download::new(
+pub fn template(format: TemplateFormat) -> AppResult<Download> {
+    Ok(match format {
+        TemplateFormat::Csv => Download::new(
             io::template_csv(),
             "text/csv; charset=utf-8",
             "formulary-template.csv",
-        )),
-        "xlsx" => Ok(Download::new(
+        ),
+        TemplateFormat::Xlsx => Download::new(
             io::to_xlsx(&[]).map_err(|e| AppError::Internal(e.into()))?,
             XLSX,
             "formulary-template.xlsx",
-        )),
-        other => Err(bad_format(other, "csv 或 xlsx", "csv or xlsx")),
-    }
+        ),
+    })
 }
 
 /// The formulary (today or `as_of`) as CSV (UTF-8 with BOM), XLSX or FHIR R5 JSON.
-pub async fn export(ctx: &Ctx, actor: &Actor, q: &FormatQuery) -> AppResult<Download> {
+pub async fn export(ctx: &Ctx, actor: &Actor, q: &ExportQuery) -> AppResult<Download> {
     let c = actor.consortium()?;
     let d = q.as_of.unwrap_or_else(|| ctx.clock.today());
-    let format = q.format.as_deref().unwrap_or("csv");
-    if !matches!(format, "csv" | "xlsx" | "fhir") {
-        return Err(bad_format(format, "csv、xlsx 或 fhir", "csv, xlsx or fhir"));
-    }
     let entries = store::entries_at(&ctx.db, c, d).await?;
     let name = |ext: &str| format!("formulary-{d}.{ext}");
-    Ok(match format {
-        "csv" => Download::new(io::to_csv(&entries), "text/csv; charset=utf-8", name("csv")),
-        "xlsx" => Download::new(
+    Ok(match q.format.unwrap_or_default() {
+        ExportFormat::Csv => {
+            Download::new(io::to_csv(&entries), "text/csv; charset=utf-8", name("csv"))
+        }
+        ExportFormat::Xlsx => Download::new(
             io::to_xlsx(&entries).map_err(|e| AppError::Internal(e.into()))?,
             XLSX,
             name("xlsx"),
         ),
-        _ => Download::new(
+        ExportFormat::Fhir => Download::new(
             serde_json::to_vec_pretty(&io::to_fhir(&entries, d, 60))
                 .map_err(|e| AppError::Internal(e.into()))?,
             "application/fhir+json",

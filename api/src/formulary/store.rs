@@ -266,7 +266,7 @@ pub async fn plan_item(
     req: &ProposalRequest,
 ) -> AppResult<PlannedItem> {
     match req.kind {
-        ProposalKind::Add => {
+        ProposalRequestKind::Add => {
             let patch = req.fields.clone().ok_or_else(|| {
                 AppError::field(
                     "fields",
@@ -286,7 +286,7 @@ pub async fn plan_item(
                 base: None,
             })
         }
-        ProposalKind::Amend | ProposalKind::Suspend | ProposalKind::Withdraw => {
+        ProposalRequestKind::Amend | ProposalRequestKind::Suspend | ProposalRequestKind::Withdraw => {
             let id = req.entry_id.ok_or_else(|| {
                 AppError::field(
                     "entry_id",
@@ -296,13 +296,13 @@ pub async fn plan_item(
             let latest = latest_version(conn, c, id).await?;
             let current = to_fields(&latest);
             let patch = match req.kind {
-                ProposalKind::Amend => req.fields.clone().ok_or_else(|| {
+                ProposalRequestKind::Amend => req.fields.clone().ok_or_else(|| {
                     AppError::field(
                         "fields",
                         tr("请填写要修改的字段", "give the fields to change"),
                     )
                 })?,
-                ProposalKind::Suspend => EntryPatch {
+                ProposalRequestKind::Suspend => EntryPatch {
                     status: Some(EntryStatus::Suspended),
                     ..Default::default()
                 },
@@ -323,7 +323,7 @@ pub async fn plan_item(
                 ));
             }
             Ok(PlannedItem {
-                kind: req.kind,
+                kind: req.kind.into(),
                 entry_id: Some(id),
                 patch,
                 after,
@@ -331,13 +331,6 @@ pub async fn plan_item(
                 base: Some(latest.id),
             })
         }
-        ProposalKind::Batch => Err(AppError::field(
-            "kind",
-            tr(
-                "批量提议只能通过导入产生",
-                "batch proposals come from an import",
-            ),
-        )),
     }
 }
 

@@ -2,6 +2,7 @@
 //! a Chinese label; imports accept either, exports write the label.
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
@@ -14,9 +15,9 @@ pub use entity::formulary_version::{
     AntimicrobialTier, EntryStatus, InsuranceClass, Route, SpecialClass, Storage,
 };
 
-/// Every field of a formulary product (DOMAIN.md §2.1).
+/// Every field of a formulary product (DOMAIN.md §2.1). Only answered (requests send an
+/// `EntryPatch`), so it does not refuse unknown fields: `Entry` flattens it beside its own.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct EntryFields {
     /// 通用名
     pub generic_name_zh: String,
@@ -113,21 +114,46 @@ macro_rules! entry_patch {
     (@optional $field:ident) => { false };
 }
 
+// The field checks of `rules::check_fields`, as the document states them. "Not blank" is a
+// character that is not white space (Rust's `char::is_whitespace`, the set written out so every
+// regex engine reads it alike); lengths count characters.
 entry_patch!(
+    /// 通用名: not blank, at most 100 characters.
+    #[schema(max_length = 100, pattern = r"^[^\x00]*[^\x00\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$")]
     generic_name_zh: String,
+    /// At most 200 characters.
+    #[schema(max_length = 200)]
     generic_name_en: String,
+    /// 剂型: not blank, at most 40 characters.
+    #[schema(max_length = 40, pattern = r"^[^\x00]*[^\x00\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$")]
     dosage_form: String,
     route: Route,
+    /// 规格: not blank, at most 100 characters.
+    #[schema(max_length = 100, pattern = r"^[^\x00]*[^\x00\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$")]
     strength: String,
+    /// 最小单位: not blank, at most 20 characters.
+    #[schema(max_length = 20, pattern = r"^[^\x00]*[^\x00\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$")]
     base_unit: String,
+    /// Base units per pack, 1–100000.
+    #[schema(minimum = 1, maximum = 100000)]
     pack_size: i32,
+    /// 包装单位: not blank, at most 20 characters.
+    #[schema(max_length = 20, pattern = r"^[^\x00]*[^\x00\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$")]
     pack_unit: String,
+    /// 生产企业: not blank, at most 200 characters.
+    #[schema(max_length = 200, pattern = r"^[^\x00]*[^\x00\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$")]
     manufacturer: String,
+    /// 批准文号: 国药准字 + one letter + 8 digits.
+    #[schema(pattern = r"^国药准字[A-Z][0-9]{8}$")]
     approval_number: String,
-    /// An empty string clears the code.
+    /// 医保药品代码: 20 or 23 characters A–Z0–9; a blank string clears the code.
+    #[schema(pattern = r"^([\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*|[A-Z0-9]{20}|[A-Z0-9]{23})$")]
     nhsa_code: String,
-    /// An empty string clears the code.
+    /// ATC code (A, A10, A10B, A10BA or A10BA02); a blank string clears the code.
+    #[schema(pattern = r"^([\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*|[A-Z]([0-9]{2}([A-Z]([A-Z]([0-9]{2})?)?)?)?)$")]
     atc_code: String,
+    /// Contracted price per pack: 0 to 1000000 yuan, at most 4 decimals.
+    #[schema(value_type = Option<String>, pattern = r"^(-?0+(\.0+)?|0*(1000000(\.0+)?|[0-9]{1,6}(\.[0-9]{1,4}0*)?))$")]
     unit_price: Money,
     essential_national: bool,
     essential_provincial: bool,
@@ -180,7 +206,11 @@ pub struct ListQuery {
     pub essential: Option<bool>,
     pub special_class: Option<SpecialClass>,
     pub route: Option<Route>,
+    /// From `next_cursor` of the previous page.
+    #[param(pattern = r"^([0-9A-Fa-f]{2})*$")]
     pub cursor: Option<String>,
+    /// Rows per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }
 
@@ -195,8 +225,11 @@ pub struct AsOfQuery {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
+    /// At most 100 characters.
+    #[param(max_length = 100)]
     pub q: String,
-    /// 1..50, default 20.
+    /// Hits, 1–50 (default 20).
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<usize>,
     pub as_of: Option<NaiveDate>,
     pub level: Option<Level>,
@@ -292,11 +325,17 @@ pub struct ShareReport {
 #[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Targets {
+    /// Percent, 0–100.
     #[validate(range(min = 0.0, max = 100.0, message = "percent"))]
+    #[schema(minimum = 0, maximum = 100)]
     pub primary: f64,
+    /// Percent, 0–100.
     #[validate(range(min = 0.0, max = 100.0, message = "percent"))]
+    #[schema(minimum = 0, maximum = 100)]
     pub secondary: f64,
+    /// Percent, 0–100.
     #[validate(range(min = 0.0, max = 100.0, message = "percent"))]
+    #[schema(minimum = 0, maximum = 100)]
     pub tertiary: f64,
 }
 
@@ -308,19 +347,211 @@ pub struct FormularySettings {
     pub essential_targets: Targets,
 }
 
+/// What a proposal made by hand does (a `batch` proposal comes only from an import).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProposalRequestKind {
+    Add,
+    Amend,
+    Suspend,
+    Withdraw,
+}
+
+impl From<ProposalRequestKind> for ProposalKind {
+    fn from(k: ProposalRequestKind) -> Self {
+        match k {
+            ProposalRequestKind::Add => ProposalKind::Add,
+            ProposalRequestKind::Amend => ProposalKind::Amend,
+            ProposalRequestKind::Suspend => ProposalKind::Suspend,
+            ProposalRequestKind::Withdraw => ProposalKind::Withdraw,
+        }
+    }
+}
+
+/// A proposal, or a draft of one to check: `check_proposal` checks what a half-filled form
+/// has; `create_proposal` takes a `NewProposal` (the same fields, complete for its kind).
 #[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"kind": "suspend", "entry_id": 1, "reason": "供货中断，暂停使用", "effective_date": "2026-12-01"}))]
+#[schema(example = json!({"kind": "suspend", "entry_id": 1, "reason": "供货中断，暂停使用", "effective_date": "{{today+7}}"}))]
 pub struct ProposalRequest {
-    pub kind: ProposalKind,
+    pub kind: ProposalRequestKind,
+    /// The entry to amend, suspend or withdraw.
     pub entry_id: Option<i64>,
-    /// For add: every field. For amend: the fields to change.
+    /// For add: every field. For amend: the fields to change. A draft's fields are checked
+    /// on what they have; a proposal's must pass the field checks (see `NewProposal`).
+    #[schema(value_type = Option<EntryDraft>)]
     pub fields: Option<EntryPatch>,
+    /// 2–1000 characters.
     #[validate(length(min = 2, max = 1000, message = "reason"))]
+    #[schema(min_length = 2, max_length = 1000)]
     pub reason: String,
+    /// Today or later (China time, rule F1).
     pub effective_date: NaiveDate,
+    /// The committee's justification where rule F5 would refuse; 2–2000 characters.
     #[validate(length(min = 2, max = 2000, message = "len_2_2000"))]
+    #[schema(min_length = 2, max_length = 2000)]
     pub justification: Option<String>,
+}
+
+/// The body of `create_proposal` (documentation only; it is read as a [`ProposalRequest`]): a
+/// `ProposalRequest` complete for its kind — `add` needs every required field of the product
+/// in `fields` (rule P5: a special-management or cold-chain product is not long- or
+/// extended-prescription eligible), `amend` an `entry_id` and the `fields` to change, `suspend`
+/// and `withdraw` an `entry_id`.
+pub struct NewProposal;
+
+impl utoipa::PartialSchema for NewProposal {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let required: Vec<&str> = EntryPatch::default().missing();
+        let not_null: serde_json::Map<String, Value> = required
+            .iter()
+            .map(|f| (f.to_string(), json!({"not": {"type": "null"}})))
+            .collect();
+        let p5 = json!({
+            "if": {"anyOf": [
+                {"required": ["special_class"], "properties": {"special_class": {"not": {"const": "none"}}}},
+                {"required": ["storage"], "properties": {"storage": {"const": "cold_chain"}}}
+            ]},
+            "then": {"properties": {
+                "long_rx_eligible": {"const": false},
+                "extended_rx_eligible": {"const": false}
+            }}
+        });
+        // utoipa has no `if`/`then`: each condition is a typeless schema carrying them.
+        let when = |kind: Value, then: Value| -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+            let mut o = utoipa::openapi::schema::Object::with_type(
+                utoipa::openapi::schema::SchemaType::AnyValue,
+            );
+            o.extensions = Some(utoipa::openapi::extensions::Extensions::from_iter([
+                ("if", json!({"required": ["kind"], "properties": {"kind": kind}})),
+                ("then", then),
+            ]));
+            o.into()
+        };
+        let mut all = utoipa::openapi::schema::AllOf::new();
+        // The fields of a proposal pass the field checks (a draft's need not).
+        let checked_fields = utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
+            .property(
+                "fields",
+                utoipa::openapi::OneOfBuilder::new()
+                    .item(utoipa::openapi::Ref::from_schema_name(EntryPatch::name()))
+                    .item(
+                        utoipa::openapi::ObjectBuilder::new()
+                            .schema_type(utoipa::openapi::schema::Type::Null),
+                    ),
+            );
+        all.items = vec![
+            utoipa::openapi::Ref::from_schema_name(ProposalRequest::name()).into(),
+            checked_fields.into(),
+            when(
+                json!({"const": "add"}),
+                json!({
+                    "required": ["fields"],
+                    "properties": {"fields": {
+                        "type": "object",
+                        "required": required,
+                        "properties": not_null,
+                        "allOf": [p5]
+                    }}
+                }),
+            ),
+            when(
+                json!({"const": "amend"}),
+                json!({
+                    "required": ["entry_id", "fields"],
+                    "properties": {
+                        "entry_id": {"type": "integer"},
+                        // at least one field to change (not all absent or null)
+                        "fields": {"type": "object", "not": {"additionalProperties": {"type": "null"}}}
+                    }
+                }),
+            ),
+            when(
+                json!({"enum": ["suspend", "withdraw"]}),
+                json!({"required": ["entry_id"], "properties": {"entry_id": {"type": "integer"}}}),
+            ),
+        ];
+        all.description = Some(
+            "A proposal complete for its kind: `add` needs every required field of the product \
+             in `fields` (rule P5: a special-management or cold-chain product is neither long- \
+             nor extended-prescription eligible); `amend` an `entry_id` and the `fields` to \
+             change; `suspend` and `withdraw` an `entry_id`."
+                .into(),
+        );
+        all.example = Some(json!({"kind": "suspend", "entry_id": 1, "reason": "供货中断，暂停使用", "effective_date": "{{today+7}}"}));
+        utoipa::openapi::schema::Schema::AllOf(all).into()
+    }
+}
+
+impl ToSchema for NewProposal {
+    fn schemas(
+        out: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        out.push((
+            ProposalRequest::name().into(),
+            <ProposalRequest as utoipa::PartialSchema>::schema(),
+        ));
+        <ProposalRequest as ToSchema>::schemas(out);
+        out.push((
+            EntryPatch::name().into(),
+            <EntryPatch as utoipa::PartialSchema>::schema(),
+        ));
+        <EntryPatch as ToSchema>::schemas(out);
+    }
+}
+
+/// The fields of a draft product as a half-filled form has them: [`EntryPatch`]'s fields and
+/// types without its value checks (documentation only; `check_proposal` checks a draft on what
+/// it has).
+pub struct EntryDraft;
+
+impl utoipa::PartialSchema for EntryDraft {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        fn loosen(v: &mut Value) {
+            if let Some(o) = v.as_object_mut() {
+                for k in [
+                    "pattern",
+                    "minLength",
+                    "maxLength",
+                    "minimum",
+                    "maximum",
+                    "description",
+                ] {
+                    o.remove(k);
+                }
+                o.values_mut().for_each(loosen);
+            } else if let Some(a) = v.as_array_mut() {
+                a.iter_mut().for_each(loosen);
+            }
+        }
+        let mut v = serde_json::to_value(<EntryPatch as utoipa::PartialSchema>::schema())
+            .expect("a schema serialises");
+        loosen(&mut v);
+        // A price is still a decimal string, as `Money` reads it.
+        v["properties"]["unit_price"] = json!({
+            "oneOf": [<Money as utoipa::PartialSchema>::schema(), {"type": "null"}]
+        });
+        v["description"] = json!(
+            "The fields of a draft product, as a half-filled form has them: those of EntryPatch, \
+             without its value checks"
+        );
+        serde_json::from_value(v).expect("a valid schema")
+    }
+}
+
+impl ToSchema for EntryDraft {
+    fn schemas(
+        out: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <EntryPatch as ToSchema>::schemas(out);
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -380,7 +611,11 @@ pub struct ProposalPage {
 #[into_params(parameter_in = Query)]
 pub struct ProposalQuery {
     pub status: Option<ProposalStatus>,
+    /// From `next_cursor` of the previous page.
+    #[param(pattern = r"^([0-9A-Fa-f]{2})*$")]
     pub cursor: Option<String>,
+    /// Rows per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }
 
@@ -388,7 +623,9 @@ pub struct ProposalQuery {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"note": "同意"}))]
 pub struct ApproveRequest {
+    /// At most 1000 characters.
     #[validate(length(max = 1000, message = "max_1000"))]
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
 }
 
@@ -396,7 +633,9 @@ pub struct ApproveRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "与现有品规重复"}))]
 pub struct RejectRequest {
+    /// 2–1000 characters.
     #[validate(length(min = 2, max = 1000, message = "reason"))]
+    #[schema(min_length = 2, max_length = 1000)]
     pub reason: String,
 }
 
@@ -426,13 +665,59 @@ pub struct Timeline {
     pub items: Vec<TimelineEvent>,
 }
 
+/// The file format of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// UTF-8 with BOM.
+    #[default]
+    Csv,
+    Xlsx,
+    /// A FHIR R5 Bundle (JSON).
+    Fhir,
+}
+
+/// A FHIR R5 Bundle of MedicationKnowledge resources (documentation only).
+pub struct FhirBundle;
+
+impl utoipa::PartialSchema for FhirBundle {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Object)
+            .description(Some("A FHIR R5 Bundle (resourceType Bundle) of MedicationKnowledge resources"))
+            .into()
+    }
+}
+
+impl ToSchema for FhirBundle {}
+
+/// The file format of the import template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TemplateFormat {
+    #[default]
+    Csv,
+    Xlsx,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct FormatQuery {
-    /// csv | xlsx | fhir
-    pub format: Option<String>,
+pub struct ExportQuery {
+    /// Default csv.
+    #[param(inline)]
+    pub format: Option<ExportFormat>,
+    /// The formulary as it stood on this day (default today).
     pub as_of: Option<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TemplateQuery {
+    /// Default csv.
+    #[param(inline)]
+    pub format: Option<TemplateFormat>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -478,20 +763,48 @@ pub struct ImportReport {
     pub proposal_id: Option<i64>,
 }
 
-/// The multipart form of an import (documentation of the form parts).
+/// The multipart form of an import (documentation of the form parts; any other part is
+/// refused). The example is a file of one new product, which a dry run accepts.
 #[derive(Debug, ToSchema)]
-#[schema(example = json!({"file": "(the CSV or XLSX file)", "reason": "2027年目录调整", "effective_date": "2027-01-01", "justification": "儿科专用规格"}))]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"file": IMPORT_EXAMPLE_CSV, "reason": "年度目录调整", "effective_date": "{{today+7}}", "justification": "儿科专用规格"}))]
 pub struct ImportUpload {
-    /// The CSV (UTF-8, UTF-8 with BOM, GBK) or XLSX file.
+    /// The CSV (UTF-8, UTF-8 with BOM, GBK) or XLSX file, with the template's header row.
     #[schema(value_type = String, format = Binary)]
     pub file: Vec<u8>,
-    /// Why (required when applying).
+    /// Why (required when applying, at least 2 characters).
+    #[schema(value_type = String, required = false)]
     pub reason: Option<String>,
-    /// YYYY-MM-DD, today or later (required when applying).
+    /// Today or later (required when applying, rule F1); empty is the same as absent.
+    #[schema(value_type = ImportDate, required = false)]
     pub effective_date: Option<String>,
     /// The committee's justification where F5 would refuse.
+    #[schema(value_type = String, required = false)]
     pub justification: Option<String>,
 }
+
+/// A date part of the import form: YYYY-MM-DD, or empty (documentation only).
+pub struct ImportDate;
+
+impl utoipa::PartialSchema for ImportDate {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        serde_json::from_value(json!({
+            "anyOf": [
+                {"type": "string", "format": "date"},
+                {"type": "string", "maxLength": 0}
+            ]
+        }))
+        .expect("a valid schema")
+    }
+}
+
+impl ToSchema for ImportDate {}
+
+/// A file of one product no demo formulary has (the template's header row and one row).
+pub const IMPORT_EXAMPLE_CSV: &str = "\
+条目编号,通用名,英文名,剂型,给药途径,规格,最小单位,包装数量,包装单位,生产企业,批准文号,医保药品代码,ATC编码,单价(元/包装),国家基本药物,省增补,集采中选,医保类别,特殊管理,抗菌药物分级,储存条件,最低使用层级,长处方,延伸处方,状态
+,示例颗粒,Example Granules,颗粒剂,口服,5g,袋,12,盒,示例制药有限公司,国药准字Z20990123,,,18.60,否,否,否,乙,无,非抗菌药,常温,乡镇卫生院,是,是,在用
+";
 
 #[cfg(test)]
 mod tests {

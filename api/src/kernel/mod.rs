@@ -13,7 +13,7 @@ pub mod versioned;
 pub use actor::Actor;
 pub use clock::Clock;
 pub use ctx::Ctx;
-pub use download::Download;
+pub use download::{Download, FileBytes};
 pub use entity::codes::Coded;
 pub use money::Money;
 pub use rules::{Refusal, RuleId};

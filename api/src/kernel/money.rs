@@ -85,7 +85,7 @@ impl utoipa::PartialSchema for Money {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
-            .pattern(Some(r"^-?\d+(\.\d+)?$"))
+            .pattern(Some(r"^-?[0-9]{1,20}(\.[0-9]{1,8})?$"))
             .description(Some("An amount of yuan (CNY) as a decimal string, exact"))
             .examples([serde_json::json!("12.50")])
             .into()

@@ -512,6 +512,7 @@ export interface components {
          *     }
          */
         ApproveRequest: {
+            /** @description At most 1000 characters. */
             note?: string | null;
         };
         AuditEntry: {
@@ -544,6 +545,7 @@ export interface components {
          */
         ChangePasswordRequest: {
             current_password: string;
+            /** @description At least 10 characters, not the username. */
             new_password: string;
         };
         ChangedEntry: {
@@ -586,6 +588,7 @@ export interface components {
          *     }
          */
         CreateConsortiumRequest: {
+            /** @description Letters, digits, `-` and `_`. */
             code: string;
             name: string;
             region?: string;
@@ -593,6 +596,7 @@ export interface components {
         /**
          * @example {
          *       "code": "DGTL-XJ",
+         *       "consortium_id": 1,
          *       "contact_emails": [
          *         "xinjian@example.org"
          *       ],
@@ -602,13 +606,21 @@ export interface components {
          *     }
          */
         CreateInstitutionRequest: {
+            /** @description Letters, digits, `-` and `_`; unique in the consortium. */
             code: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description System administrators name the consortium (required of them); others act in their own
+             *     (another one answers 404).
+             */
             consortium_id?: number | null;
-            contact_emails?: string[];
+            contact_emails?: components["schemas"]["EmailAddress"][];
             level: components["schemas"]["Level"];
             name: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description An institution of the same consortium at a higher level.
+             */
             parent_id?: number | null;
         };
         /**
@@ -624,10 +636,16 @@ export interface components {
          */
         CreateUserRequest: {
             display_name: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description An institution of the caller's consortium.
+             */
             institution_id: number;
+            /** @description At least 10 characters, not the username. */
             password: string;
+            /** @description Only a system administrator may grant `system_admin` (403 otherwise). */
             roles: components["schemas"]["Role"][];
+            /** @description Letters, digits, `.`, `-` and `_`. */
             username: string;
         };
         Diff: {
@@ -641,6 +659,8 @@ export interface components {
             to: string;
             withdrawn: components["schemas"]["Entry"][];
         };
+        /** Format: email */
+        EmailAddress: string;
         /** @description A formulary entry as it stands on a date. */
         Entry: components["schemas"]["EntryFields"] & {
             /** Format: int64 */
@@ -650,7 +670,38 @@ export interface components {
             /** Format: date */
             valid_to?: string | null;
         };
-        /** @description Every field of a formulary product (DOMAIN.md §2.1). */
+        /** @description The fields of a draft product, as a half-filled form has them: those of EntryPatch, without its value checks */
+        EntryDraft: {
+            antimicrobial_tier?: components["schemas"]["AntimicrobialTier"] | null;
+            approval_number?: string | null;
+            atc_code?: string | null;
+            base_unit?: string | null;
+            dosage_form?: string | null;
+            essential_national?: boolean | null;
+            essential_provincial?: boolean | null;
+            extended_rx_eligible?: boolean | null;
+            generic_name_en?: string | null;
+            generic_name_zh?: string | null;
+            insurance_class?: components["schemas"]["InsuranceClass"] | null;
+            level_scope?: components["schemas"]["Level"] | null;
+            long_rx_eligible?: boolean | null;
+            manufacturer?: string | null;
+            nhsa_code?: string | null;
+            /** Format: int32 */
+            pack_size?: number | null;
+            pack_unit?: string | null;
+            route?: components["schemas"]["Route"] | null;
+            special_class?: components["schemas"]["SpecialClass"] | null;
+            status?: components["schemas"]["EntryStatus"] | null;
+            storage?: components["schemas"]["Storage"] | null;
+            strength?: string | null;
+            unit_price?: string | null;
+            vbp?: boolean | null;
+        };
+        /**
+         * @description Every field of a formulary product (DOMAIN.md §2.1). Only answered (requests send an
+         *     `EntryPatch`), so it does not refuse unknown fields: `Entry` flattens it beside its own.
+         */
         EntryFields: {
             antimicrobial_tier: components["schemas"]["AntimicrobialTier"];
             /** @description 批准文号: 国药准字 + letter + 8 digits. */
@@ -702,31 +753,43 @@ export interface components {
          */
         EntryPatch: {
             antimicrobial_tier?: components["schemas"]["AntimicrobialTier"] | null;
+            /** @description 批准文号: 国药准字 + one letter + 8 digits. */
             approval_number?: string | null;
-            /** @description An empty string clears the code. */
+            /** @description ATC code (A, A10, A10B, A10BA or A10BA02); a blank string clears the code. */
             atc_code?: string | null;
+            /** @description 最小单位: not blank, at most 20 characters. */
             base_unit?: string | null;
+            /** @description 剂型: not blank, at most 40 characters. */
             dosage_form?: string | null;
             essential_national?: boolean | null;
             essential_provincial?: boolean | null;
             extended_rx_eligible?: boolean | null;
+            /** @description At most 200 characters. */
             generic_name_en?: string | null;
+            /** @description 通用名: not blank, at most 100 characters. */
             generic_name_zh?: string | null;
             insurance_class?: components["schemas"]["InsuranceClass"] | null;
             level_scope?: components["schemas"]["Level"] | null;
             long_rx_eligible?: boolean | null;
+            /** @description 生产企业: not blank, at most 200 characters. */
             manufacturer?: string | null;
-            /** @description An empty string clears the code. */
+            /** @description 医保药品代码: 20 or 23 characters A–Z0–9; a blank string clears the code. */
             nhsa_code?: string | null;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Base units per pack, 1–100000.
+             */
             pack_size?: number | null;
+            /** @description 包装单位: not blank, at most 20 characters. */
             pack_unit?: string | null;
             route?: components["schemas"]["Route"] | null;
             special_class?: components["schemas"]["SpecialClass"] | null;
             status?: components["schemas"]["EntryStatus"] | null;
             storage?: components["schemas"]["Storage"] | null;
+            /** @description 规格: not blank, at most 100 characters. */
             strength?: string | null;
-            unit_price?: components["schemas"]["Money"] | null;
+            /** @description Contracted price per pack: 0 to 1000000 yuan, at most 4 decimals. */
+            unit_price?: string | null;
             vbp?: boolean | null;
         };
         /**
@@ -734,6 +797,8 @@ export interface components {
          * @enum {string}
          */
         EntryStatus: "active" | "suspended" | "withdrawn";
+        /** @description A FHIR R5 Bundle (resourceType Bundle) of MedicationKnowledge resources */
+        FhirBundle: Record<string, never>;
         FieldChange: {
             field: string;
             new?: unknown;
@@ -743,6 +808,8 @@ export interface components {
             field: string;
             message: string;
         };
+        /** Format: binary */
+        FileBytes: string;
         /**
          * @example {
          *       "essential_targets": {
@@ -768,6 +835,7 @@ export interface components {
          * @enum {string}
          */
         HitMatch: "code_exact" | "prefix" | "substring";
+        ImportDate: string;
         ImportReport: {
             added: components["schemas"]["AddedRow"][];
             changed: components["schemas"]["ChangedRow"][];
@@ -780,26 +848,27 @@ export interface components {
             unchanged: number;
         };
         /**
-         * @description The multipart form of an import (documentation of the form parts).
+         * @description The multipart form of an import (documentation of the form parts; any other part is
+         *     refused). The example is a file of one new product, which a dry run accepts.
          * @example {
-         *       "effective_date": "2027-01-01",
-         *       "file": "(the CSV or XLSX file)",
+         *       "effective_date": "2027-01-08",
+         *       "file": "条目编号,通用名,英文名,剂型,给药途径,规格,最小单位,包装数量,包装单位,生产企业,批准文号,医保药品代码,ATC编码,单价(元/包装),国家基本药物,省增补,集采中选,医保类别,特殊管理,抗菌药物分级,储存条件,最低使用层级,长处方,延伸处方,状态\n,示例颗粒,Example Granules,颗粒剂,口服,5g,袋,12,盒,示例制药有限公司,国药准字Z20990123,,,18.60,否,否,否,乙,无,非抗菌药,常温,乡镇卫生院,是,是,在用\n",
          *       "justification": "儿科专用规格",
-         *       "reason": "2027年目录调整"
+         *       "reason": "年度目录调整"
          *     }
          */
         ImportUpload: {
-            /** @description YYYY-MM-DD, today or later (required when applying). */
-            effective_date?: string | null;
+            /** @description Today or later (required when applying, rule F1); empty is the same as absent. */
+            effective_date?: components["schemas"]["ImportDate"];
             /**
              * Format: binary
-             * @description The CSV (UTF-8, UTF-8 with BOM, GBK) or XLSX file.
+             * @description The CSV (UTF-8, UTF-8 with BOM, GBK) or XLSX file, with the template's header row.
              */
             file: string;
             /** @description The committee's justification where F5 would refuse. */
-            justification?: string | null;
-            /** @description Why (required when applying). */
-            reason?: string | null;
+            justification?: string;
+            /** @description Why (required when applying, at least 2 characters). */
+            reason?: string;
         };
         Institution: {
             active: boolean;
@@ -852,6 +921,18 @@ export interface components {
          * @example 12.50
          */
         Money: string;
+        /**
+         * @description A proposal complete for its kind: `add` needs every required field of the product in `fields` (rule P5: a special-management or cold-chain product is neither long- nor extended-prescription eligible); `amend` an `entry_id` and the `fields` to change; `suspend` and `withdraw` an `entry_id`.
+         * @example {
+         *       "effective_date": "2027-01-08",
+         *       "entry_id": 1,
+         *       "kind": "suspend",
+         *       "reason": "供货中断，暂停使用"
+         *     }
+         */
+        NewProposal: components["schemas"]["ProposalRequest"] & {
+            fields?: components["schemas"]["EntryPatch"] | null;
+        } & unknown & unknown & unknown;
         PersonRef: {
             display_name: string;
             /** Format: int64 */
@@ -913,23 +994,38 @@ export interface components {
             next_cursor?: string | null;
         };
         /**
+         * @description A proposal, or a draft of one to check: `check_proposal` checks what a half-filled form
+         *     has; `create_proposal` takes a `NewProposal` (the same fields, complete for its kind).
          * @example {
-         *       "effective_date": "2026-12-01",
+         *       "effective_date": "2027-01-08",
          *       "entry_id": 1,
          *       "kind": "suspend",
          *       "reason": "供货中断，暂停使用"
          *     }
          */
         ProposalRequest: {
-            /** Format: date */
+            /**
+             * Format: date
+             * @description Today or later (China time, rule F1).
+             */
             effective_date: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The entry to amend, suspend or withdraw.
+             */
             entry_id?: number | null;
-            fields?: components["schemas"]["EntryPatch"] | null;
+            fields?: components["schemas"]["EntryDraft"] | null;
+            /** @description The committee's justification where rule F5 would refuse; 2–2000 characters. */
             justification?: string | null;
-            kind: components["schemas"]["ProposalKind"];
+            kind: components["schemas"]["ProposalRequestKind"];
+            /** @description 2–1000 characters. */
             reason: string;
         };
+        /**
+         * @description What a proposal made by hand does (a `batch` proposal comes only from an import).
+         * @enum {string}
+         */
+        ProposalRequestKind: "add" | "amend" | "suspend" | "withdraw";
         /**
          * @description Proposal status.
          * @enum {string}
@@ -941,6 +1037,7 @@ export interface components {
          *     }
          */
         RejectRequest: {
+            /** @description 2–1000 characters. */
             reason: string;
         };
         /**
@@ -1017,11 +1114,20 @@ export interface components {
          */
         Storage: "ordinary" | "cool" | "cold_chain";
         Targets: {
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Percent, 0–100.
+             */
             primary: number;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Percent, 0–100.
+             */
             secondary: number;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Percent, 0–100.
+             */
             tertiary: number;
         };
         Timeline: {
@@ -1055,7 +1161,7 @@ export interface components {
          */
         UpdateInstitutionRequest: {
             active?: boolean | null;
-            contact_emails?: string[] | null;
+            contact_emails?: components["schemas"]["EmailAddress"][] | null;
             level?: components["schemas"]["Level"] | null;
             name?: string | null;
             /**
@@ -1081,12 +1187,22 @@ export interface components {
         UpdateUserRequest: {
             active?: boolean | null;
             display_name?: string | null;
-            /** @description An administrator's password reset; the user's sessions are revoked. */
+            /**
+             * @description An administrator's password reset (at least 10 characters, not the username); the
+             *     user's sessions are revoked.
+             */
             password?: string | null;
+            /**
+             * @description Only a system administrator may grant `system_admin` (403 otherwise). A change signs
+             *     the user out everywhere.
+             */
             roles?: components["schemas"]["Role"][] | null;
             /** @description Clear a lock-out. */
             unlock?: boolean | null;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description The version you read; a stale version answers 409.
+             */
             version: number;
         };
         User: {
@@ -1117,7 +1233,109 @@ export interface components {
         /** @example {} */
         WithdrawRequest: Record<string, never>;
     };
-    responses: never;
+    responses: {
+        /** @description Malformed request: a body that is not JSON or a form that cannot be read, or a query parameter that is unknown, of the wrong type or holds NUL */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description A state-changing request without the `X-Tongyao-Csrf: 1` header, or from a foreign Origin */
+        CsrfRefused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Your roles may not perform this operation (see its `security`) */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Your roles may not perform this operation (see its `security`), or a state-changing request came without the `X-Tongyao-Csrf: 1` header or from a foreign Origin */
+        ForbiddenOrCsrfRefused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description An internal error; it is logged with the request id (`x-request-id`) */
+        Internal: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request body is larger than the server accepts */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Sign in first: no session, or it expired or was revoked */
+        Unauthorized: {
+            headers: {
+                /** @description `Cookie realm="tongyao"` */
+                "WWW-Authenticate"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request took too long and was stopped, or the service is not ready */
+        Unavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+        Unprocessable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is not sent as the media type this operation takes */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -1138,7 +1356,9 @@ export interface operations {
                 to?: string;
                 /** @description System administrators: the consortium to read (default: all). */
                 consortium_id?: number;
+                /** @description From `next_cursor` of the previous page. */
                 cursor?: string;
+                /** @description Rows per page, 1–200 (default 50). */
                 limit?: number;
             };
             header?: never;
@@ -1147,6 +1367,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of events */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1155,22 +1376,21 @@ export interface operations {
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
-            401: {
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description Another consortium than yours */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_consortia: {
@@ -1187,6 +1407,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of consortia */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1195,22 +1416,12 @@ export interface operations {
                     "application/json": components["schemas"]["ConsortiumPage"];
                 };
             };
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_consortium: {
@@ -1226,6 +1437,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -1234,22 +1446,23 @@ export interface operations {
                     "application/json": components["schemas"]["Consortium"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description The code is taken */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_entries: {
@@ -1265,7 +1478,9 @@ export interface operations {
                 essential?: boolean;
                 special_class?: components["schemas"]["SpecialClass"];
                 route?: components["schemas"]["Route"];
+                /** @description From `next_cursor` of the previous page. */
                 cursor?: string;
+                /** @description Rows per page, 1–200 (default 50). */
                 limit?: number;
             };
             header?: never;
@@ -1274,6 +1489,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of entries */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1282,22 +1498,12 @@ export interface operations {
                     "application/json": components["schemas"]["EntryPage"];
                 };
             };
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     diff_formulary: {
@@ -1312,6 +1518,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The changes */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1320,14 +1527,20 @@ export interface operations {
                     "application/json": components["schemas"]["Diff"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description `from` is after `to`. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     essential_share: {
@@ -1341,6 +1554,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The share per group */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1349,13 +1563,20 @@ export interface operations {
                     "application/json": components["schemas"]["ShareReport"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     export_formulary: {
         parameters: {
             query?: {
-                /** @description csv | xlsx | fhir */
-                format?: string;
+                /** @description Default csv. */
+                format?: "csv" | "xlsx" | "fhir";
+                /** @description The formulary as it stood on this day (default today). */
                 as_of?: string;
             };
             header?: never;
@@ -1364,21 +1585,32 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description CSV, XLSX or FHIR Bundle */
+            /** @description The formulary, as an attachment */
             200: {
                 headers: {
+                    /** @description attachment; the file name */
+                    "Content-Disposition"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirBundle"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["FileBytes"];
+                    "text/csv; charset=utf-8": string;
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     import_template: {
         parameters: {
             query?: {
-                /** @description csv | xlsx | fhir */
-                format?: string;
-                as_of?: string;
+                /** @description Default csv. */
+                format?: "csv" | "xlsx";
             };
             header?: never;
             path?: never;
@@ -1386,13 +1618,24 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description CSV or XLSX file */
+            /** @description The template, as an attachment */
             200: {
                 headers: {
+                    /** @description attachment; the file name */
+                    "Content-Disposition"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["FileBytes"];
+                    "text/csv; charset=utf-8": string;
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     import_formulary: {
@@ -1412,6 +1655,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The report; when applied, with the batch proposal's id */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1420,29 +1664,39 @@ export interface operations {
                     "application/json": components["schemas"]["ImportReport"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description The file is larger than `server.upload_limit_bytes`. Or: The request body is larger than the server accepts */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The file cannot be read as the template (field `file`), an unknown form part, or, when applying, a row with a problem (`report`), a missing reason or effective date, or a refusal by rule F1 or F5. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_proposals: {
         parameters: {
             query?: {
                 status?: components["schemas"]["ProposalStatus"];
+                /** @description From `next_cursor` of the previous page. */
                 cursor?: string;
+                /** @description Rows per page, 1–200 (default 50). */
                 limit?: number;
             };
             header?: never;
@@ -1451,6 +1705,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of proposals */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1459,6 +1714,12 @@ export interface operations {
                     "application/json": components["schemas"]["ProposalPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_proposal: {
@@ -1470,10 +1731,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ProposalRequest"];
+                "application/json": components["schemas"]["NewProposal"];
             };
         };
         responses: {
+            /** @description Proposed */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -1482,15 +1744,31 @@ export interface operations {
                     "application/json": components["schemas"]["Proposal"];
                 };
             };
-            /** @description Refused, e.g. rule F1 or F5 */
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such entry in your consortium */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Refused, e.g. by rule F1 (an effective date in the past) or F5, or a change that changes nothing. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     check_proposal: {
@@ -1506,6 +1784,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The warnings the draft would meet (none for a draft too incomplete to check) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1514,6 +1793,23 @@ export interface operations {
                     "application/json": components["schemas"]["CheckResult"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such entry in your consortium */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_proposal: {
@@ -1527,6 +1823,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The proposal */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1535,14 +1832,11 @@ export interface operations {
                     "application/json": components["schemas"]["Proposal"];
                 };
             };
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     approve_proposal: {
@@ -1560,6 +1854,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Approved */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1568,23 +1863,40 @@ export interface operations {
                     "application/json": components["schemas"]["Proposal"];
                 };
             };
-            /** @description Rule F1: own proposal */
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Rule F1: you proposed it. Or: Your roles may not perform this operation (see its `security`), or a state-changing request came without the `X-Tongyao-Csrf: 1` header or from a foreign Origin */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            /** @description Already decided, or decided meanwhile by someone else, or a change already scheduled on the entry is later */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Rule F5 refuses it now (unless justified). Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     reject_proposal: {
@@ -1602,6 +1914,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Rejected */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1610,22 +1923,32 @@ export interface operations {
                     "application/json": components["schemas"]["Proposal"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Rule F1: you proposed it (you may withdraw it). Or: Your roles may not perform this operation (see its `security`), or a state-changing request came without the `X-Tongyao-Csrf: 1` header or from a foreign Origin */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            /** @description Already decided */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     withdraw_proposal: {
@@ -1643,6 +1966,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Withdrawn */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1651,29 +1975,40 @@ export interface operations {
                     "application/json": components["schemas"]["Proposal"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only the proposer may withdraw a proposal. Or: Your roles may not perform this operation (see its `security`), or a state-changing request came without the `X-Tongyao-Csrf: 1` header or from a foreign Origin */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            /** @description Already decided */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     search_entries: {
         parameters: {
             query: {
+                /** @description At most 100 characters. */
                 q: string;
-                /** @description 1..50, default 20. */
+                /** @description Hits, 1–50 (default 20). */
                 limit?: number;
                 as_of?: string;
                 level?: components["schemas"]["Level"];
@@ -1687,6 +2022,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The hits, best first */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1695,22 +2031,12 @@ export interface operations {
                     "application/json": components["schemas"]["SearchResults"];
                 };
             };
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_formulary_settings: {
@@ -1722,6 +2048,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The settings */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1730,6 +2057,10 @@ export interface operations {
                     "application/json": components["schemas"]["FormularySettings"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     put_formulary_settings: {
@@ -1745,6 +2076,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The settings as saved */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1753,14 +2085,14 @@ export interface operations {
                     "application/json": components["schemas"]["FormularySettings"];
                 };
             };
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_entry: {
@@ -1776,6 +2108,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The entry */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1784,14 +2117,21 @@ export interface operations {
                     "application/json": components["schemas"]["Entry"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such entry in your consortium, or it was not yet in the formulary on that day. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_entry_timeline: {
@@ -1805,6 +2145,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The entry's timeline */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1813,20 +2154,20 @@ export interface operations {
                     "application/json": components["schemas"]["Timeline"];
                 };
             };
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_institutions: {
         parameters: {
             query?: {
-                /** @description System administrators name the consortium; others act in their own. */
+                /**
+                 * @description System administrators name the consortium (required of them); others act in their own
+                 *     (another one answers 404).
+                 */
                 consortium_id?: number;
                 /** @description From `next_cursor` of the previous page. */
                 cursor?: string;
@@ -1839,6 +2180,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of institutions */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1847,22 +2189,29 @@ export interface operations {
                     "application/json": components["schemas"]["InstitutionPage"];
                 };
             };
-            401: {
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description Another consortium than yours */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            403: {
+            /** @description A system administrator must name the consortium (`consortium_id`). Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_institution: {
@@ -1878,6 +2227,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -1886,22 +2236,40 @@ export interface operations {
                     "application/json": components["schemas"]["Institution"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description Another consortium than yours, or no such consortium */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The code is taken in the consortium */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description A system administrator must name the consortium; the parent must be an institution of the consortium at a higher level. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     update_institution: {
@@ -1919,6 +2287,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Changed */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1927,30 +2296,32 @@ export interface operations {
                     "application/json": components["schemas"]["Institution"];
                 };
             };
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            404: components["responses"]["NotFound"];
+            /** @description A stale `version` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The parent must be another institution of the consortium at a higher level. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_me: {
@@ -1962,6 +2333,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The signed-in user */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1970,14 +2342,9 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     change_password: {
@@ -2000,22 +2367,22 @@ export interface operations {
                 };
                 content?: never;
             };
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CsrfRefused"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The current password is not right, or the new one is the username. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     sign_in: {
@@ -2034,30 +2401,39 @@ export interface operations {
             /** @description Signed in; the session cookie is set */
             200: {
                 headers: {
+                    /** @description The session cookie (HttpOnly, SameSite=Lax) */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Me"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Wrong username or password */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Account locked for a while */
+            403: components["responses"]["CsrfRefused"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            /** @description Account locked for a while after repeated failures */
             423: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     sign_out: {
@@ -2072,24 +2448,25 @@ export interface operations {
             /** @description Signed out */
             204: {
                 headers: {
+                    /** @description Clears the session cookie */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CsrfRefused"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_users: {
         parameters: {
             query?: {
-                /** @description System administrators name the consortium; others act in their own. */
+                /**
+                 * @description System administrators name the consortium (required of them); others act in their own
+                 *     (another one answers 404).
+                 */
                 consortium_id?: number;
                 /** @description From `next_cursor` of the previous page. */
                 cursor?: string;
@@ -2102,6 +2479,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of users */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2110,22 +2488,29 @@ export interface operations {
                     "application/json": components["schemas"]["UserPage"];
                 };
             };
-            401: {
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description Another consortium than yours */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            403: {
+            /** @description A system administrator must name the consortium (`consortium_id`). Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_user: {
@@ -2141,6 +2526,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2149,22 +2535,39 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only a system administrator may grant `system_admin`. Or: Your roles may not perform this operation (see its `security`), or a state-changing request came without the `X-Tongyao-Csrf: 1` header or from a foreign Origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The username is taken */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The institution must be one of your consortium; the password must not be the username. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     update_user: {
@@ -2182,6 +2585,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Changed */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2190,30 +2594,40 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            404: {
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only a system administrator may grant `system_admin` or change a system administrator. Or: Your roles may not perform this operation (see its `security`), or a state-changing request came without the `X-Tongyao-Csrf: 1` header or from a foreign Origin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            /** @description A stale `version` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The password must not be the username. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     healthz: {
@@ -2225,6 +2639,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Alive */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2233,6 +2648,8 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     readyz: {
@@ -2244,6 +2661,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Ready */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2252,12 +2670,14 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            500: components["responses"]["Internal"];
+            /** @description The database is unreachable or a migration is pending. Or: The request took too long and was stopped, or the service is not ready */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2271,6 +2691,8 @@ type ReadonlyArray<T> = [
 ] extends [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const pathsApiV1FormularyExportGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/formulary/export"]["get"]["parameters"]["query"]["format"]> = ["csv", "xlsx", "fhir"];
+export const pathsApiV1FormularyImportTemplateGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/formulary/import-template"]["get"]["parameters"]["query"]["format"]> = ["csv", "xlsx"];
 export const actionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Action"]> = ["manage_consortia", "manage_organisation", "read_organisation", "read_audit", "read_formulary", "propose_formulary", "decide_formulary", "set_formulary_targets"];
 export const antimicrobialTierValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AntimicrobialTier"]> = ["none", "unrestricted", "restricted", "special"];
 export const entryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EntryStatus"]> = ["active", "suspended", "withdrawn"];
@@ -2279,6 +2701,7 @@ export const hitMatchValues: ReadonlyArray<FlattenedDeepRequired<components>["sc
 export const insuranceClassValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InsuranceClass"]> = ["a", "b", "c", "none"];
 export const levelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Level"]> = ["lead", "secondary", "township", "village"];
 export const proposalKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProposalKind"]> = ["add", "amend", "suspend", "withdraw", "batch"];
+export const proposalRequestKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProposalRequestKind"]> = ["add", "amend", "suspend", "withdraw"];
 export const proposalStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProposalStatus"]> = ["pending", "approved", "rejected", "withdrawn"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["system_admin", "consortium_admin", "committee", "pharmacist", "prescriber", "procurement", "distribution", "auditor"];
 export const routeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Route"]> = ["oral", "injection", "external", "inhalation", "other"];

@@ -1161,6 +1161,7 @@ both!(a_far_effective_date_is_refused, |app| async move {
     r.assert_problem(422);
     assert_eq!(r["rule"], "F1");
     assert!(r["detail"].as_str().unwrap().contains("two years"));
+});
 
 // An entry asked for on a day before it was in the formulary is not found (404, saying so), as
 // the document says; it is not a malformed request.

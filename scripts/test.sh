@@ -28,7 +28,7 @@ side_by_side() {
   done
   for i in "${!pids[@]}"; do
     if wait "${pids[$i]}"; then
-      echo "   ok: ${names[$i]} ($(tail -n 1 "$logs/${names[$i]}.log" | cut -c1-120))"
+      echo "   ok: ${names[$i]} ($(grep -v "^[[:space:]]*$" "$logs/${names[$i]}.log" | tail -n 1 | cut -c1-120))"
     else
       echo "FAILED: ${names[$i]} — its log:"
       tail -n 200 "$logs/${names[$i]}.log"

@@ -4,6 +4,26 @@
 pub use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
+/// A migration that is one SQL script up and one down (see [`run_script`]).
+macro_rules! script_migration {
+    ($up:expr, $down:expr) => {
+        #[derive(DeriveMigrationName)]
+        pub struct Migration;
+
+        #[async_trait::async_trait]
+        impl MigrationTrait for Migration {
+            async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+                $crate::run_script(manager, $up).await
+            }
+
+            async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+                $crate::run_script(manager, $down).await
+            }
+        }
+    };
+}
+pub(crate) use script_migration;
+
 mod m0001_foundation;
 mod m0002_formulary;
 mod m0003_formulary_settings;

@@ -1,10 +1,5 @@
 use sea_orm_migration::prelude::*;
 
-use crate::run_script;
-
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
 /// The formulary is temporal: an entry is a stable identity, each approved change writes a new
 /// version valid from its effective date, and the version it replaces gets `valid_to` set.
 /// "As of day d" is `valid_from <= d AND (valid_to IS NULL OR valid_to > d)` (F2).
@@ -102,13 +97,4 @@ DROP TABLE formulary_proposals
 DROP TABLE formulary_entries
 "#;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_script(manager, UP).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_script(manager, DOWN).await
-    }
-}
+crate::script_migration!(UP, DOWN);

@@ -1,10 +1,5 @@
 use sea_orm_migration::prelude::*;
 
-use crate::run_script;
-
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
 /// Per-capability settings live in the capability's own table: the formulary's essential-
 /// medicine targets (F3, per mille) and its revision counter (which tells each instance when
 /// its search index is stale) move off `consortia`. A consortium without a row has the default
@@ -50,13 +45,4 @@ WHERE EXISTS (SELECT 1 FROM formulary_settings s WHERE s.consortium_id = consort
 DROP TABLE formulary_settings
 "#;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_script(manager, UP).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_script(manager, DOWN).await
-    }
-}
+crate::script_migration!(UP, DOWN);

@@ -1,10 +1,5 @@
 use sea_orm_migration::prelude::*;
 
-use crate::run_script;
-
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
 /// A proposal to change an existing entry records the version it was written against, so that
 /// approving it after the entry changed is refused instead of silently applying a patch to a
 /// product the approver has not seen (no lost update between two pending proposals). No foreign
@@ -21,13 +16,4 @@ DROP INDEX formulary_proposal_items_entry_proposal
 ALTER TABLE formulary_proposal_items DROP COLUMN base_version_id
 "#;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_script(manager, UP).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_script(manager, DOWN).await
-    }
-}
+crate::script_migration!(UP, DOWN);

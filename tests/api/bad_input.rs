@@ -471,12 +471,7 @@ both!(refusals_name_the_field_by_its_path, |app| async move {
         422,
     )
     .await;
-    let fields: Vec<&str> = r["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = r.error_fields();
     assert_eq!(
         fields,
         ["essential_targets.primary", "essential_targets.tertiary"],

@@ -181,12 +181,7 @@ both!(
             )
             .await;
         r.assert_problem(422);
-        let fields: Vec<&str> = r["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap())
-            .collect();
+        let fields = r.error_fields();
         assert_eq!(
             fields,
             vec![

@@ -845,6 +845,17 @@ impl Resp {
         self
     }
 
+    /// The fields a refusal names in `errors`, in order.
+    #[track_caller]
+    pub fn error_fields(&self) -> Vec<&str> {
+        self.body["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no errors array in {}", self.body))
+            .iter()
+            .map(|e| e["field"].as_str().expect("a field name"))
+            .collect()
+    }
+
     /// `items` of a list answer.
     #[track_caller]
     pub fn items(&self) -> &Vec<Value> {

@@ -25,4 +25,8 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 curl -fs "http://127.0.0.1:$port/readyz" >/dev/null || { cat "$work/server.log"; exit 1; }
-(cd frontend && TONGYAO_E2E_URL="http://127.0.0.1:$port" npx playwright test "$@")
+(cd frontend && TONGYAO_E2E_URL="http://127.0.0.1:$port" npx playwright test "$@") || {
+  echo "browser tests failed; the server's log (warnings and errors) ends:"
+  tail -n 60 "$work/server.log"
+  exit 1
+}

@@ -58,6 +58,9 @@ lint() {
 
 integration() {
   cargo test --workspace --locked --no-fail-fast
+  # The summary line: the totals over every test binary (the last binary alone may run none).
+  grep -h "^test result:" "$logs/integration.log" \
+    | awk '{p+=$4; f+=$6; i+=$8} END {printf "all test binaries: %d passed, %d failed, %d ignored\n", p, f, i}'
 }
 
 contract() {

@@ -26,7 +26,15 @@ export async function signIn(page: Page, username: string, password = PASSWORD):
 
 export async function signOut(page: Page): Promise<void> {
   await page.getByTestId('user-menu').click();
+  // Wait for the server's answer to the sign-out itself, so that a slow machine shows up as a
+  // slow request (with its own, longer allowance) and not as a page that did not move.
+  const answered = page.waitForResponse(
+    (r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'DELETE',
+    { timeout: 30_000 },
+  );
   await page.getByTestId('sign-out').click();
+  const answer = await answered;
+  expect(answer.status(), 'the sign-out request').toBeLessThan(300);
   await expect(page).toHaveURL(/\/login/);
 }
 

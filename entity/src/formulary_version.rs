@@ -45,6 +45,8 @@ pub struct Model {
     pub strength: String,
     pub base_unit: String,
     pub pack_size: i32,
+    /// Base units per inner pack (7 in 7片×4/盒); none when the pack has no inner division.
+    pub inner_pack_size: Option<i32>,
     pub pack_unit: String,
     pub manufacturer: String,
     pub approval_number: String,

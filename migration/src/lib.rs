@@ -28,6 +28,7 @@ mod m0001_foundation;
 mod m0002_formulary;
 mod m0003_formulary_settings;
 mod m0004_proposal_base;
+mod m0005_inner_pack;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_formulary::Migration),
             Box::new(m0003_formulary_settings::Migration),
             Box::new(m0004_proposal_base::Migration),
+            Box::new(m0005_inner_pack::Migration),
         ]
     }
 }

@@ -274,6 +274,19 @@ both!(future_dated_change_waits_for_its_day, |app| async move {
             .await["unit_price"],
         "9.99"
     );
+    // The scheduled change is visible before its day: on the entry, what and from when; in the
+    // list, the day the shown state ends.
+    let e = c1.get(&format!("/api/v1/formulary/{id}")).await;
+    let upcoming = e["upcoming"].as_array().unwrap();
+    assert_eq!(upcoming.len(), 1, "{}", e.text());
+    assert_eq!(upcoming[0]["effective_from"], day(10));
+    assert_eq!(upcoming[0]["changes"][0]["field"], "unit_price");
+    assert_eq!(upcoming[0]["changes"][0]["old"], "12.50");
+    assert_eq!(upcoming[0]["changes"][0]["new"], "9.99");
+    let on_day = c1.get(&format!("/api/v1/formulary/{id}?as_of={}", day(10))).await;
+    assert!(on_day["upcoming"].as_array().unwrap().is_empty());
+    let listed = c1.get("/api/v1/formulary?q=wly").await;
+    assert_eq!(listed.items()[0]["valid_to"], day(10), "{}", listed.text());
     // an approval dated before an already scheduled change is refused rather than rewriting history
     let p = c1
         .post(
@@ -1175,4 +1188,165 @@ both!(an_entry_before_it_existed_is_not_found, |app| async move {
         "{}",
         r.body
     );
+});
+
+/// The CSV with one product's price changed (its line found by name).
+fn with_price(csv: &[u8], name: &str, price: &str) -> Vec<u8> {
+    let text = String::from_utf8(csv.to_vec()).expect("UTF-8 export");
+    let price_col = text
+        .lines()
+        .next()
+        .and_then(|h| h.split(',').position(|c| c == "单价(元/包装)"))
+        .expect("a price column");
+    let mut found = false;
+    let out: Vec<String> = text
+        .split('\n')
+        .map(|line| {
+            if !line.contains(name) {
+                return line.to_string();
+            }
+            found = true;
+            let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
+            cells[price_col] = price.to_string();
+            cells.join(",")
+        })
+        .collect();
+    assert!(found, "{name} is in the export");
+    out.join("\n").into_bytes()
+}
+
+both!(an_unchanged_export_round_trips_past_a_scheduled_change, |app| async move {
+    let acarbose = add_entry(&app, "往返阿卡波糖", "oral", 31).await;
+    add_entry(&app, "往返二甲双胍", "oral", 32).await;
+    // An approved suspension from day 10 on: today the entry is still in use.
+    adopt(&app, json!({"kind": "suspend", "entry_id": acarbose, "reason": "停产", "effective_date": day(10)})).await;
+    let c1 = app.client_as("demo-committee-1").await;
+    let export = c1.get("/api/v1/formulary/export?format=csv").await;
+    export.assert_status(200);
+
+    // Unchanged, compared with today's formulary: nothing to propose, nothing overridden.
+    let r = import(&c1, true, &[("file", &export.bytes)]).await;
+    r.assert_status(200);
+    assert_eq!(r["effective_date"], day(0));
+    assert_eq!(r["unchanged"], 2, "{}", r.text());
+    assert!(r["changed"].as_array().unwrap().is_empty(), "{}", r.text());
+    assert!(r["overrides"].as_array().unwrap().is_empty(), "{}", r.text());
+    // Applying it is refused as a change of nothing (not as a proposal to undo the suspension).
+    let a = import(&c1, false, &[("file", &export.bytes), ("reason", "原样导入".as_bytes()), ("effective_date", day(0).as_bytes())]).await;
+    a.assert_problem(422);
+    assert_eq!(a.error_fields(), vec!["file"]);
+
+    // Compared with the formulary on day 10 (after the suspension), the same file would
+    // reactivate the product: a change, named in full.
+    let r = import(&c1, true, &[("file", &export.bytes), ("effective_date", day(10).as_bytes())]).await;
+    assert_eq!(r["effective_date"], day(10));
+    let changed = r["changed"].as_array().unwrap();
+    assert_eq!(changed.len(), 1, "{}", r.text());
+    assert_eq!(changed[0]["entry_id"], acarbose);
+    assert_eq!(changed[0]["product"]["generic_name_zh"], "往返阿卡波糖");
+    assert_eq!(changed[0]["product"]["strength"], "31mg");
+    assert_eq!(changed[0]["product"]["dosage_form"], "片剂");
+    assert_eq!(changed[0]["product"]["manufacturer"], "测试制药");
+    assert_eq!(changed[0]["changes"][0]["field"], "status");
+    assert_eq!(changed[0]["changes"][0]["old"], "suspended");
+
+    // A price change of the scheduled product, effective today, would override the approved
+    // suspension: the dry run names it, and applying is refused with nothing changed.
+    let edited = with_price(&export.bytes, "往返阿卡波糖", "13.00");
+    let r = import(&c1, true, &[("file", &edited)]).await;
+    let o = r["overrides"].as_array().unwrap();
+    assert_eq!(o.len(), 1, "{}", r.text());
+    assert_eq!(o[0]["entry_id"], acarbose);
+    assert_eq!(o[0]["product"]["strength"], "31mg");
+    assert_eq!(o[0]["changes"][0]["field"], "unit_price");
+    assert_eq!(o[0]["scheduled"][0]["effective_from"], day(10));
+    assert_eq!(o[0]["scheduled"][0]["changes"][0]["field"], "status");
+    assert_eq!(o[0]["scheduled"][0]["changes"][0]["new"], "suspended");
+    assert!(r["changed"].as_array().unwrap().is_empty());
+    let before = formulary_counts(&app).await;
+    let a = import(&c1, false, &[("file", &edited), ("reason", "调价".as_bytes()), ("effective_date", day(0).as_bytes())]).await;
+    a.assert_problem(422);
+    assert!(a["detail"].as_str().unwrap().contains("override"), "{}", a.text());
+    assert_eq!(a["report"]["overrides"].as_array().unwrap().len(), 1);
+    assert_eq!(formulary_counts(&app).await, before);
+    // From day 10 on the suspension has happened: the same price change is an ordinary one
+    // (status back to in use as well, as the file says).
+    let r = import(&c1, true, &[("file", &edited), ("effective_date", day(10).as_bytes())]).await;
+    assert!(r["overrides"].as_array().unwrap().is_empty(), "{}", r.text());
+    assert_eq!(r["changed"].as_array().unwrap().len(), 1);
+
+    // A price change of the other product is an ordinary change today.
+    let edited = with_price(&export.bytes, "往返二甲双胍", "11.00");
+    let r = import(&c1, true, &[("file", &edited)]).await;
+    assert_eq!(r["changed"].as_array().unwrap().len(), 1, "{}", r.text());
+    assert_eq!(r["changed"][0]["product"]["generic_name_zh"], "往返二甲双胍");
+    assert!(r["overrides"].as_array().unwrap().is_empty());
+    // A dry run for a day in the past is refused by F1, like the proposal would be.
+    import(&c1, true, &[("file", &edited), ("effective_date", day(-1).as_bytes())])
+        .await
+        .assert_problem(422);
+});
+
+both!(the_pack_as_people_write_it, |app| async move {
+    let c1 = app.client_as("demo-committee-1").await;
+    let mut f = product("内包装片", "oral", 41);
+    f["inner_pack_size"] = json!(7);
+    let id = adopt(&app, json!({"kind": "add", "fields": f, "reason": "新增", "effective_date": day(0)}))
+        .await["items"][0]["entry_id"]
+        .as_i64()
+        .unwrap();
+    let e = c1.get(&format!("/api/v1/formulary/{id}")).await;
+    assert_eq!(e["pack_size"], 28);
+    assert_eq!(e["inner_pack_size"], 7);
+    // An inner pack that does not divide the pack is refused, naming the field.
+    for bad in [5, -7, 56] {
+        let r = c1.post("/api/v1/formulary/proposals", json!({"kind": "amend", "entry_id": id, "fields": {"inner_pack_size": bad}, "reason": "改包装", "effective_date": day(0)})).await;
+        r.assert_problem(422);
+        assert_eq!(r.error_fields(), vec!["fields.inner_pack_size"], "{bad}: {}", r.text());
+    }
+    // The export carries it as a number; the FHIR pack nests 4 inner packs of 7.
+    let x = c1.get("/api/v1/formulary/export?format=xlsx").await;
+    x.assert_status(200);
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(x.bytes.to_vec())).unwrap();
+    use calamine::Reader;
+    let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<_> = sheet.rows().collect();
+    let col = |name: &str| {
+        rows[0]
+            .iter()
+            .position(|c| *c == name)
+            .unwrap_or_else(|| panic!("column {name}"))
+    };
+    let row = rows
+        .iter()
+        .find(|r| r[col("通用名")] == "内包装片")
+        .unwrap();
+    assert_eq!(row[col("内包装数量")], calamine::Data::Float(7.0));
+    assert_eq!(row[col("包装数量")], calamine::Data::Float(28.0));
+    assert_eq!(row[col("单价(元/包装)")], calamine::Data::Float(12.5));
+    assert_eq!(row[col("条目编号")], calamine::Data::Float(id as f64));
+    assert!(matches!(row[col("批准文号")], calamine::Data::String(_)));
+    // The XLSX export imports back unchanged.
+    let r = import(&c1, true, &[("file", &x.bytes)]).await;
+    assert_eq!(r["unchanged"], 1, "{}", r.text());
+    let fhir: Value = serde_json::from_slice(&c1.get("/api/v1/formulary/export?format=fhir").await.bytes).unwrap();
+    let pack = &fhir["entry"][0]["resource"]["contained"][0];
+    assert_eq!(pack["packaging"]["packaging"][0]["quantity"], 4);
+    assert_eq!(pack["packaging"]["packaging"][0]["type"]["text"], "7片");
+    // A file written before the column existed keeps the inner pack; 0 clears it.
+    let csv = String::from_utf8(c1.get("/api/v1/formulary/export?format=csv").await.bytes.to_vec()).unwrap();
+    let old: String = csv
+        .lines()
+        .map(|l| {
+            let mut cells: Vec<&str> = l.split(',').collect();
+            cells.remove(8); // 内包装数量
+            cells.join(",") + "\n"
+        })
+        .collect();
+    assert!(!old.contains("内包装数量"));
+    let r = import(&c1, true, &[("file", old.as_bytes())]).await;
+    assert_eq!(r["unchanged"], 1, "{}", r.text());
+    adopt(&app, json!({"kind": "amend", "entry_id": id, "fields": {"inner_pack_size": 0}, "reason": "无内包装", "effective_date": day(0)})).await;
+    assert_eq!(c1.get(&format!("/api/v1/formulary/{id}")).await["inner_pack_size"], Value::Null);
 });

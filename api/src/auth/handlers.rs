@@ -49,6 +49,9 @@ pub struct Me {
     pub consortium: Option<ConsortiumRef>,
     /// What this user may do (from the policy table); the web app shows pages by it.
     pub actions: Vec<Action>,
+    /// The consortium's calendar day (China) by the server's clock, which outside production
+    /// may be set to a fixed day (`clock.today`): the web app counts "today" from it.
+    pub today: chrono::NaiveDate,
 }
 
 /// Sign in with username and password. Repeated failures slow the answer down and then lock the

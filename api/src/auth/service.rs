@@ -16,7 +16,11 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::tr;
 use crate::kernel::{Actor, Ctx};
 
-pub async fn me_of(conn: &impl sea_orm::ConnectionTrait, u: &user::Model) -> AppResult<Me> {
+pub async fn me_of(
+    ctx: &Ctx,
+    conn: &impl sea_orm::ConnectionTrait,
+    u: &user::Model,
+) -> AppResult<Me> {
     let institution = match u.institution_id {
         Some(id) => institution::Entity::find_by_id(id)
             .one(conn)
@@ -47,6 +51,7 @@ pub async fn me_of(conn: &impl sea_orm::ConnectionTrait, u: &user::Model) -> App
         roles,
         institution,
         consortium,
+        today: ctx.clock.today(),
     })
 }
 
@@ -154,7 +159,7 @@ pub async fn sign_in(
     let u = am.update(&tx).await?;
     let token = session::create(&tx, u.id, auth).await?;
     audit::record(&tx, &actor, Event::new("auth.sign_in", "user", u.id)).await?;
-    let me = me_of(&tx, &u).await?;
+    let me = me_of(ctx, &tx, &u).await?;
     tx.commit().await?;
     Ok(SignedIn { token, me })
 }
@@ -193,7 +198,7 @@ pub async fn me(ctx: &Ctx, actor: &Actor) -> AppResult<Me> {
         .one(&ctx.db)
         .await?
         .ok_or(AppError::Unauthorized)?;
-    me_of(&ctx.db, &u).await
+    me_of(ctx, &ctx.db, &u).await
 }
 
 /// Change the actor's password; their other sessions are signed out.

@@ -41,17 +41,18 @@ pub async fn search_entries(
     Ok(Json(service::search(&state.ctx, &actor, &q).await?).into_response())
 }
 
-/// One entry as it stood on a day (default today).
+/// One entry as it stood on a day (default today), with the approved changes scheduled after
+/// that day.
 #[utoipa::path(get, path = "/api/v1/formulary/{id}", tag = "formulary", operation_id = "get_entry",
     params(("id" = i64, Path), AsOfQuery),
-    responses((status = 200, description = "The entry", body = Entry),
+    responses((status = 200, description = "The entry and its upcoming approved changes", body = EntryDetail),
         (status = 404, description = "No such entry in your consortium, or it was not yet in the formulary on that day", body = Problem)))]
 pub async fn get_entry(
     State(state): State<AppState>,
     actor: Actor,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<AsOfQuery>,
-) -> AppResult<Json<Entry>> {
+) -> AppResult<Json<EntryDetail>> {
     Ok(Json(service::get_entry(&state.ctx, &actor, id, q.as_of).await?))
 }
 

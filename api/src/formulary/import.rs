@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use entity::formulary_version as version;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::io::{self, FileError};
 use super::rules;
@@ -46,30 +46,64 @@ pub async fn run(ctx: &Ctx, actor: &Actor, form: ImportForm, dry_run: bool) -> A
             ),
         )
     })?;
+    // The day the changes would take effect: the form's, or (a dry run without one) today.
+    // The file is compared with the formulary as it will stand on that day.
+    let effective: NaiveDate = match (form.effective_date, dry_run) {
+        (Some(d), _) => d,
+        (None, true) => ctx.clock.today(),
+        (None, false) => {
+            return Err(AppError::field(
+                "effective_date",
+                tr(
+                    "请填写生效日期（YYYY-MM-DD）",
+                    "give the effective date (YYYY-MM-DD)",
+                ),
+            ));
+        }
+    };
+    rules::f1_effective_date(effective, ctx.clock.today())?;
     let tx = ctx.write().await?;
-    let (mut report, items) = analyse(&tx, c, &bytes, dry_run).await?;
+    let (mut report, items) = analyse(&tx, c, &bytes, dry_run, effective).await?;
     if dry_run {
         return Ok(report);
     }
+    let with_report = |message: String, report: &ImportReport| AppError::WithReport {
+        status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        message,
+        report: serde_json::to_value(report).unwrap_or_default(),
+    };
     if !report.errors.is_empty() {
         let n = report.errors.len();
-        return Err(AppError::WithReport {
-            status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            message: tr(
+        return Err(with_report(
+            tr(
                 format!("文件有 {n} 处问题，请按 report.errors 修改后重新导入；目录未作任何改动"),
                 format!(
                     "the file has {n} problem(s); fix them (see report.errors) and import again — nothing was changed"
                 ),
             ),
-            report: serde_json::to_value(&report).unwrap_or_default(),
-        });
+            &report,
+        ));
+    }
+    if !report.overrides.is_empty() {
+        let n = report.overrides.len();
+        return Err(with_report(
+            tr(
+                format!(
+                    "文件中有 {n} 行会推翻 {effective} 之后已批准的变更（见 report.overrides）：请改用这些变更生效之后的日期，或从文件中删去这些行；目录未作任何改动"
+                ),
+                format!(
+                    "{n} row(s) of the file would override changes already approved after {effective} (see report.overrides): choose a day after those changes, or remove these rows — nothing was changed"
+                ),
+            ),
+            &report,
+        ));
     }
     if items.is_empty() {
         return Err(AppError::field(
             "file",
             tr(
-                "每一行都与现行目录一致，没有需要提议的变更",
-                "every row matches the formulary already; there is nothing to propose",
+                "每一行都与目录在生效日期的状态一致，没有需要提议的变更",
+                "every row matches the formulary as it stands on the effective date; there is nothing to propose",
             ),
         ));
     }
@@ -91,15 +125,6 @@ pub async fn run(ctx: &Ctx, actor: &Actor, form: ImportForm, dry_run: bool) -> A
             ),
         ));
     }
-    let effective: NaiveDate = form.effective_date.ok_or_else(|| {
-        AppError::field(
-            "effective_date",
-            tr(
-                "请填写生效日期（YYYY-MM-DD）",
-                "give the effective date (YYYY-MM-DD)",
-            ),
-        )
-    })?;
     let id = service::create_proposal(
         ctx,
         &tx,
@@ -119,40 +144,62 @@ pub async fn run(ctx: &Ctx, actor: &Actor, form: ImportForm, dry_run: bool) -> A
     Ok(report)
 }
 
-/// Parse a file and compare it with the consortium's current formulary: the report, and the
-/// changes a proposal would carry.
+/// Parse a file and compare it with the formulary as it will stand on `effective` (the day the
+/// import's changes would take effect): the report, and the changes a proposal would carry. A
+/// row that matches that day's state is unchanged even when an approved change is scheduled
+/// after it (an unchanged export proposes nothing); a row that differs from it while such a
+/// change is scheduled would override an approved decision, and is named in `overrides`.
 pub async fn analyse(
     conn: &impl ConnectionTrait,
     c: i64,
     bytes: &[u8],
     dry_run: bool,
+    effective: NaiveDate,
 ) -> AppResult<(ImportReport, Vec<PlannedItem>)> {
     let table = io::read_table(bytes).map_err(file_error)?;
     let parsed = io::parse(table).map_err(file_error)?;
     let mut report = ImportReport {
         dry_run,
+        effective_date: effective,
         rows_total: parsed.rows_total,
         rows_valid: 0,
         errors: parsed.errors,
         added: vec![],
         changed: vec![],
+        overrides: vec![],
         unchanged: 0,
         proposal_id: None,
     };
-    // Current products (their newest versions) to match rows against.
-    let current: Vec<version::Model> = version::Entity::find()
+    // Each product as it stands on the effective day, and the approved changes after it.
+    let on_day: Vec<version::Model> = version::Entity::find()
         .filter(version::Column::ConsortiumId.eq(c))
-        .filter(version::Column::ValidTo.is_null())
+        .filter(store::valid_at(effective))
         .all(conn)
         .await?;
-    let by_id: HashMap<i64, &version::Model> = current.iter().map(|v| (v.entry_id, v)).collect();
-    let by_code: HashMap<(&str, &str), &version::Model> = current
-        .iter()
-        .map(|v| ((v.approval_number.as_str(), v.strength.as_str()), v))
-        .collect();
+    let later: Vec<version::Model> = version::Entity::find()
+        .filter(version::Column::ConsortiumId.eq(c))
+        .filter(version::Column::ValidFrom.gt(effective))
+        .order_by_asc(version::Column::ValidFrom)
+        .order_by_asc(version::Column::Id)
+        .all(conn)
+        .await?;
+    let mut scheduled: HashMap<i64, Vec<&version::Model>> = HashMap::new();
+    for v in &later {
+        scheduled.entry(v.entry_id).or_default().push(v);
+    }
+    let state: HashMap<i64, &version::Model> = on_day.iter().map(|v| (v.entry_id, v)).collect();
+    // Rows without an entry number are matched by approval number and strength: against the
+    // day's state, or, for a product only added later, its first scheduled version.
+    let mut by_code: HashMap<(&str, &str), i64> = HashMap::new();
+    for v in on_day.iter().chain(later.iter()) {
+        by_code
+            .entry((v.approval_number.as_str(), v.strength.as_str()))
+            .or_insert(v.entry_id);
+    }
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
     let mut items: Vec<PlannedItem> = Vec::new();
-    for row in parsed.rows {
+    let has_inner_pack = parsed.has_inner_pack;
+    for mut row in parsed.rows {
         let key = (
             row.fields.approval_number.clone(),
             row.fields.strength.clone(),
@@ -170,14 +217,12 @@ pub async fn analyse(
             });
             continue;
         }
-        let existing = match row.entry_id {
-            Some(id) => match by_id.get(&id) {
-                Some(v) => Some(*v),
-                None => {
-                    report.errors.push(RowError { row: row.row, column: "条目编号".into(), message: tr(format!("条目 {id} 不在本目录中；新增药品请将条目编号留空"), format!("entry {id} is not in this formulary; leave 条目编号 empty for a new product")) });
-                    continue;
-                }
-            },
+        let entry = match row.entry_id {
+            Some(id) if state.contains_key(&id) || scheduled.contains_key(&id) => Some(id),
+            Some(id) => {
+                report.errors.push(RowError { row: row.row, column: "条目编号".into(), message: tr(format!("条目 {id} 不在本目录中；新增药品请将条目编号留空"), format!("entry {id} is not in this formulary; leave 条目编号 empty for a new product")) });
+                continue;
+            }
             None => by_code
                 .get(&(
                     row.fields.approval_number.as_str(),
@@ -186,44 +231,68 @@ pub async fn analyse(
                 .copied(),
         };
         report.rows_valid += 1;
-        match existing {
-            None => {
-                report.added.push(AddedRow {
-                    row: row.row,
-                    generic_name_zh: row.fields.generic_name_zh.clone(),
-                    strength: row.fields.strength.clone(),
-                    manufacturer: row.fields.manufacturer.clone(),
-                });
-                items.push(PlannedItem {
-                    kind: ProposalKind::Add,
-                    entry_id: None,
-                    changes: rules::all_fields(&row.fields),
-                    patch: EntryPatch::whole(&row.fields),
-                    after: row.fields,
-                    base: None,
-                });
-            }
-            Some(v) => {
-                let before = store::to_fields(v);
+        let Some(id) = entry else {
+            report.added.push(AddedRow {
+                row: row.row,
+                product: ProductName::of(&row.fields),
+                generic_name_zh: row.fields.generic_name_zh.clone(),
+                strength: row.fields.strength.clone(),
+                manufacturer: row.fields.manufacturer.clone(),
+            });
+            items.push(PlannedItem {
+                kind: ProposalKind::Add,
+                entry_id: None,
+                changes: rules::all_fields(&row.fields),
+                patch: EntryPatch::whole(&row.fields),
+                after: row.fields,
+                base: None,
+            });
+            continue;
+        };
+        let now = state.get(&id).copied();
+        let before = now.map(store::to_fields);
+        if !has_inner_pack && let Some(b) = &before {
+            // A file from before the column existed says nothing about the inner pack.
+            row.fields.inner_pack_size = b.inner_pack_size;
+        }
+        if before.as_ref() == Some(&row.fields) {
+            report.unchanged += 1;
+            continue;
+        }
+        match (now, before, scheduled.get(&id)) {
+            (Some(v), Some(before), None) => {
                 let changes = rules::field_changes(&before, &row.fields);
-                if changes.is_empty() {
-                    report.unchanged += 1;
-                    continue;
-                }
-                let patch = EntryPatch::between(&before, &row.fields);
                 report.changed.push(ChangedRow {
                     row: row.row,
-                    entry_id: v.entry_id,
+                    entry_id: id,
+                    product: ProductName::of(&row.fields),
                     generic_name_zh: row.fields.generic_name_zh.clone(),
                     changes: changes.clone(),
                 });
                 items.push(PlannedItem {
                     kind: ProposalKind::Amend,
-                    entry_id: Some(v.entry_id),
-                    patch,
+                    entry_id: Some(id),
+                    patch: EntryPatch::between(&before, &row.fields),
                     after: row.fields,
                     changes,
                     base: Some(v.id),
+                });
+            }
+            (_, before, future) => {
+                // The row differs from the effective day's state while approved changes follow
+                // it (an entry found at all has a state on the day or a scheduled version):
+                // applying it would undo or pre-empt a decision the committee already took.
+                let changes = match &before {
+                    Some(b) => rules::field_changes(b, &row.fields),
+                    None => rules::all_fields(&row.fields),
+                };
+                let upcoming = store::scheduled_changes(before, future.map(Vec::as_slice).unwrap_or_default());
+                report.overrides.push(OverrideRow {
+                    row: row.row,
+                    entry_id: id,
+                    product: ProductName::of(&row.fields),
+                    changes,
+                    scheduled: upcoming,
                 });
             }
         }

@@ -11,7 +11,7 @@ use crate::kernel::{Coded, Money};
 use entity::institution::Level;
 
 /// Template columns: English key and Chinese header, in order.
-pub const COLUMNS: [(&str, &str); 25] = [
+pub const COLUMNS: [(&str, &str); 26] = [
     ("entry_id", "条目编号"),
     ("generic_name_zh", "通用名"),
     ("generic_name_en", "英文名"),
@@ -20,6 +20,7 @@ pub const COLUMNS: [(&str, &str); 25] = [
     ("strength", "规格"),
     ("base_unit", "最小单位"),
     ("pack_size", "包装数量"),
+    ("inner_pack_size", "内包装数量"),
     ("pack_unit", "包装单位"),
     ("manufacturer", "生产企业"),
     ("approval_number", "批准文号"),
@@ -57,6 +58,9 @@ pub struct ParsedRow {
 
 #[derive(Debug, Default)]
 pub struct Parsed {
+    /// Whether the file has the 内包装数量 column (files written before it existed do not:
+    /// their rows keep an entry's inner pack as it is).
+    pub has_inner_pack: bool,
     pub rows_total: usize,
     pub rows: Vec<ParsedRow>,
     pub errors: Vec<RowError>,
@@ -185,7 +189,10 @@ pub fn parse(table: Vec<Vec<String>>) -> Result<Parsed, FileError> {
     if !missing.is_empty() {
         return Err(FileError::MissingColumns(missing.join(", ")));
     }
-    let mut out = Parsed::default();
+    let mut out = Parsed {
+        has_inner_pack: col.contains_key("inner_pack_size"),
+        ..Parsed::default()
+    };
     for (n, cells) in it.enumerate() {
         let row = n + 2;
         if cells.iter().all(|c| c.trim().is_empty()) {
@@ -270,6 +277,22 @@ pub fn parse(table: Vec<Vec<String>>) -> Result<Parsed, FileError> {
                 1
             }
         };
+        let inner_pack_size = match get("inner_pack_size") {
+            "" => None,
+            v => match v.parse::<i32>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    bad(
+                        "inner_pack_size",
+                        tr(
+                            format!("{v:?} 不是整数（没有内包装请留空）"),
+                            format!("{v:?} is not a whole number (leave it empty when there is no inner pack)"),
+                        ),
+                    );
+                    None
+                }
+            },
+        };
         let unit_price = match get("unit_price").trim_start_matches('¥').parse::<Decimal>() {
             Ok(p) => Money::new(p),
             Err(_) => {
@@ -314,6 +337,7 @@ pub fn parse(table: Vec<Vec<String>>) -> Result<Parsed, FileError> {
             strength: get("strength").to_string(),
             base_unit: get("base_unit").to_string(),
             pack_size,
+            inner_pack_size,
             pack_unit: get("pack_unit").to_string(),
             manufacturer: get("manufacturer").to_string(),
             approval_number: get("approval_number").to_string(),
@@ -375,6 +399,7 @@ pub fn row_of(e: &Entry) -> Vec<String> {
         f.strength.clone(),
         f.base_unit.clone(),
         f.pack_size.to_string(),
+        f.inner_pack_size.map(|n| n.to_string()).unwrap_or_default(),
         f.pack_unit.clone(),
         f.manufacturer.clone(),
         f.approval_number.clone(),
@@ -410,18 +435,37 @@ pub fn to_csv(entries: &[Entry]) -> Vec<u8> {
 }
 
 pub fn to_xlsx(entries: &[Entry]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    let mut wb = rust_xlsxwriter::Workbook::new();
+    use rust_xlsxwriter::{Format, Workbook};
+    // Counts and prices are numbers (Excel sums and sorts them); codes stay text so that Excel
+    // does not reformat them. A price keeps its decimals exactly as stored (at most four).
+    const NUMBERS: [&str; 4] = ["entry_id", "pack_size", "inner_pack_size", "unit_price"];
+    // A column is as wide as its header or its widest cell (CJK characters count double), within
+    // bounds, so that names are not cut and nothing needs widening by hand.
+    let width = |s: &str| -> usize { s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum() };
+    let mut widths: Vec<usize> = COLUMNS.iter().map(|(_, z)| width(z)).collect();
+    let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("药品目录")?;
-    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let bold = Format::new().set_bold();
+    let price = Format::new().set_num_format("0.00##");
     for (c, (_, z)) in COLUMNS.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *z, &bold)?;
     }
     for (r, e) in entries.iter().enumerate() {
+        let r = r as u32 + 1;
         for (c, v) in row_of(e).into_iter().enumerate() {
-            // Everything as text: codes and prices must not be reformatted by Excel.
-            ws.write_string(r as u32 + 1, c as u16, v)?;
+            let key = COLUMNS[c].0;
+            widths[c] = widths[c].max(width(&v));
+            let n = NUMBERS.contains(&key).then(|| v.parse::<f64>().ok()).flatten();
+            match n {
+                Some(n) if key == "unit_price" => ws.write_number_with_format(r, c as u16, n, &price)?,
+                Some(n) => ws.write_number(r, c as u16, n)?,
+                None => ws.write_string(r, c as u16, v)?,
+            };
         }
+    }
+    for (c, w) in widths.iter().enumerate() {
+        ws.set_column_width(c as u16, (*w as f64 + 2.0).clamp(6.0, 60.0))?;
     }
     ws.set_freeze_panes(1, 0)?;
     wb.save_to_buffer()
@@ -519,7 +563,7 @@ pub fn to_fhir(
             .map(|s| s.as_str())
             .collect::<Vec<_>>()
             .join(" ");
-        let pack_label = format!("{}{}/{}", f.pack_size, f.base_unit, f.pack_unit);
+        let pack_label = f.pack_label();
 
         let mut codings = vec![json!({"system": FHIR_NMPA_APPROVAL, "code": f.approval_number, "display": f.generic_name_zh})];
         if let Some(n) = f.nhsa_code.as_deref().filter(|s| !s.trim().is_empty()) {
@@ -550,14 +594,21 @@ pub fn to_fhir(
                     "maxDispense": {"quantity": days, "period": days}}])
         });
         // The pack: `containedItemQuantity` is the pack size in base units (28 片), `packaging`
-        // the pack itself (one 盒).
+        // the pack itself (one 盒), holding its inner packs where it has them (4 of 7 片).
+        let mut packaging = json!({"type": {"text": f.pack_unit}, "quantity": 1});
+        if let Some(n) = f.inner_pack_size.filter(|n| *n > 0 && *n < f.pack_size) {
+            packaging["packaging"] = json!([{
+                "type": {"text": format!("{n}{}", f.base_unit)},
+                "quantity": f.pack_size / n
+            }]);
+        }
         let pack = json!({
             "resourceType": "PackagedProductDefinition",
             "id": "pack",
             "name": format!("{label} {pack_label}"),
             "containedItemQuantity": [{"value": f.pack_size, "unit": f.base_unit}],
             "manufacturer": [{"display": f.manufacturer}],
-            "packaging": {"type": {"text": f.pack_unit}, "quantity": 1}
+            "packaging": packaging
         });
         let medication = json!({
             "resourceType": "MedicationKnowledge",
@@ -610,7 +661,7 @@ mod tests {
             .join(",")
     }
 
-    const ROW: &str = ",阿莫西林,Amoxicillin,胶囊,口服,0.25g,粒,24,盒,华北制药,国药准字H13023964,XJ01CAA040A001010100000,J01CA04,8.50,是,否,否,甲,无,非限制,常温,村卫生室,否,是,在用";
+    const ROW: &str = ",阿莫西林,Amoxicillin,胶囊,口服,0.25g,粒,24,,盒,华北制药,国药准字H13023964,XJ01CAA040A001010100000,J01CA04,8.50,是,否,否,甲,无,非限制,常温,村卫生室,否,是,在用";
 
     #[test]
     fn csv_utf8_bom_and_gbk_read_the_same() {

@@ -188,6 +188,23 @@ pub fn check_fields(f: &EntryFields) -> Vec<FieldError> {
             ),
         ));
     }
+    if let Some(n) = f.inner_pack_size
+        && (n < 1 || n > f.pack_size || f.pack_size % n != 0)
+    {
+        e.push(FieldError::new(
+            "inner_pack_size",
+            tr(
+                format!(
+                    "内包装数量应能整除包装数量 {}（如 7片×4 = 28：内包装 7）；没有内包装请留空",
+                    f.pack_size
+                ),
+                format!(
+                    "the inner pack must divide the pack size {} (7 tablets × 4 = 28: inner pack 7); leave it empty when there is none",
+                    f.pack_size
+                ),
+            ),
+        ));
+    }
     if f.unit_price.decimal() < Decimal::ZERO || f.unit_price.decimal() > Decimal::new(1_000_000, 0) {
         e.push(FieldError::new(
             "unit_price",
@@ -325,6 +342,7 @@ pub fn draft_product(name: &str, route: Route) -> EntryFields {
         strength: String::new(),
         base_unit: String::new(),
         pack_size: 1,
+        inner_pack_size: None,
         pack_unit: String::new(),
         manufacturer: String::new(),
         approval_number: String::new(),
@@ -359,6 +377,7 @@ mod tests {
             strength: "0.25g".into(),
             base_unit: "粒".into(),
             pack_size: 24,
+            inner_pack_size: None,
             pack_unit: "盒".into(),
             manufacturer: "华北制药".into(),
             approval_number: "国药准字H13023964".into(),
@@ -377,6 +396,26 @@ mod tests {
             extended_rx_eligible: true,
             status: EntryStatus::Active,
         }
+    }
+
+    #[test]
+    fn inner_pack_divides_the_pack() {
+        let mut f = sample();
+        f.pack_size = 28;
+        assert_eq!(f.pack_label(), "28粒/盒");
+        f.inner_pack_size = Some(7);
+        assert!(check_fields(&f).is_empty());
+        assert_eq!(f.pack_label(), "7粒×4/盒");
+        for bad in [0, -7, 5, 56] {
+            f.inner_pack_size = Some(bad);
+            let errs = check_fields(&f);
+            assert_eq!(errs.len(), 1, "{bad}");
+            assert_eq!(errs[0].field, "inner_pack_size");
+        }
+        f.inner_pack_size = None;
+        f.pack_unit = "粒".into();
+        f.pack_size = 1;
+        assert_eq!(f.pack_label(), "1粒");
     }
 
     #[test]

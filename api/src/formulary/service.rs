@@ -254,22 +254,35 @@ pub async fn get_entry(
     actor: &Actor,
     id: i64,
     as_of: Option<NaiveDate>,
-) -> AppResult<Entry> {
+) -> AppResult<EntryDetail> {
     let c = actor.consortium()?;
     let as_of = as_of.unwrap_or_else(|| ctx.clock.today());
     store::entry_exists(&ctx.db, c, id).await?;
-    version::Entity::find()
+    let v = version::Entity::find()
         .filter(version::Column::EntryId.eq(id))
         .filter(store::valid_at(as_of))
         .one(&ctx.db)
         .await?
-        .map(|v| store::to_entry(&v))
         .ok_or_else(|| {
             AppError::NotFoundBecause(tr(
                 format!("条目 {id} 在 {as_of} 尚未列入目录"),
                 format!("entry {id} was not yet in the formulary on {as_of}"),
             ))
-        })
+        })?;
+    let later = version::Entity::find()
+        .filter(version::Column::EntryId.eq(id))
+        .filter(version::Column::ValidFrom.gt(as_of))
+        .order_by_asc(version::Column::ValidFrom)
+        .order_by_asc(version::Column::Id)
+        .all(&ctx.db)
+        .await?;
+    Ok(EntryDetail {
+        upcoming: store::scheduled_changes(
+            Some(store::to_fields(&v)),
+            &later.iter().collect::<Vec<_>>(),
+        ),
+        entry: store::to_entry(&v),
+    })
 }
 
 /// The entry's proposals and decisions, with who and when (F2).

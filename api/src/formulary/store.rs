@@ -32,6 +32,7 @@ pub fn to_fields(v: &version::Model) -> EntryFields {
         strength: v.strength.clone(),
         base_unit: v.base_unit.clone(),
         pack_size: v.pack_size,
+        inner_pack_size: v.inner_pack_size,
         pack_unit: v.pack_unit.clone(),
         manufacturer: v.manufacturer.clone(),
         approval_number: v.approval_number.clone(),
@@ -104,6 +105,7 @@ pub fn version_model(
         strength: Set(f.strength.trim().to_string()),
         base_unit: Set(f.base_unit.trim().to_string()),
         pack_size: Set(f.pack_size),
+        inner_pack_size: Set(f.inner_pack_size),
         pack_unit: Set(f.pack_unit.trim().to_string()),
         manufacturer: Set(f.manufacturer.trim().to_string()),
         approval_number: Set(f.approval_number.trim().to_string()),
@@ -125,6 +127,29 @@ pub fn version_model(
         sort_key: Set(sort_key(&f.generic_name_zh)),
         ..Default::default()
     })
+}
+
+/// Approved changes in date order, each as the difference from the state before it (`before`:
+/// the state they follow, none for a product not yet added).
+pub fn scheduled_changes(
+    before: Option<EntryFields>,
+    later: &[&version::Model],
+) -> Vec<ScheduledChange> {
+    let mut prev = before;
+    let mut out = Vec::with_capacity(later.len());
+    for v in later {
+        let f = to_fields(v);
+        out.push(ScheduledChange {
+            proposal_id: v.proposal_id,
+            effective_from: v.valid_from,
+            changes: match &prev {
+                Some(p) => rules::field_changes(p, &f),
+                None => rules::all_fields(&f),
+            },
+        });
+        prev = Some(f);
+    }
+    out
 }
 
 /// Versions valid on day `d`.

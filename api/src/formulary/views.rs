@@ -32,6 +32,10 @@ pub struct EntryFields {
     pub base_unit: String,
     /// Base units per pack, e.g. 28 for 7片×4/盒.
     pub pack_size: i32,
+    /// Base units per inner pack (板, 小盒), e.g. 7 for 7片×4/盒; null when the pack has no
+    /// inner division. It divides `pack_size`.
+    #[serde(default)]
+    pub inner_pack_size: Option<i32>,
     /// 包装单位, e.g. 盒
     pub pack_unit: String,
     pub manufacturer: String,
@@ -61,6 +65,23 @@ pub struct EntryFields {
 impl EntryFields {
     pub fn is_essential(&self) -> bool {
         self.essential_national || self.essential_provincial
+    }
+
+    /// The pack as a pharmacist writes it: `7片×4/盒` with an inner pack, else `28片/盒`
+    /// (`1支` when the base unit is the pack).
+    pub fn pack_label(&self) -> String {
+        let (base, unit) = (self.base_unit.trim(), self.pack_unit.trim());
+        let count = match self.inner_pack_size {
+            Some(n) if n > 0 && self.pack_size % n == 0 && n < self.pack_size => {
+                format!("{n}{base}×{}", self.pack_size / n)
+            }
+            _ => format!("{}{base}", self.pack_size),
+        };
+        if unit.is_empty() || unit == base {
+            count
+        } else {
+            format!("{count}/{unit}")
+        }
     }
 }
 
@@ -104,13 +125,16 @@ macro_rules! entry_patch {
     };
     (@set nhsa_code $v:ident) => { Some($v.clone()).filter(|s: &String| !s.trim().is_empty()) };
     (@set atc_code $v:ident) => { Some($v.clone()).filter(|s: &String| !s.trim().is_empty()) };
+    (@set inner_pack_size $v:ident) => { Some(*$v).filter(|n: &i32| *n != 0) };
     (@set $field:ident $v:ident) => { $v.clone() };
     (@get $f:ident nhsa_code) => { $f.nhsa_code.clone().unwrap_or_default() };
     (@get $f:ident atc_code) => { $f.atc_code.clone().unwrap_or_default() };
+    (@get $f:ident inner_pack_size) => { $f.inner_pack_size.unwrap_or(0) };
     (@get $f:ident $field:ident) => { $f.$field.clone() };
     (@optional generic_name_en) => { true };
     (@optional nhsa_code) => { true };
     (@optional atc_code) => { true };
+    (@optional inner_pack_size) => { true };
     (@optional $field:ident) => { false };
 }
 
@@ -137,6 +161,9 @@ entry_patch!(
     /// Base units per pack, 1–100000.
     #[schema(minimum = 1, maximum = 100000)]
     pack_size: i32,
+    /// Base units per inner pack, dividing `pack_size` (7 for 7片×4/盒); 0 clears it.
+    #[schema(minimum = 0, maximum = 100000)]
+    inner_pack_size: i32,
     /// 包装单位: not blank, at most 20 characters.
     #[schema(max_length = 20, pattern = r"^[^\x00]*[^\x00\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$")]
     pack_unit: String,
@@ -176,6 +203,16 @@ pub struct Entry {
     pub fields: EntryFields,
     pub valid_from: NaiveDate,
     pub valid_to: Option<NaiveDate>,
+}
+
+/// One entry on a day, and what the committee has already approved to change after it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryDetail {
+    #[serde(flatten)]
+    pub entry: Entry,
+    /// Approved changes that take effect after the day shown, in date order (each against the
+    /// state before it). In lists, `valid_to` marks the day the next one begins.
+    pub upcoming: Vec<ScheduledChange>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -724,7 +761,9 @@ pub struct TemplateQuery {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
-    /// true (default): only report; false: create one batch proposal.
+    /// true (default): only report; false: create one batch proposal. Either way the file is
+    /// compared with the formulary as it will stand on the form's `effective_date` (a dry run
+    /// without one: today).
     pub dry_run: Option<bool>,
 }
 
@@ -735,9 +774,31 @@ pub struct RowError {
     pub message: String,
 }
 
+/// A product named as a pharmacist tells two apart: name, strength, dosage form, manufacturer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProductName {
+    pub generic_name_zh: String,
+    pub strength: String,
+    pub dosage_form: String,
+    pub manufacturer: String,
+}
+
+impl ProductName {
+    pub fn of(f: &EntryFields) -> Self {
+        Self {
+            generic_name_zh: f.generic_name_zh.clone(),
+            strength: f.strength.clone(),
+            dosage_form: f.dosage_form.clone(),
+            manufacturer: f.manufacturer.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AddedRow {
     pub row: usize,
+    /// The product in full.
+    pub product: ProductName,
     pub generic_name_zh: String,
     pub strength: String,
     pub manufacturer: String,
@@ -747,18 +808,47 @@ pub struct AddedRow {
 pub struct ChangedRow {
     pub row: usize,
     pub entry_id: i64,
+    /// The product in full (as the file has it).
+    pub product: ProductName,
     pub generic_name_zh: String,
+    /// From the formulary on the import's effective date to the file.
     pub changes: Vec<FieldChange>,
+}
+
+/// An approved change of an entry that takes effect after the import's effective date.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScheduledChange {
+    pub proposal_id: i64,
+    pub effective_from: NaiveDate,
+    pub changes: Vec<FieldChange>,
+}
+
+/// A row that differs from the formulary on the import's effective date while approved changes
+/// of the same entry are scheduled after that day: applying it would override them, so an
+/// import with such rows is refused (choose a later effective date, or remove the rows).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OverrideRow {
+    pub row: usize,
+    pub entry_id: i64,
+    pub product: ProductName,
+    /// What the file would change on the effective date.
+    pub changes: Vec<FieldChange>,
+    /// The approved changes it would override, in date order.
+    pub scheduled: Vec<ScheduledChange>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportReport {
     pub dry_run: bool,
+    /// The day the file is compared at: the form's effective date, or today in a dry run
+    /// without one.
+    pub effective_date: NaiveDate,
     pub rows_total: usize,
     pub rows_valid: usize,
     pub errors: Vec<RowError>,
     pub added: Vec<AddedRow>,
     pub changed: Vec<ChangedRow>,
+    pub overrides: Vec<OverrideRow>,
     pub unchanged: usize,
     pub proposal_id: Option<i64>,
 }
@@ -775,7 +865,8 @@ pub struct ImportUpload {
     /// Why (required when applying, at least 2 characters).
     #[schema(value_type = String, required = false)]
     pub reason: Option<String>,
-    /// Today or later (required when applying, rule F1); empty is the same as absent.
+    /// Today or later, within two years (required when applying, rule F1); in a dry run, the
+    /// day to compare at (default today). Empty is the same as absent.
     #[schema(value_type = ImportDate, required = false)]
     pub effective_date: Option<String>,
     /// The committee's justification where F5 would refuse.

@@ -1,7 +1,7 @@
 import { api, unwrapAs as unwrap } from './client';
 import type { paths } from './schema';
 import type {
-  Entry,
+  EntryDetail,
   EntryPage,
   FormularyDiff,
   FormularySettings,
@@ -22,7 +22,7 @@ export const listEntries = (query: EntryQuery) =>
   unwrap<EntryPage>(api.GET('/api/v1/formulary', { params: { query: query } }));
 
 export const getEntry = (id: number, as_of?: string) =>
-  unwrap<Entry>(api.GET('/api/v1/formulary/{id}', { params: { path: { id }, query: { as_of } } }));
+  unwrap<EntryDetail>(api.GET('/api/v1/formulary/{id}', { params: { path: { id }, query: { as_of } } }));
 
 export const getTimeline = (id: number) =>
   unwrap<{ items: TimelineEvent[] }>(api.GET('/api/v1/formulary/{id}/timeline', { params: { path: { id } } }));

@@ -300,7 +300,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One entry as it stood on a day (default today). */
+        /**
+         * One entry as it stood on a day (default today), with the approved changes scheduled after
+         *     that day.
+         */
         get: operations["get_entry"];
         put?: never;
         post?: never;
@@ -498,6 +501,8 @@ export interface components {
         AddedRow: {
             generic_name_zh: string;
             manufacturer: string;
+            /** @description The product in full. */
+            product: components["schemas"]["ProductName"];
             row: number;
             strength: string;
         };
@@ -553,10 +558,13 @@ export interface components {
             entry: components["schemas"]["Entry"];
         };
         ChangedRow: {
+            /** @description From the formulary on the import's effective date to the file. */
             changes: components["schemas"]["FieldChange"][];
             /** Format: int64 */
             entry_id: number;
             generic_name_zh: string;
+            /** @description The product in full (as the file has it). */
+            product: components["schemas"]["ProductName"];
             row: number;
         };
         CheckResult: {
@@ -670,6 +678,14 @@ export interface components {
             /** Format: date */
             valid_to?: string | null;
         };
+        /** @description One entry on a day, and what the committee has already approved to change after it. */
+        EntryDetail: components["schemas"]["Entry"] & {
+            /**
+             * @description Approved changes that take effect after the day shown, in date order (each against the
+             *     state before it). In lists, `valid_to` marks the day the next one begins.
+             */
+            upcoming: components["schemas"]["ScheduledChange"][];
+        };
         /** @description The fields of a draft product, as a half-filled form has them: those of EntryPatch, without its value checks */
         EntryDraft: {
             antimicrobial_tier?: components["schemas"]["AntimicrobialTier"] | null;
@@ -682,6 +698,8 @@ export interface components {
             extended_rx_eligible?: boolean | null;
             generic_name_en?: string | null;
             generic_name_zh?: string | null;
+            /** Format: int32 */
+            inner_pack_size?: number | null;
             insurance_class?: components["schemas"]["InsuranceClass"] | null;
             level_scope?: components["schemas"]["Level"] | null;
             long_rx_eligible?: boolean | null;
@@ -717,6 +735,12 @@ export interface components {
             generic_name_en?: string;
             /** @description 通用名 */
             generic_name_zh: string;
+            /**
+             * Format: int32
+             * @description Base units per inner pack (板, 小盒), e.g. 7 for 7片×4/盒; null when the pack has no
+             *     inner division. It divides `pack_size`.
+             */
+            inner_pack_size?: number | null;
             insurance_class: components["schemas"]["InsuranceClass"];
             /** @description The lowest institution level that may stock and prescribe it. */
             level_scope: components["schemas"]["Level"];
@@ -768,6 +792,11 @@ export interface components {
             generic_name_en?: string | null;
             /** @description 通用名: not blank, at most 100 characters. */
             generic_name_zh?: string | null;
+            /**
+             * Format: int32
+             * @description Base units per inner pack, dividing `pack_size` (7 for 7片×4/盒); 0 clears it.
+             */
+            inner_pack_size?: number | null;
             insurance_class?: components["schemas"]["InsuranceClass"] | null;
             level_scope?: components["schemas"]["Level"] | null;
             long_rx_eligible?: boolean | null;
@@ -840,7 +869,14 @@ export interface components {
             added: components["schemas"]["AddedRow"][];
             changed: components["schemas"]["ChangedRow"][];
             dry_run: boolean;
+            /**
+             * Format: date
+             * @description The day the file is compared at: the form's effective date, or today in a dry run
+             *     without one.
+             */
+            effective_date: string;
             errors: components["schemas"]["RowError"][];
+            overrides: components["schemas"]["OverrideRow"][];
             /** Format: int64 */
             proposal_id?: number | null;
             rows_total: number;
@@ -858,7 +894,10 @@ export interface components {
          *     }
          */
         ImportUpload: {
-            /** @description Today or later (required when applying, rule F1); empty is the same as absent. */
+            /**
+             * @description Today or later, within two years (required when applying, rule F1); in a dry run, the
+             *     day to compare at (default today). Empty is the same as absent.
+             */
             effective_date?: components["schemas"]["ImportDate"];
             /**
              * Format: binary
@@ -914,6 +953,12 @@ export interface components {
             id: number;
             institution?: components["schemas"]["InstitutionRef"] | null;
             roles: components["schemas"]["Role"][];
+            /**
+             * Format: date
+             * @description The consortium's calendar day (China) by the server's clock, which outside production
+             *     may be set to a fixed day (`clock.today`): the web app counts "today" from it.
+             */
+            today: string;
             username: string;
         };
         /**
@@ -933,6 +978,21 @@ export interface components {
         NewProposal: components["schemas"]["ProposalRequest"] & {
             fields?: components["schemas"]["EntryPatch"] | null;
         } & unknown & unknown & unknown;
+        /**
+         * @description A row that differs from the formulary on the import's effective date while approved changes
+         *     of the same entry are scheduled after that day: applying it would override them, so an
+         *     import with such rows is refused (choose a later effective date, or remove the rows).
+         */
+        OverrideRow: {
+            /** @description What the file would change on the effective date. */
+            changes: components["schemas"]["FieldChange"][];
+            /** Format: int64 */
+            entry_id: number;
+            product: components["schemas"]["ProductName"];
+            row: number;
+            /** @description The approved changes it would override, in date order. */
+            scheduled: components["schemas"]["ScheduledChange"][];
+        };
         PersonRef: {
             display_name: string;
             /** Format: int64 */
@@ -949,6 +1009,13 @@ export interface components {
             status: number;
             title: string;
             type: string;
+        };
+        /** @description A product named as a pharmacist tells two apart: name, strength, dosage form, manufacturer. */
+        ProductName: {
+            dosage_form: string;
+            generic_name_zh: string;
+            manufacturer: string;
+            strength: string;
         };
         Proposal: {
             /** Format: date-time */
@@ -1060,6 +1127,14 @@ export interface components {
          * @enum {string}
          */
         RuleId: "F1" | "F2" | "F3" | "F4" | "F5" | "O1" | "O2" | "O3" | "O4" | "O5" | "O6" | "O7" | "D1" | "D2" | "D3" | "D4" | "D5" | "D6" | "T1" | "M1" | "R1" | "R2" | "R3" | "R4" | "P1" | "P2" | "P3" | "P4" | "P5" | "P6" | "P7" | "E1" | "E2" | "E3" | "E4" | "E5";
+        /** @description An approved change of an entry that takes effect after the import's effective date. */
+        ScheduledChange: {
+            changes: components["schemas"]["FieldChange"][];
+            /** Format: date */
+            effective_from: string;
+            /** Format: int64 */
+            proposal_id: number;
+        };
         SearchHit: {
             entry: components["schemas"]["Entry"];
             field: components["schemas"]["HitField"];
@@ -1641,7 +1716,11 @@ export interface operations {
     import_formulary: {
         parameters: {
             query?: {
-                /** @description true (default): only report; false: create one batch proposal. */
+                /**
+                 * @description true (default): only report; false: create one batch proposal. Either way the file is
+                 *     compared with the formulary as it will stand on the form's `effective_date` (a dry run
+                 *     without one: today).
+                 */
                 dry_run?: boolean;
             };
             header?: never;
@@ -2108,13 +2187,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The entry */
+            /** @description The entry and its upcoming approved changes */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Entry"];
+                    "application/json": components["schemas"]["EntryDetail"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -40,6 +40,8 @@ export interface Page<T> {
 export type FieldChange = S['FieldChange'];
 export type EntryFields = S['EntryFields'];
 export type Entry = S['Entry'];
+export type EntryDetail = S['EntryDetail'];
+export type ScheduledChange = S['ScheduledChange'];
 export type EntryPage = S['EntryPage'];
 export type PersonRef = S['PersonRef'];
 export type TimelineEvent = S['TimelineEvent'];

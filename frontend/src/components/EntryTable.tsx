@@ -1,8 +1,8 @@
-import { Table, Typography } from 'antd';
+import { Table, Tag, Tooltip, Typography } from 'antd';
 import type { TableProps } from 'antd';
 import { useTranslation } from 'react-i18next';
 import type { Entry } from '../api/types';
-import { formatMoney, formatPack } from '../lib/format';
+import { formatDate, formatMoney, formatPack } from '../lib/format';
 import EntryFlags from './EntryFlags';
 import { EntryStatusTag } from './StatusTag';
 
@@ -54,8 +54,20 @@ export default function EntryTable({
     {
       title: t('field.status'),
       dataIndex: 'status',
-      width: 72,
-      render: (v: Entry['status']) => <EntryStatusTag status={v} />,
+      width: 120,
+      render: (v: Entry['status'], e) => (
+        <>
+          <EntryStatusTag status={v} />
+          {e.valid_to ? (
+            // The state shown ends on valid_to: an approved change begins that day.
+            <Tooltip title={t('formulary.changesFromHint', { date: formatDate(e.valid_to) })}>
+              <Tag color="orange" data-testid="entry-upcoming-marker" style={{ marginInlineStart: 4 }}>
+                {t('formulary.changesFrom', { date: formatDate(e.valid_to).slice(5) })}
+              </Tag>
+            </Tooltip>
+          ) : null}
+        </>
+      ),
     },
     ...(extraColumns ?? []),
   ];

@@ -9,6 +9,13 @@ const en: Shape<Resources> = {
     language: 'Language',
     loading: 'Loading…',
   },
+  rules: {
+    innerPack: 'The inner pack must divide the pack size {{size}} (7 × 4 = 28: inner pack 7); leave it empty when there is none',
+    effectivePast: 'The effective date cannot be before today ({{today}}); choose today or a later day',
+    effectiveFar: 'The effective date is too far ahead: a formulary change takes effect within two years ({{last}} or earlier)',
+    wholeAtLeast: '{{field}} must be a whole number of at least {{min}}',
+    range: '{{field}} must be between {{min}} and {{max}}',
+  },
   common: {
     colon: ': ',
     sep: ', ',
@@ -153,6 +160,7 @@ const en: Shape<Resources> = {
     strength: 'Strength',
     base_unit: 'Base unit',
     pack_size: 'Pack size',
+    inner_pack_size: 'Inner pack',
     pack_unit: 'Pack unit',
     pack: 'Pack',
     manufacturer: 'Manufacturer',
@@ -185,6 +193,8 @@ const en: Shape<Resources> = {
     extendedRx: 'Extended Rx',
   },
   formulary: {
+    changesFrom: 'changes {{date}}',
+    changesFromHint: 'An approved change takes effect on {{date}}; open the entry to see it',
     title: 'Formulary',
     searchPlaceholder: 'Name, pinyin initials (amxl), code',
     filterStatus: 'Status',
@@ -209,7 +219,9 @@ const en: Shape<Resources> = {
     rowHint: 'Click a row for details',
   },
   entry: {
+    upcoming: 'Approved changes not yet in effect ({{count}})',
     title: 'Entry',
+    product: 'Product (name, strength, form · manufacturer)',
     basic: 'Product',
     flags: 'Management',
     validity: 'Validity',
@@ -230,6 +242,7 @@ const en: Shape<Resources> = {
     current: 'current',
   },
   proposal: {
+    innerPackHint: 'Base units per inner pack (blister, small box), e.g. 7 for 7 tablets × 4 per box; empty when there is none',
     titleAdd: 'Propose a new entry',
     titleAmend: 'Propose an amendment',
     titleSuspend: 'Propose a suspension',
@@ -348,6 +361,14 @@ const en: Shape<Resources> = {
     goInbox: 'Go to proposals',
     again: 'Import another file',
     nothingToApply: 'The file has no new or changed rows.',
+    comparedAt: 'Compared with the formulary as it stands on {{date}}',
+    effectiveHint: 'The file is compared with the formulary as it stands on this day, and the proposal takes effect on it.',
+    rowsOverride: 'Override approved',
+    overrideRows: 'Rows that would override approved changes ({{count}})',
+    overrideHint: 'These rows differ from the formulary on the effective date while approved changes of the same product follow it. Choose a day after those changes, or remove these rows from the file.',
+    fileChanges: 'The file changes',
+    scheduled: 'Approved changes',
+    scheduledItem: 'from {{date}} (proposal #{{id}})',
   },
   share: {
     title: 'Essential-medicine share',

@@ -5,6 +5,13 @@ const zhCN = {
     language: '语言',
     loading: '正在加载…',
   },
+  rules: {
+    innerPack: '内包装数量应能整除包装数量 {{size}}（如 7片×4 = 28：内包装 7）；没有内包装请留空',
+    effectivePast: '生效日期不能早于今天（{{today}}），请选择今天或以后的日期',
+    effectiveFar: '生效日期太远：目录变更最晚可定在两年内（{{last}} 或更早）',
+    wholeAtLeast: '{{field}}应为不小于 {{min}} 的整数',
+    range: '{{field}}应在 {{min}} 到 {{max}} 之间',
+  },
   common: {
     colon: '：',
     sep: '，',
@@ -144,6 +151,7 @@ const zhCN = {
     strength: '规格',
     base_unit: '最小单位',
     pack_size: '包装数量',
+    inner_pack_size: '内包装数量',
     pack_unit: '包装单位',
     pack: '包装',
     manufacturer: '生产企业',
@@ -176,6 +184,8 @@ const zhCN = {
     extendedRx: '延伸处方',
   },
   formulary: {
+    changesFrom: '{{date}} 起变更',
+    changesFromHint: '已批准的变更自 {{date}} 起生效；打开条目查看内容',
     title: '药品目录',
     searchPlaceholder: '通用名、拼音首字母（如 amxl）、编码',
     filterStatus: '状态',
@@ -200,7 +210,9 @@ const zhCN = {
     rowHint: '点击行查看详情',
   },
   entry: {
+    upcoming: '已批准、尚未生效的变更（{{count}} 项）',
     title: '药品详情',
+    product: '药品（名称 规格 剂型 · 生产企业）',
     basic: '基本信息',
     flags: '管理属性',
     validity: '有效期',
@@ -221,6 +233,7 @@ const zhCN = {
     current: '当前',
   },
   proposal: {
+    innerPackHint: '每个内包装（板、小盒）的最小单位数，如 7片×4/盒 填 7；没有内包装请留空',
     titleAdd: '提议新增药品',
     titleAmend: '提议修改药品',
     titleSuspend: '提议暂停药品',
@@ -339,6 +352,14 @@ const zhCN = {
     goInbox: '前往变更审批',
     again: '再导入一个文件',
     nothingToApply: '文件中没有新增或修改的行。',
+    comparedAt: '与目录在 {{date}} 的状态比较',
+    effectiveHint: '文件将与目录在此日期的状态比较，提议也从此日起生效。',
+    rowsOverride: '推翻已批准',
+    overrideRows: '会推翻已批准变更的行（{{count}}）',
+    overrideHint: '这些行与生效日的目录不同，而该药品在生效日之后已有批准的变更。请改用这些变更生效之后的日期，或从文件中删去这些行。',
+    fileChanges: '文件的修改',
+    scheduled: '已批准的变更',
+    scheduledItem: '{{date}} 起（提议 #{{id}}）',
   },
   share: {
     title: '基本药物占比',

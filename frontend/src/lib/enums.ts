@@ -75,6 +75,7 @@ export const FIELD_ORDER: (keyof EntryFields)[] = [
   'strength',
   'base_unit',
   'pack_size',
+  'inner_pack_size',
   'pack_unit',
   'manufacturer',
   'approval_number',

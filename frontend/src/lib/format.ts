@@ -3,18 +3,24 @@ import dayjs from 'dayjs';
 export const DATE_FORMAT = 'YYYY-MM-DD';
 
 /**
- * The pack as a pharmacist writes it: base units per pack, `28片/盒`.
- * The contract carries only the total (pack_size), not the blister split,
- * so `7片×4/盒` is shown as `28片/盒`. When the base unit is the pack unit
- * (an ampoule sold singly) just `1支`.
+ * The pack as a pharmacist writes it: `7片×4/盒` when the inner pack is known, else base units
+ * per pack, `28片/盒`. When the base unit is the pack unit (an ampoule sold singly) just `1支`.
  */
-export function formatPack(e: { pack_size: number | null | undefined; base_unit?: string | null; pack_unit?: string | null }): string {
+export function formatPack(e: {
+  pack_size: number | null | undefined;
+  inner_pack_size?: number | null;
+  base_unit?: string | null;
+  pack_unit?: string | null;
+}): string {
   const base = (e.base_unit ?? '').trim();
   const unit = (e.pack_unit ?? '').trim();
   const size = e.pack_size;
   if (size == null || !Number.isFinite(size)) return unit ? `/${unit}` : '';
-  if (!unit || unit === base) return `${size}${base}`;
-  return `${size}${base}/${unit}`;
+  const inner = e.inner_pack_size;
+  const count =
+    inner && inner > 0 && inner < size && size % inner === 0 ? `${inner}${base}×${size / inner}` : `${size}${base}`;
+  if (!unit || unit === base) return count;
+  return `${count}/${unit}`;
 }
 
 /** Money strings stay strings (no float rounding): "12.5" → "¥12.50". */
@@ -39,12 +45,41 @@ export function formatValue(v: unknown): string {
   return String(v);
 }
 
+/** Days between the server's calendar day and this browser's China day (see followServerDay). */
+let serverDayOffset = 0;
+
 /**
- * The consortium's calendar day. The server counts effective dates in China
- * time (UTC+8) whatever the browser's zone, so "today" here must agree.
+ * Follow the server's calendar day (from /me): outside production its clock may be set to a
+ * fixed day, and effective dates are checked against that day, not the browser's. Without a
+ * day (signed out), the browser's China day.
  */
-export function consortiumToday(): dayjs.Dayjs {
+export function followServerDay(today: string | null | undefined): void {
+  const server = today ? dayjs(today, DATE_FORMAT) : null;
+  serverDayOffset = server?.isValid() ? server.diff(chinaToday(), 'day') : 0;
+}
+
+function chinaToday(): dayjs.Dayjs {
   const now = new Date();
   const chinaMs = now.getTime() + (now.getTimezoneOffset() + 480) * 60_000;
   return dayjs(chinaMs).startOf('day');
+}
+
+/**
+ * The consortium's calendar day. The server counts effective dates in China
+ * time (UTC+8) whatever the browser's zone, so "today" here must agree; and it follows the
+ * server's clock when that is set to a fixed day.
+ */
+export function consortiumToday(): dayjs.Dayjs {
+  return chinaToday().add(serverDayOffset, 'day');
+}
+
+/** A product as a pharmacist tells two apart: `阿卡波糖 50mg 片剂 · 拜耳医药`. */
+export function formatProduct(p: {
+  generic_name_zh: string;
+  strength?: string | null;
+  dosage_form?: string | null;
+  manufacturer?: string | null;
+}): string {
+  const head = [p.generic_name_zh, p.strength, p.dosage_form].filter((s) => s && s.trim()).join(' ');
+  return p.manufacturer?.trim() ? `${head} · ${p.manufacturer.trim()}` : head;
 }

@@ -6,6 +6,13 @@ describe('formatPack', () => {
     expect(formatPack({ pack_size: 28, base_unit: '片', pack_unit: '盒' })).toBe('28片/盒');
     expect(formatPack({ pack_size: 10, base_unit: '支', pack_unit: '盒' })).toBe('10支/盒');
   });
+  it('writes the inner pack as people do: 7片×4/盒', () => {
+    expect(formatPack({ pack_size: 28, inner_pack_size: 7, base_unit: '片', pack_unit: '盒' })).toBe('7片×4/盒');
+    expect(formatPack({ pack_size: 20, inner_pack_size: 10, base_unit: '粒', pack_unit: '盒' })).toBe('10粒×2/盒');
+    // No inner division, or one that does not divide: the total.
+    expect(formatPack({ pack_size: 28, inner_pack_size: null, base_unit: '片', pack_unit: '盒' })).toBe('28片/盒');
+    expect(formatPack({ pack_size: 28, inner_pack_size: 28, base_unit: '片', pack_unit: '盒' })).toBe('28片/盒');
+  });
   it('drops the pack unit when it is the base unit', () => {
     expect(formatPack({ pack_size: 1, base_unit: '支', pack_unit: '支' })).toBe('1支');
     expect(formatPack({ pack_size: 1, base_unit: '瓶', pack_unit: '' })).toBe('1瓶');

@@ -159,7 +159,7 @@ describe('Guard', () => {
     await i18n.changeLanguage('zh-CN');
   });
 
-  const me = (actions: Action[]): Me => ({ id: 1, username: 'u', display_name: 'U', roles: [], actions });
+  const me = (actions: Action[]): Me => ({ id: 1, username: 'u', display_name: 'U', roles: [], actions, today: '2027-01-01' });
 
   function renderGuarded(actions: Action[]) {
     const client = new QueryClient();

@@ -1,4 +1,4 @@
-import { Button, Card, Descriptions, Empty, Result, Skeleton, Space, Tag, Timeline, Typography } from 'antd';
+import { Alert, Button, Card, Descriptions, Empty, Result, Skeleton, Space, Tag, Timeline, Typography } from 'antd';
 import type { DescriptionsProps, TimelineProps } from 'antd';
 import { ArrowLeftOutlined, EditOutlined, PauseCircleOutlined, PrinterOutlined, StopOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
@@ -6,7 +6,7 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { getEntry, getTimeline } from '../../api/formulary';
 import { ApiError } from '../../api/problem';
-import type { Entry, TimelineEvent } from '../../api/types';
+import type { EntryDetail as EntryData, TimelineEvent } from '../../api/types';
 import { useMe } from '../../auth';
 import { can } from '../../lib/can';
 import { formatDate, formatDateTime, formatMoney, formatPack } from '../../lib/format';
@@ -49,7 +49,7 @@ export default function EntryDetail() {
   if (entry.error) return <ErrorAlert error={entry.error} onRetry={() => void entry.refetch()} />;
   if (!entry.data) return <Skeleton active />;
 
-  const e: Entry = entry.data;
+  const e: EntryData = entry.data;
   const yesNo = (v: boolean) => (v ? <Tag color="green">{t('common.yes')}</Tag> : <span className="muted">{t('common.no')}</span>);
 
   const basic: DescriptionsProps['items'] = [
@@ -169,6 +169,25 @@ export default function EntryDetail() {
         }
       />
       <Space orientation="vertical" size={12} style={{ width: '100%' }}>
+        {e.upcoming.length ? (
+          <Alert
+            type="warning"
+            showIcon
+            data-testid="entry-upcoming"
+            title={t('entry.upcoming', { count: e.upcoming.length })}
+            description={
+              <Space orientation="vertical" size={2}>
+                {e.upcoming.map((u) => (
+                  <span key={`${u.proposal_id}-${u.effective_from}`} data-testid="entry-upcoming-item">
+                    {t('import.scheduledItem', { date: formatDate(u.effective_from), id: u.proposal_id })}
+                    {t('common.colon')}
+                    <InlineChanges changes={u.changes} />
+                  </span>
+                ))}
+              </Space>
+            }
+          />
+        ) : null}
         <Card size="small" title={t('entry.basic')}>
           <Descriptions size="small" bordered column={{ xs: 1, md: 2, xl: 3 }} items={basic} />
         </Card>

@@ -9,6 +9,7 @@ import type { FormularySettings, ShareGroup } from '../../api/types';
 import { useMe } from '../../auth';
 import { can } from '../../lib/can';
 import { DATE_FORMAT } from '../../lib/format';
+import { rangeRule } from '../../lib/rules';
 import PageTitle from '../../components/PageTitle';
 import ErrorAlert from '../../components/ErrorAlert';
 import ShareBar from '../../components/ShareBar';
@@ -41,8 +42,13 @@ function TargetsForm() {
           data-testid="targets-form"
         >
           {GROUPS.map((g) => (
-            <Form.Item key={g} name={g} label={t(`enum.shareGroup.${g}`)} rules={[{ required: true }]}>
-              <InputNumber min={0} max={100} step={1} suffix="%" style={{ width: 110 }} />
+            <Form.Item
+              key={g}
+              name={g}
+              label={t(`enum.shareGroup.${g}`)}
+              rules={[{ required: true }, rangeRule(t, t(`enum.shareGroup.${g}`), 0, 100)]}
+            >
+              <InputNumber step={1} suffix="%" style={{ width: 110 }} data-testid={`target-${g}`} />
             </Form.Item>
           ))}
           <Form.Item>

@@ -11,14 +11,14 @@ import PageTitle from '../../components/PageTitle';
 import ErrorAlert from '../../components/ErrorAlert';
 import EntryTable from '../../components/EntryTable';
 import { InlineChanges } from '../../components/FieldChanges';
-import { DATE_FORMAT, formatPack } from '../../lib/format';
+import { DATE_FORMAT, consortiumToday, formatPack } from '../../lib/format';
 import EntryBrowser from './EntryBrowser';
 import { ExportMenu } from './FormularyList';
 
 function AsOfTab() {
   const { t } = useTranslation();
   const [params, setParams] = useSearchParams();
-  const asOf = params.get('as_of') || dayjs().format(DATE_FORMAT);
+  const asOf = params.get('as_of') || consortiumToday().format(DATE_FORMAT);
   return (
     <>
       <Space style={{ marginBottom: 12 }} className="no-print">
@@ -27,7 +27,7 @@ function AsOfTab() {
           allowClear={false}
           format={DATE_FORMAT}
           value={dayjs(asOf)}
-          disabledDate={(d) => d.isAfter(dayjs().add(5, 'year'))}
+          disabledDate={(d) => d.isAfter(consortiumToday().add(5, 'year'))}
           onChange={(d) => {
             const next = new URLSearchParams(params);
             if (d) next.set('as_of', d.format(DATE_FORMAT));
@@ -50,7 +50,7 @@ function DiffTab() {
   const from = params.get('from');
   const to = params.get('to');
   const [range, setRange] = useState<[Dayjs, Dayjs] | null>(
-    from && to ? [dayjs(from), dayjs(to)] : [dayjs().subtract(30, 'day'), dayjs()],
+    from && to ? [dayjs(from), dayjs(to)] : [consortiumToday().subtract(30, 'day'), consortiumToday()],
   );
 
   const diff = useQuery({

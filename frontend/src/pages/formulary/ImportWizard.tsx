@@ -31,11 +31,10 @@ import PageTitle from '../../components/PageTitle';
 import ErrorAlert from '../../components/ErrorAlert';
 import ImportErrorTable from '../../components/ImportErrorTable';
 import { InlineChanges } from '../../components/FieldChanges';
-import { DATE_FORMAT, consortiumToday } from '../../lib/format';
+import { DATE_FORMAT, consortiumToday, formatProduct } from '../../lib/format';
 
 interface ApplyValues {
   reason: string;
-  effective_date: Dayjs;
   justification?: string;
 }
 
@@ -43,6 +42,9 @@ export function ImportReportView({ report }: { report: ImportReport }) {
   const { t } = useTranslation();
   return (
     <Space orientation="vertical" size={12} style={{ width: '100%' }}>
+      <Typography.Text type="secondary" data-testid="import-compared-at">
+        {t('import.comparedAt', { date: report.effective_date })}
+      </Typography.Text>
       <Row gutter={12} data-testid="import-counts">
         {(
           [
@@ -51,15 +53,16 @@ export function ImportReportView({ report }: { report: ImportReport }) {
             ['rowsNew', report.added.length, '#1f6f8b'],
             ['rowsChanged', report.changed.length, '#d48806'],
             ['rowsUnchanged', report.unchanged, undefined],
+            ['rowsOverride', report.overrides.length, report.overrides.length ? '#c0392b' : undefined],
           ] as const
         ).map(([key, value, color]) => (
-          <Col key={key} xs={12} md={4}>
+          <Col key={key} xs={12} md={3}>
             <Card size="small">
               <Statistic title={t(`import.${key}`)} value={value} styles={{ content: { color } }} />
             </Card>
           </Col>
         ))}
-        <Col xs={12} md={4}>
+        <Col xs={12} md={3}>
           <Card size="small">
             <Statistic
               title={t('import.rowsError')}
@@ -86,9 +89,11 @@ export function ImportReportView({ report }: { report: ImportReport }) {
             pagination={report.added.length > 20 ? { pageSize: 20, showSizeChanger: false } : false}
             columns={[
               { title: t('import.row'), dataIndex: 'row', width: 80 },
-              { title: t('field.generic_name_zh'), dataIndex: 'generic_name_zh' },
-              { title: t('field.strength'), dataIndex: 'strength' },
-              { title: t('field.manufacturer'), dataIndex: 'manufacturer' },
+              {
+                title: t('entry.product'),
+                key: 'product',
+                render: (_: unknown, r: ImportReport['added'][number]) => formatProduct(r.product),
+              },
             ]}
           />
         </Card>
@@ -103,17 +108,63 @@ export function ImportReportView({ report }: { report: ImportReport }) {
             columns={[
               { title: t('import.row'), dataIndex: 'row', width: 80 },
               {
-                title: t('field.generic_name_zh'),
-                key: 'name',
-                width: 220,
+                title: t('entry.product'),
+                key: 'product',
+                width: 320,
                 render: (_: unknown, r: ImportReport['changed'][number]) => (
-                  <Link to={`/formulary/${r.entry_id}`}>{r.generic_name_zh}</Link>
+                  <Link to={`/formulary/${r.entry_id}`}>{formatProduct(r.product)}</Link>
                 ),
               },
               {
                 title: t('entry.changes'),
                 dataIndex: 'changes',
                 render: (c: FieldChange[]) => <InlineChanges changes={c} />,
+              },
+            ]}
+          />
+        </Card>
+      ) : null}
+      {report.overrides.length ? (
+        <Card
+          size="small"
+          title={t('import.overrideRows', { count: report.overrides.length })}
+          data-testid="import-overrides"
+        >
+          <Alert type="error" showIcon title={t('import.overrideHint')} style={{ marginBottom: 8 }} />
+          <Table
+            size="small"
+            rowKey="row"
+            dataSource={report.overrides}
+            pagination={report.overrides.length > 20 ? { pageSize: 20, showSizeChanger: false } : false}
+            columns={[
+              { title: t('import.row'), dataIndex: 'row', width: 80 },
+              {
+                title: t('entry.product'),
+                key: 'product',
+                width: 280,
+                render: (_: unknown, r: ImportReport['overrides'][number]) => (
+                  <Link to={`/formulary/${r.entry_id}`}>{formatProduct(r.product)}</Link>
+                ),
+              },
+              {
+                title: t('import.fileChanges'),
+                dataIndex: 'changes',
+                render: (c: FieldChange[]) => <InlineChanges changes={c} />,
+              },
+              {
+                title: t('import.scheduled'),
+                key: 'scheduled',
+                render: (_: unknown, r: ImportReport['overrides'][number]) => (
+                  <Space orientation="vertical" size={2}>
+                    {r.scheduled.map((s) => (
+                      <span key={`${s.proposal_id}-${s.effective_from}`}>
+                        {t('import.scheduledItem', { date: s.effective_from, id: s.proposal_id })}
+                        {t('common.colon')}
+                        <InlineChanges changes={s.changes} />
+                      </span>
+                    ))}
+                  </Space>
+                ),
               },
             ]}
           />
@@ -136,13 +187,20 @@ export default function ImportWizard() {
   const [applied, setApplied] = useState<ImportReport | null>(null);
   const handle = useRef<UploadHandle | null>(null);
   const [form] = Form.useForm<ApplyValues>();
+  // The day the import takes effect, chosen before the check: the file is compared with the
+  // formulary as it will stand on that day.
+  const [effective, setEffective] = useState<Dayjs>(() => consortiumToday());
 
   const dryRun = async (f: File) => {
     setFile(f);
     setError(null);
     setReport(null);
     setProgress(0);
-    handle.current = uploadImport(f, { dryRun: true }, setProgress);
+    handle.current = uploadImport(
+      f,
+      { dryRun: true, effective_date: effective.format(DATE_FORMAT) },
+      setProgress,
+    );
     try {
       const r = await handle.current.promise;
       setReport(r);
@@ -170,7 +228,7 @@ export default function ImportWizard() {
       {
         dryRun: false,
         reason: v.reason.trim(),
-        effective_date: v.effective_date.format(DATE_FORMAT),
+        effective_date: effective.format(DATE_FORMAT),
         justification: v.justification?.trim() || undefined,
       },
       setProgress,
@@ -205,7 +263,11 @@ export default function ImportWizard() {
     setStep(1);
   };
 
-  const canApply = !!report && report.errors.length === 0 && report.added.length + report.changed.length > 0;
+  const canApply =
+    !!report &&
+    report.errors.length === 0 &&
+    report.overrides.length === 0 &&
+    report.added.length + report.changed.length > 0;
 
   return (
     <>
@@ -241,6 +303,17 @@ export default function ImportWizard() {
 
         {step === 1 ? (
           <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+            <Form layout="vertical" style={{ maxWidth: 640 }}>
+              <Form.Item label={t('proposal.effectiveDate')} extra={t('import.effectiveHint')} required>
+                <DatePicker
+                  format={DATE_FORMAT}
+                  allowClear={false}
+                  value={effective}
+                  onChange={(d) => d && setEffective(d)}
+                  data-testid="import-effective-date"
+                />
+              </Form.Item>
+            </Form>
             <Upload.Dragger
               accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
               multiple={false}
@@ -275,7 +348,9 @@ export default function ImportWizard() {
           <Space orientation="vertical" size={16} style={{ width: '100%' }}>
             <Typography.Text type="secondary">{file?.name}</Typography.Text>
             <ImportReportView report={report} />
-            {report.errors.length === 0 && report.added.length + report.changed.length === 0 ? (
+            {report.errors.length === 0 &&
+            report.overrides.length === 0 &&
+            report.added.length + report.changed.length === 0 ? (
               <Alert type="info" showIcon title={t('import.nothingToApply')} />
             ) : null}
             <Space>
@@ -310,7 +385,6 @@ export default function ImportWizard() {
               form={form}
               layout="vertical"
               style={{ maxWidth: 640 }}
-              initialValues={{ effective_date: consortiumToday() }}
               onFinish={(v) => void apply(v)}
             >
               <Alert
@@ -318,6 +392,7 @@ export default function ImportWizard() {
                 showIcon
                 style={{ marginBottom: 16 }}
                 title={`${file?.name ?? ''}${t('common.colon')}${t('import.rowsNew')} ${report.added.length}${t('common.sep')}${t('import.rowsChanged')} ${report.changed.length}`}
+                description={`${t('proposal.effectiveDate')}${t('common.colon')}${effective.format(DATE_FORMAT)}`}
               />
               <Form.Item
                 name="reason"
@@ -325,13 +400,6 @@ export default function ImportWizard() {
                 rules={[{ required: true, whitespace: true, min: 2, message: t('proposal.reasonRequired') }]}
               >
                 <Input.TextArea rows={2} maxLength={1000} data-testid="import-reason" />
-              </Form.Item>
-              <Form.Item
-                name="effective_date"
-                label={t('proposal.effectiveDate')}
-                rules={[{ required: true, message: t('proposal.effectiveRequired') }]}
-              >
-                <DatePicker format={DATE_FORMAT} disabledDate={(d) => d.isBefore(consortiumToday(), 'day')} />
               </Form.Item>
               <Form.Item name="justification" label={t('proposal.justification')}>
                 <Input.TextArea rows={3} maxLength={2000} placeholder={t('proposal.justificationPlaceholder')} />

@@ -30,6 +30,7 @@ import EntryFlags from '../../components/EntryFlags';
 import { EntryStatusTag } from '../../components/StatusTag';
 import { ANTIMICROBIAL, ENTRY_STATUS, INSURANCE, LEVELS, ROUTES, SPECIAL, STORAGE, options, FIELD_ORDER } from '../../lib/enums';
 import { DATE_FORMAT, consortiumToday, formatMoney, formatPack } from '../../lib/format';
+import { effectiveDateRule, innerPackRule, wholeAtLeastRule } from '../../lib/rules';
 import { useDebounced } from '../../lib/hooks';
 
 type Kind = 'add' | 'amend' | 'suspend' | 'withdraw';
@@ -55,7 +56,8 @@ const ADD_DEFAULTS: Partial<EntryFields> = {
   special_class: 'none',
   antimicrobial_tier: 'none',
   storage: 'ordinary',
-  level_scope: 'village',
+  // The narrowest scope (the lead hospital only): widening it is a decision, not a default.
+  level_scope: 'lead',
   long_rx_eligible: false,
   extended_rx_eligible: false,
   status: 'active',
@@ -68,7 +70,7 @@ export function cleanFields(values: Partial<FormValues>): Partial<EntryFields> {
     let v: unknown = values[name];
     if (typeof v === 'string') v = v.trim();
     if (v === '' || v === undefined || v === null) {
-      if (OPTIONAL_CODES.has(name)) out[name] = null;
+      if (OPTIONAL_CODES.has(name) || name === 'inner_pack_size') out[name] = null;
       else if (name === 'generic_name_en') out[name] = '';
       continue;
     }
@@ -85,9 +87,16 @@ export function changedFields(entry: Entry, fields: Partial<EntryFields>): Parti
     const next = fields[name] ?? null;
     const prev = entry[name] ?? (name === 'generic_name_en' ? '' : null);
     if (name === 'unit_price' && next !== null && prev !== null && Number(next) === Number(prev)) continue;
-    if (next !== prev) out[name] = next;
+    // An inner pack is cleared with 0 (the request has no null for it).
+    if (next !== prev) out[name] = name === 'inner_pack_size' && next === null ? 0 : next;
   }
   return out as Partial<EntryFields>;
+}
+
+/** A new product's fields as the request takes them: no inner pack is left out. */
+export function addFields(fields: Partial<EntryFields>): Partial<EntryFields> {
+  const { inner_pack_size, ...rest } = fields;
+  return inner_pack_size == null ? rest : { ...rest, inner_pack_size };
 }
 
 export default function ProposalForm() {
@@ -131,7 +140,7 @@ export default function ProposalForm() {
     const body: ProposalRequest = {
       kind,
       entry_id: kind === 'amend' ? entryId : undefined,
-      fields: kind === 'amend' && entry.data ? { ...changedFields(entry.data, fields), generic_name_zh: fields.generic_name_zh, route: fields.route } : fields,
+      fields: kind === 'amend' && entry.data ? { ...changedFields(entry.data, fields), generic_name_zh: fields.generic_name_zh, route: fields.route } : addFields(fields),
       // The check validates the body like a submission; a placeholder stands in for an unfinished reason.
       reason: values.reason && values.reason.trim().length >= 2 ? values.reason.trim() : '规则检查',
       effective_date: (values.effective_date ?? consortiumToday()).format(DATE_FORMAT),
@@ -195,7 +204,7 @@ export default function ProposalForm() {
       justification: values.justification?.trim() || undefined,
     };
     if (kind === 'add') {
-      body.fields = cleanFields(values);
+      body.fields = addFields(cleanFields(values));
     } else {
       body.entry_id = entryId;
       if (kind === 'amend') {
@@ -293,8 +302,23 @@ export default function ProposalForm() {
             </Form.Item>
           </Col>
           <Col {...col}>
-            <Form.Item name="pack_size" label={t('field.pack_size')} rules={req('pack_size')}>
-              <InputNumber data-testid="field-pack_size" min={1} precision={0} style={{ width: '100%' }} />
+            <Form.Item
+              name="pack_size"
+              label={t('field.pack_size')}
+              rules={[...req('pack_size'), wholeAtLeastRule(t, t('field.pack_size'), 1)]}
+            >
+              <InputNumber data-testid="field-pack_size" style={{ width: '100%' }} />
+            </Form.Item>
+          </Col>
+          <Col {...col}>
+            <Form.Item
+              name="inner_pack_size"
+              label={t('field.inner_pack_size')}
+              tooltip={t('proposal.innerPackHint')}
+              dependencies={['pack_size']}
+              rules={[wholeAtLeastRule(t, t('field.inner_pack_size'), 1), innerPackRule(t)]}
+            >
+              <InputNumber data-testid="field-inner_pack_size" style={{ width: '100%' }} placeholder="7" />
             </Form.Item>
           </Col>
           <Col {...col}>
@@ -437,14 +461,9 @@ export default function ProposalForm() {
                 name="effective_date"
                 label={t('proposal.effectiveDate')}
                 tooltip={t('proposal.effectiveHint')}
-                rules={[{ required: true, message: t('proposal.effectiveRequired') }]}
+                rules={[{ required: true, message: t('proposal.effectiveRequired') }, effectiveDateRule(t)]}
               >
-                <DatePicker
-                  format={DATE_FORMAT}
-                  style={{ width: '100%' }}
-                  disabledDate={(d) => d.isBefore(consortiumToday(), 'day')}
-                  data-testid="field-effective_date"
-                />
+                <DatePicker format={DATE_FORMAT} style={{ width: '100%' }} data-testid="field-effective_date" />
               </Form.Item>
             </Col>
           </Row>

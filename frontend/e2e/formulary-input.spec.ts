@@ -1,0 +1,97 @@
+import { expect, test, type Page } from '@playwright/test';
+import { signIn, signOut } from './helpers';
+
+/** The consortium's day (China) `offset` days from today, as the server counts it. */
+function chinaDay(offset = 0): string {
+  return new Date(Date.now() + 8 * 3600_000 + offset * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Type a date into an Ant Design date picker the way a user does, and leave the field. */
+async function typeDate(page: Page, testId: string, value: string) {
+  const input = page.getByTestId(testId);
+  await input.click();
+  await input.fill(value);
+  await input.press('Enter');
+}
+
+test('absurd values in the proposal form are refused with a message, not changed', async ({ page }) => {
+  await signIn(page, 'demo-committee-1');
+  await page.getByTestId('menu-formulary').click();
+  await page.getByTestId('propose-add').click();
+  await expect(page.getByTestId('proposal-form')).toBeVisible();
+  await page.getByTestId('field-pack_size').fill('0');
+  await typeDate(page, 'field-effective_date', '2020-01-01');
+  await page.getByTestId('proposal-submit').click();
+  await expect(page.getByText('包装数量应为不小于 1 的整数')).toBeVisible();
+  await expect(page.getByText(`生效日期不能早于今天（${chinaDay()}）`)).toBeVisible();
+  // What the user typed is still there, not turned into 1 and today.
+  await expect(page.getByTestId('field-pack_size')).toHaveValue('0');
+  await expect(page.getByTestId('field-effective_date')).toHaveValue('2020-01-01');
+  await typeDate(page, 'field-effective_date', '9999-12-31');
+  await expect(page.getByText('生效日期太远：目录变更最晚可定在两年内')).toBeVisible();
+  await expect(page.getByTestId('field-effective_date')).toHaveValue('9999-12-31');
+  await expect(page).toHaveURL(/\/formulary\/propose\/add/);
+});
+
+test('a target of 150 % or −10 % is refused with a message, not clamped', async ({ page }) => {
+  await signIn(page, 'demo-committee-1');
+  await page.getByTestId('menu-essential-share').click();
+  const primary = page.getByTestId('target-primary');
+  await primary.fill('150');
+  await page.getByTestId('targets-form').getByRole('button').click();
+  await expect(page.getByText('基层应在 0 到 100 之间')).toBeVisible();
+  await expect(primary).toHaveValue('150');
+  await primary.fill('-10');
+  await page.getByTestId('targets-form').getByRole('button').click();
+  await expect(page.getByText('基层应在 0 到 100 之间')).toBeVisible();
+  await expect(primary).toHaveValue('-10');
+  // Nothing was saved.
+  const settings = await (await page.request.get('/api/v1/formulary/settings')).json();
+  expect(settings.essential_targets.primary).toBeGreaterThanOrEqual(0);
+  expect(settings.essential_targets.primary).toBeLessThanOrEqual(100);
+});
+
+test('an unchanged export imported again proposes nothing, past an approved future suspension', async ({ page }) => {
+  // An approved suspension from ten days ahead (proposed by member 1, approved by member 2).
+  await signIn(page, 'demo-committee-1');
+  const found = await (await page.request.get('/api/v1/formulary?limit=1&q=akbt')).json();
+  const entry = found.items[0];
+  const proposed = await page.request.post('/api/v1/formulary/proposals', {
+    headers: { 'X-Tongyao-Csrf': '1' },
+    data: { kind: 'suspend', entry_id: entry.id, reason: '端到端测试：将来暂停', effective_date: chinaDay(10) },
+  });
+  expect(proposed.status()).toBe(201);
+  const pid = (await proposed.json()).id;
+  await signOut(page);
+  await signIn(page, 'demo-committee-2');
+  const approved = await page.request.post(`/api/v1/formulary/proposals/${pid}/approve`, {
+    headers: { 'X-Tongyao-Csrf': '1' },
+    data: {},
+  });
+  expect(approved.status()).toBe(200);
+
+  // The scheduled suspension is visible before its day: on the entry, and as a marker in the list.
+  await page.goto(`/formulary/${entry.id}`);
+  await expect(page.getByTestId('entry-upcoming')).toContainText(chinaDay(10));
+  await expect(page.getByTestId('entry-upcoming-item').first()).toContainText('暂停');
+  await page.goto(`/formulary?q=${encodeURIComponent(entry.generic_name_zh)}`);
+  const marked = page.getByTestId('entry-row').filter({ has: page.getByTestId('entry-upcoming-marker') });
+  await expect(marked).toHaveCount(1);
+  await expect(marked).toContainText(entry.manufacturer);
+  await expect(marked.getByTestId('entry-upcoming-marker')).toContainText(chinaDay(10).slice(5));
+
+  // Today's export, imported unchanged: every row unchanged, nothing to propose or override.
+  const exported = await page.request.get('/api/v1/formulary/export?format=csv');
+  expect(exported.status()).toBe(200);
+  await page.getByTestId('menu-import').click();
+  await page.getByTestId('import-next').click();
+  await page.locator('input[type=file]').setInputFiles({
+    name: 'formulary-export.csv',
+    mimeType: 'text/csv',
+    buffer: await exported.body(),
+  });
+  await expect(page.getByTestId('import-compared-at')).toContainText(chinaDay());
+  await expect(page.getByText('文件中没有新增或修改的行。')).toBeVisible();
+  await expect(page.getByTestId('import-overrides')).toHaveCount(0);
+  await expect(page.getByTestId('import-to-apply')).toBeDisabled();
+});

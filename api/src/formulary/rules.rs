@@ -517,7 +517,7 @@ mod tests {
         let names: Vec<_> = c.iter().map(|c| c.field.as_str()).collect();
         assert_eq!(names, vec!["status", "unit_price"]);
         assert_eq!(c[1].old, Some(serde_json::json!("8.50")));
-        assert_eq!(all_fields(&a).len(), 24);
+        assert_eq!(all_fields(&a).len(), 25);
     }
 
     #[test]

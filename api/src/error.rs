@@ -59,6 +59,10 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     Conflict(String),
+    /// A value already taken (a code, a username): a conflict with stored data, not with
+    /// someone's concurrent edit, so it names the field for the form to show it there.
+    #[error("{message}")]
+    Taken { field: String, message: String },
     #[error("{0}")]
     Locked(String),
     #[error("{0}")]
@@ -100,13 +104,20 @@ impl AppError {
         AppError::Validation(vec![FieldError::new(field, message)])
     }
 
+    pub fn taken(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Taken {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthorized | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound | AppError::NotFoundBecause(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::Taken { .. } => StatusCode::CONFLICT,
             AppError::Locked(_) => StatusCode::LOCKED,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -132,13 +143,23 @@ impl AppError {
                 )
             }
             AppError::Validation(errs) => {
-                let detail = errs
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field, e.message))
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                // People read the detail: one problem is said in its own words (the field is in
+                // `errors`, for forms to place it); several are counted, and listed in `errors`.
+                let detail = match errs.as_slice() {
+                    [one] => one.message.clone(),
+                    many => tr(
+                        format!("有 {} 处输入需要修改", many.len()),
+                        format!("{} fields need changing", many.len()),
+                    ),
+                };
                 (detail, None, errs.clone(), None)
             }
+            AppError::Taken { field, message } => (
+                message.clone(),
+                None,
+                vec![FieldError::new(field.clone(), message.clone())],
+                None,
+            ),
             AppError::Rule { rule, message, .. } => (message.clone(), Some(*rule), vec![], None),
             AppError::WithReport {
                 message, report, ..

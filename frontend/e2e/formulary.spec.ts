@@ -159,5 +159,7 @@ test('two pending amendments of one entry: the list says so, and the stale one i
   await page.getByTestId(`approve-${ids[1]}`).click();
   await page.getByTestId('approve-confirm').click();
   await expect(page.getByText('自提议以来已变更').first()).toBeVisible();
-  await expect(page.getByText('unit_price').first()).toBeVisible();
+  // The change is named as people know the field, not by its code.
+  await expect(page.getByText(/单价\(元\/包装\) [0-9.]+ → 3\.01/).first()).toBeVisible();
+  await expect(page.getByText('unit_price')).toHaveCount(0);
 });

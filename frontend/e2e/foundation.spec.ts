@@ -167,3 +167,25 @@ test('a wrong password shows an error and stays on the sign-in page', async ({ p
   await page.getByTestId('signin-submit').click();
   await expect(page.getByTestId('user-menu')).toBeVisible();
 });
+
+test('a duplicate institution code is said under the field, not as "changed by someone else"', async ({ page }) => {
+  await signIn(page, 'demo-consortium-admin');
+  const existing = (await (await page.request.get('/api/v1/institutions')).json()).items[0];
+  await page.getByTestId('menu-institutions').click();
+  await page.getByTestId('institution-create').click();
+  await page.getByTestId('institution-name').fill('重复编码卫生院');
+  await page.getByTestId('institution-code').fill(existing.code);
+  await page.getByTestId('institution-save').click();
+  await expect(page.getByText(`编码 ${existing.code} 在本医共体已被其他机构使用，请换一个编码`).first()).toBeVisible();
+  await expect(page.getByTestId('conflict-alert')).toHaveCount(0);
+  await expect(page.getByText('数据已被他人修改')).toHaveCount(0);
+});
+
+test('the audit log names actions and objects in words', async ({ page }) => {
+  await signIn(page, 'demo-auditor');
+  await page.getByTestId('menu-audit').click();
+  await expect(page.getByTestId('audit-action').first()).toBeVisible();
+  await expect(page.getByTestId('audit-action').filter({ hasText: '登录' }).first()).toBeVisible();
+  await expect(page.getByText('auth.sign_in', { exact: true })).toHaveCount(0);
+  await expect(page.getByText('formulary.proposal_created', { exact: true })).toHaveCount(0);
+});

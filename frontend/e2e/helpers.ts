@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type Page, type Response } from '@playwright/test';
 
 export const PASSWORD = 'tongyao-demo';
 
@@ -25,16 +25,21 @@ export async function signIn(page: Page, username: string, password = PASSWORD):
 }
 
 export async function signOut(page: Page): Promise<void> {
-  await page.getByTestId('user-menu').click();
-  // Wait for the server's answer to the sign-out itself, so that a slow machine shows up as a
-  // slow request (with its own, longer allowance) and not as a page that did not move.
-  const answered = page.waitForResponse(
-    (r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'DELETE',
-    { timeout: 30_000 },
-  );
-  await page.getByTestId('sign-out').click();
-  const answer = await answered;
-  expect(answer.status(), 'the sign-out request').toBeLessThan(300);
+  // Under a loaded CI machine a click on the menu item has been seen to send nothing (the menu
+  // open, the click done, no request within 30 s; not reproduced unloaded). A person clicks
+  // again; so does this helper, until the server has answered the sign-out.
+  const signedOut = (r: Response) => r.url().endsWith('/api/v1/session') && r.request().method() === 'DELETE';
+  await expect(async () => {
+    if (/\/login/.test(page.url())) return;
+    const answered = page.waitForResponse(signedOut, { timeout: 8_000 }).catch(() => null);
+    if (!(await page.getByTestId('sign-out').isVisible())) {
+      await page.getByTestId('user-menu').click({ timeout: 8_000 });
+    }
+    await page.getByTestId('sign-out').click({ timeout: 8_000 });
+    const answer = await answered;
+    expect(answer, 'the server answered the sign-out').not.toBeNull();
+    expect(answer!.status(), 'the sign-out request').toBeLessThan(300);
+  }).toPass({ timeout: 45_000 });
   await expect(page).toHaveURL(/\/login/);
 }
 

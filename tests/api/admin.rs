@@ -53,14 +53,17 @@ both!(consortium_admin_manages_institutions, |app| async move {
         .await;
     r.assert_problem(422);
     assert_eq!(r["errors"][0]["field"], "parent_id");
-    // a duplicate code is a conflict
-    admin
+    // a duplicate code is a conflict that says so and names the field (not "changed by
+    // someone else")
+    let r = admin
         .post(
             "/api/v1/institutions",
             json!({"name": "重复", "code": "HHMD-3", "level": "village", "parent_id": township.id}),
         )
-        .await
-        .assert_problem(409);
+        .await;
+    r.assert_problem(409);
+    assert_eq!(r.error_fields(), vec!["code"]);
+    assert!(r["detail"].as_str().unwrap().contains("HHMD-3 is already used"), "{}", r.text());
     assert_eq!(app.counts().await, before);
 
     // update with the version read

@@ -1145,7 +1145,7 @@ both!(a_stale_amendment_is_refused_not_applied, |app| async move {
         .await;
     r.assert_problem(409);
     let detail = r["detail"].as_str().unwrap();
-    assert!(detail.contains("unit_price 12.50 → 3.00"), "{detail}");
+    assert!(detail.contains("unit price 12.50 → 3.00"), "{detail}");
     assert!(detail.contains("propose again"), "{detail}");
     // nothing was applied: the price is the first proposal's
     let e = c1.get(&format!("/api/v1/formulary/{id}")).await;

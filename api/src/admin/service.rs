@@ -99,10 +99,13 @@ pub async fn create_consortium(
         .await?
         .is_some()
     {
-        return Err(AppError::Conflict(tr(
-            format!("编码为 {} 的医共体已存在", req.code),
-            format!("a consortium with code {} already exists", req.code),
-        )));
+        return Err(AppError::taken(
+            "code",
+            tr(
+                format!("编码为 {} 的医共体已存在，请换一个编码", req.code),
+                format!("a consortium with code {} already exists; choose another code", req.code),
+            ),
+        ));
     }
     let c = new_consortium(req.name.trim(), &req.code, &req.region)
         .insert(&tx)
@@ -226,18 +229,21 @@ pub async fn create_institution(
     if consortium::Entity::find_by_id(c).one(&tx).await?.is_none() {
         return Err(AppError::NotFound);
     }
-    check_parent(&tx, c, None, req.level, req.parent_id).await?;
     let dup = institution::Entity::find()
         .filter(institution::Column::ConsortiumId.eq(c))
         .filter(institution::Column::Code.eq(&req.code))
         .one(&tx)
         .await?;
     if dup.is_some() {
-        return Err(AppError::Conflict(tr(
-            format!("编码 {} 在本医共体已被使用", req.code),
-            format!("code {} is already used in this consortium", req.code),
-        )));
+        return Err(AppError::taken(
+            "code",
+            tr(
+                format!("编码 {} 在本医共体已被其他机构使用，请换一个编码", req.code),
+                format!("code {} is already used by another institution of this consortium; choose another code", req.code),
+            ),
+        ));
     }
+    check_parent(&tx, c, None, req.level, req.parent_id).await?;
     let i = institution::ActiveModel {
         consortium_id: Set(c),
         name: Set(req.name.trim().to_string()),
@@ -416,10 +422,13 @@ pub async fn create_user(ctx: &Ctx, actor: &Actor, req: CreateUserRequest) -> Ap
         .await?
         .is_some()
     {
-        return Err(AppError::Conflict(tr(
-            format!("用户名 {} 已被占用", req.username),
-            format!("username {} is taken", req.username),
-        )));
+        return Err(AppError::taken(
+            "username",
+            tr(
+                format!("用户名 {} 已被占用，请换一个用户名", req.username),
+                format!("username {} is taken; choose another", req.username),
+            ),
+        ));
     }
     let u = new_user(
         Some(&inst),

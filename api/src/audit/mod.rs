@@ -101,3 +101,78 @@ pub async fn record(conn: &impl ConnectionTrait, actor: &Actor, e: Event<'_>) ->
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    //! The audit log speaks in words: every action and object type the code records has a name
+    //! in both of the web app's languages (i18n `audit.action.<group>.<name>`,
+    //! `audit.object.<type>`). A new capability's events fail this test until they are named.
+    use std::path::{Path, PathBuf};
+
+    fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("source folder") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                sources(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+
+    /// (action, object type) of every `Event::new("…", "…"` in the api crate.
+    fn recorded() -> Vec<(String, String)> {
+        let mut files = Vec::new();
+        sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+        let mut out = Vec::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).expect("source");
+            for part in text.split("Event::new(\"").skip(1) {
+                let mut q = part.split('"');
+                let action = q.next().unwrap_or_default().to_string();
+                let object = q.nth(1).unwrap_or_default().to_string();
+                if !action.is_empty() && action.contains('.') {
+                    out.push((action, object));
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The lines of the block that opens with `open` (at its indentation) in `text`.
+    fn block<'a>(text: &'a str, open: &str) -> Option<&'a str> {
+        let start = text.find(open)?;
+        let indent = open.len() - open.trim_start().len();
+        let close = format!("\n{}}}", " ".repeat(indent));
+        let end = text[start..].find(&close)? + start;
+        Some(&text[start..end])
+    }
+
+    #[test]
+    fn every_audited_action_and_object_has_words_in_both_languages() {
+        let recorded = recorded();
+        assert!(recorded.len() >= 10, "found {recorded:?}");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontend/src/i18n");
+        for lang in ["zh-CN.ts", "en.ts"] {
+            let text = std::fs::read_to_string(root.join(lang)).expect("i18n file");
+            let audit = block(&text, "\n  audit: {").expect("an audit section");
+            let actions = block(audit, "\n    action: {").expect("audit.action");
+            let objects = block(audit, "\n    object: {").expect("audit.object");
+            for (action, object) in &recorded {
+                let (group, name) = action.split_once('.').expect("group.name");
+                let g = block(actions, &format!("\n      {group}: {{"))
+                    .unwrap_or_else(|| panic!("{lang}: no audit.action.{group}"));
+                assert!(
+                    g.contains(&format!("\n        {name}: ")),
+                    "{lang}: audit.action.{action} has no words"
+                );
+                assert!(
+                    objects.contains(&format!("\n      {object}: ")),
+                    "{lang}: audit.object.{object} has no words"
+                );
+            }
+        }
+    }
+}

@@ -52,6 +52,8 @@ pub async fn run(ctx: &Ctx, actor: &Actor, form: ImportForm, dry_run: bool) -> A
         (Some(d), _) => d,
         (None, true) => ctx.clock.today(),
         (None, false) => {
+            // What is wrong with the file is said first (it has to be fixed whatever the date).
+            io::parse(io::read_table(&bytes).map_err(file_error)?).map_err(file_error)?;
             return Err(AppError::field(
                 "effective_date",
                 tr(

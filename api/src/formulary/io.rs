@@ -40,7 +40,8 @@ pub const COLUMNS: [(&str, &str); 26] = [
     ("status", "状态"),
 ];
 
-fn zh_of(key: &str) -> &'static str {
+/// A field's Chinese name (its template column header).
+pub fn zh_of(key: &str) -> &'static str {
     COLUMNS
         .iter()
         .find(|(k, _)| *k == key)

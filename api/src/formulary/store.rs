@@ -651,25 +651,35 @@ pub async fn ensure_current(
             .one(conn)
             .await?
             .ok_or(AppError::NotFound)?;
-        let since = rules::field_changes(&to_fields(&was), &to_fields(&latest))
-            .iter()
-            .map(|c| {
-                let show = |v: &Option<serde_json::Value>| match v {
-                    Some(serde_json::Value::String(s)) => s.clone(),
-                    Some(v) => v.to_string(),
-                    None => "—".into(),
-                };
-                format!("{} {} → {}", c.field, show(&c.old), show(&c.new))
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+        let changed = rules::field_changes(&to_fields(&was), &to_fields(&latest));
+        let show = |v: &Option<serde_json::Value>| match v {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Null) | None => "—".into(),
+            Some(v) => v.to_string(),
+        };
+        // Fields by the names people know (the template's column headers; words in English).
+        let list = |zh: bool| {
+            changed
+                .iter()
+                .map(|c| {
+                    let name = if zh {
+                        super::io::zh_of(&c.field).to_string()
+                    } else {
+                        c.field.replace('_', " ")
+                    };
+                    format!("{name} {} → {}", show(&c.old), show(&c.new))
+                })
+                .collect::<Vec<_>>()
+                .join(if zh { "，" } else { ", " })
+        };
+        let (since_zh, since_en) = (list(true), list(false));
         stale.push(tr(
             format!(
-                "{}（条目 {id}）自提议以来已变更（{} 起生效的提议 #{}）：{since}",
+                "{}（条目 {id}）自提议以来已变更（{} 起生效的提议 #{}）：{since_zh}",
                 latest.generic_name_zh, latest.valid_from, latest.proposal_id
             ),
             format!(
-                "{} (entry {id}) changed since this proposal was made (proposal #{}, effective {}): {since}",
+                "{} (entry {id}) changed since this proposal was made (proposal #{}, effective {}): {since_en}",
                 latest.generic_name_zh, latest.proposal_id, latest.valid_from
             ),
         ));

@@ -110,3 +110,20 @@ export function applyFieldErrors(form: FieldSetter, err: unknown, names: readonl
   if (mapped.length) form.setFields(mapped);
   return mapped.length === err.errors.length;
 }
+
+/**
+ * A 409 because the record changed since it was read (reload and try again) — not a value
+ * already taken (a code, a username), which names its field for the form to show.
+ */
+export function isStale(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 409 && err.errors.length === 0;
+}
+
+/** Whether every field a refusal names is one of the form's (so the form shows them all). */
+export function placedInForm(err: unknown, names: readonly string[]): boolean {
+  return (
+    err instanceof ApiError &&
+    err.errors.length > 0 &&
+    err.errors.every((e) => names.includes(e.field.replace(/^fields\./, '')))
+  );
+}

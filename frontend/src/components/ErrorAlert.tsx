@@ -1,6 +1,20 @@
 import { Alert, Button } from 'antd';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import { ApiError } from '../api/problem';
+
+/**
+ * A field a refusal names (`fields.unit_price`, `contact_emails[1]`), as the form labels it
+ * (单价); none when the app has no label for it (the message then stands alone).
+ */
+export function fieldLabel(t: TFunction, path: string): string | null {
+  const name = path.split('.').pop()?.replace(/\[\d+\]$/, '') ?? '';
+  for (const key of [`field.${name}`, `admin.${name}`, `proposal.${name}`]) {
+    const label = t(key, { defaultValue: '' });
+    if (label) return label;
+  }
+  return null;
+}
 
 /**
  * A refusal as the user should see it: the rule id in front ("F5: …"),
@@ -18,9 +32,11 @@ export default function ErrorAlert({
   const { t } = useTranslation();
   if (!error) return null;
   const apiErr = error instanceof ApiError ? error : null;
+  // A conflict says what it is (changed by someone else, a code already used, …): the server's
+  // words when it gave them.
   const title = apiErr
     ? apiErr.status === 409
-      ? t('common.conflict')
+      ? apiErr.detail || t('common.conflict')
       : apiErr.rule
         ? `${apiErr.rule}: ${apiErr.detail}`
         : apiErr.detail
@@ -31,15 +47,17 @@ export default function ErrorAlert({
   const listed = (apiErr?.errors ?? []).filter(
     (e) => e.message !== apiErr?.detail && `${e.field}: ${e.message}` !== apiErr?.detail,
   );
+  const line = (e: { field: string; message: string }) => {
+    const label = e.field ? fieldLabel(t, e.field) : null;
+    return label ? `${label}${t('common.colon')}${e.message}` : e.message;
+  };
   const description =
     listed.length > 0 ? (
       <ul style={{ margin: 0, paddingLeft: 18 }}>
         {listed.map((e, i) => (
-          <li key={i}>{e.field ? `${e.field}: ${e.message}` : e.message}</li>
+          <li key={i}>{line(e)}</li>
         ))}
       </ul>
-    ) : apiErr?.status === 409 && apiErr.detail !== title ? (
-      apiErr.detail
     ) : undefined;
   return (
     <Alert

@@ -384,7 +384,44 @@ const en: Shape<Resources> = {
     saved: 'Targets saved',
     percent: '{{value}}%',
   },
+  audit: {
+    action: {
+      auth: {
+        sign_in: 'Signed in',
+        sign_in_failed: 'Sign-in failed',
+        sign_in_refused: 'Sign-in refused (account locked or inactive)',
+        locked: 'Account locked',
+        sign_out: 'Signed out',
+        password_changed: 'Password changed',
+      },
+      consortium: {
+        created: 'Consortium created',
+      },
+      institution: {
+        created: 'Institution created',
+        updated: 'Institution changed',
+      },
+      user: {
+        created: 'User created',
+        updated: 'User changed',
+      },
+      formulary: {
+        proposal_created: 'Formulary change proposed',
+        proposal_approved: 'Formulary change approved',
+        proposal_rejected: 'Formulary change rejected',
+        proposal_withdrawn: 'Formulary proposal withdrawn',
+        targets_changed: 'Essential-medicine targets changed',
+      },
+    },
+    object: {
+      user: 'User',
+      consortium: 'Consortium',
+      institution: 'Institution',
+      formulary_proposal: 'Formulary proposal',
+    },
+  },
   admin: {
+    usernameRule: 'A username is 3 to 64 characters: letters, digits and . _ -',
     consortia: 'Consortia',
     newConsortium: 'New consortium',
     name: 'Name',

@@ -375,7 +375,44 @@ const zhCN = {
     saved: '目标已保存',
     percent: '{{value}}%',
   },
+  audit: {
+    action: {
+      auth: {
+        sign_in: '登录',
+        sign_in_failed: '登录失败',
+        sign_in_refused: '拒绝登录（账户已锁定或停用）',
+        locked: '账户锁定',
+        sign_out: '退出登录',
+        password_changed: '修改密码',
+      },
+      consortium: {
+        created: '新建医共体',
+      },
+      institution: {
+        created: '新建机构',
+        updated: '修改机构',
+      },
+      user: {
+        created: '新建用户',
+        updated: '修改用户',
+      },
+      formulary: {
+        proposal_created: '提交目录变更提议',
+        proposal_approved: '批准目录变更',
+        proposal_rejected: '驳回目录变更',
+        proposal_withdrawn: '撤回目录变更提议',
+        targets_changed: '修改基药占比目标',
+      },
+    },
+    object: {
+      user: '用户',
+      consortium: '医共体',
+      institution: '机构',
+      formulary_proposal: '目录变更提议',
+    },
+  },
   admin: {
+    usernameRule: '用户名为 3 到 64 个字符，只能用英文字母、数字和 . _ -',
     consortia: '医共体',
     newConsortium: '新建医共体',
     name: '名称',

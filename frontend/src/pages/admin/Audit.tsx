@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, Card, DatePicker, Form, Input, Space, Table, Tag, Typography, Row, Col } from 'antd';
+import { Button, Card, DatePicker, Form, Input, Select, Space, Table, Tag, Typography, Row, Col } from 'antd';
 import { SearchOutlined } from '@ant-design/icons';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -17,6 +17,20 @@ interface FilterValues {
   range?: [Dayjs | null, Dayjs | null] | null;
 }
 
+/** Every audited action and object type the web app names in words (i18n `audit.*`). */
+function useAuditWords() {
+  const { t, i18n } = useTranslation();
+  const tree = (key: string) => (i18n.getResource(i18n.language, 'translation', key) ?? {}) as Record<string, unknown>;
+  const actions = Object.entries(tree('audit.action')).flatMap(([group, v]) =>
+    Object.keys(v as Record<string, string>).map((name) => `${group}.${name}`),
+  );
+  const objects = Object.keys(tree('audit.object'));
+  // An action or object this build does not know yet is shown as its code, not hidden.
+  const action = (code: string) => (i18n.exists(`audit.action.${code}`) ? t(`audit.action.${code}`) : code);
+  const object = (code: string) => (i18n.exists(`audit.object.${code}`) ? t(`audit.object.${code}`) : code);
+  return { actions, objects, action, object };
+}
+
 function Json({ value }: { value: unknown }) {
   if (value === null || value === undefined) return <span className="muted">—</span>;
   return <pre className="json-block">{JSON.stringify(value, null, 2)}</pre>;
@@ -26,6 +40,7 @@ export default function Audit() {
   const { t } = useTranslation();
   const [filters, setFilters] = useState<AuditQuery>({});
   const [form] = Form.useForm<FilterValues>();
+  const words = useAuditWords();
 
   const list = useInfiniteQuery({
     queryKey: ['audit', filters],
@@ -53,10 +68,20 @@ export default function Audit() {
       <Card size="small" style={{ marginBottom: 12 }} className="no-print">
         <Form<FilterValues> form={form} layout="inline" onFinish={apply} data-testid="audit-filters">
           <Form.Item name="action" label={t('admin.action')}>
-            <Input placeholder={t('admin.filterAction')} allowClear style={{ width: 220 }} />
+            <Select
+              allowClear
+              showSearch={{ optionFilterProp: 'label' }}
+              style={{ width: 240 }}
+              data-testid="audit-filter-action"
+              options={words.actions.map((a) => ({ value: a, label: words.action(a) }))}
+            />
           </Form.Item>
           <Form.Item name="object_type" label={t('admin.objectType')}>
-            <Input placeholder="proposal / user / institution" allowClear style={{ width: 200 }} />
+            <Select
+              allowClear
+              style={{ width: 180 }}
+              options={words.objects.map((o) => ({ value: o, label: words.object(o) }))}
+            />
           </Form.Item>
           <Form.Item name="object_id" label={t('admin.objectId')}>
             <Input allowClear style={{ width: 100 }} />
@@ -114,14 +139,23 @@ export default function Audit() {
           columns={[
             { title: t('admin.at'), dataIndex: 'at', width: 150, render: formatDateTime },
             { title: t('admin.actor'), dataIndex: 'actor_username', width: 210, render: (u: string | null) => u ?? '—' },
-            { title: t('admin.action'), dataIndex: 'action', width: 200, render: (a: string) => <Tag color="blue">{a}</Tag> },
+            {
+              title: t('admin.action'),
+              dataIndex: 'action',
+              width: 220,
+              render: (a: string) => (
+                <Tag color="blue" title={a} data-testid="audit-action">
+                  {words.action(a)}
+                </Tag>
+              ),
+            },
             {
               title: t('admin.objectType'),
               key: 'obj',
               width: 180,
               render: (_: unknown, a) => (
                 <span>
-                  {a.object_type}
+                  {words.object(a.object_type)}
                   {a.object_id != null ? <span className="muted"> #{String(a.object_id)}</span> : null}
                 </span>
               ),

@@ -6,9 +6,13 @@ import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { createConsortium, listConsortia } from '../../api/admin';
 import type { Consortium } from '../../api/types';
+import { applyFieldErrors, placedInForm } from '../../api/problem';
 import { formatDateTime } from '../../lib/format';
 import PageTitle from '../../components/PageTitle';
 import ErrorAlert from '../../components/ErrorAlert';
+
+/** The form's fields (a refusal naming only these is shown under them, not again above). */
+const CONSORTIUM_FIELDS = ['name', 'code', 'region'];
 
 interface Values {
   name: string;
@@ -31,6 +35,7 @@ export default function Consortia() {
       form.resetFields();
       void queryClient.invalidateQueries({ queryKey: ['consortia'] });
     },
+    onError: (err) => applyFieldErrors(form, err, CONSORTIUM_FIELDS),
   });
 
   return (
@@ -81,7 +86,7 @@ export default function Consortia() {
         confirmLoading={create.isPending}
         destroyOnHidden
       >
-        <ErrorAlert error={create.error} />
+        <ErrorAlert error={placedInForm(create.error, CONSORTIUM_FIELDS) ? null : create.error} />
         <Form<Values> form={form} layout="vertical" onFinish={(v) => create.mutate(v)}>
           <Form.Item name="name" label={t('admin.name')} rules={[{ required: true, whitespace: true }]}>
             <Input placeholder="某县医共体" maxLength={100} />

@@ -4,7 +4,7 @@ import { EditOutlined, PlusOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { createInstitution, listInstitutions, updateInstitution } from '../../api/admin';
-import { ApiError } from '../../api/problem';
+import { applyFieldErrors, placedInForm, isStale } from '../../api/problem';
 import type { Institution, Level } from '../../api/types';
 import { useMe } from '../../auth';
 import { can } from '../../lib/can';
@@ -12,6 +12,9 @@ import { LEVELS, options } from '../../lib/enums';
 import PageTitle from '../../components/PageTitle';
 import ErrorAlert from '../../components/ErrorAlert';
 import { useConsortiumScope } from './common';
+
+/** The form's fields (a refusal naming only these is shown under them, not again above). */
+const INSTITUTION_FIELDS = ['name', 'code', 'level', 'parent_id', 'contact_emails'];
 
 const LEVEL_COLOR: Record<Level, string> = { lead: 'geekblue', secondary: 'blue', township: 'cyan', village: 'green' };
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -75,7 +78,9 @@ export default function Institutions() {
       void queryClient.invalidateQueries({ queryKey: ['institutions'] });
     },
     onError: (err) => {
-      if (err instanceof ApiError && err.status === 409) setConflict(true);
+      if (isStale(err)) setConflict(true);
+      // A code already used is shown under the field.
+      else applyFieldErrors(form, err, INSTITUTION_FIELDS);
     },
   });
 
@@ -207,14 +212,14 @@ export default function Institutions() {
             }
           />
         ) : (
-          <ErrorAlert error={save.error} />
+          <ErrorAlert error={placedInForm(save.error, INSTITUTION_FIELDS) ? null : save.error} />
         )}
         <Form<Values> form={form} layout="vertical" onFinish={(v) => save.mutate(v)}>
           <Form.Item name="name" label={t('admin.name')} rules={[{ required: true, whitespace: true }]}>
-            <Input maxLength={100} />
+            <Input maxLength={100} data-testid="institution-name" />
           </Form.Item>
           <Form.Item name="code" label={t('admin.code')} rules={[{ required: true, whitespace: true }]}>
-            <Input maxLength={40} disabled={editing !== 'new'} />
+            <Input maxLength={40} disabled={editing !== 'new'} data-testid="institution-code" />
           </Form.Item>
           <Form.Item name="level" label={t('admin.level')} rules={[{ required: true }]}>
             <Select options={options(t, 'enum.level', LEVELS)} />

@@ -4,7 +4,7 @@ import { EditOutlined, KeyOutlined, LockOutlined, PlusOutlined, UnlockOutlined }
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { createUser, listInstitutions, listUsers, updateUser } from '../../api/admin';
-import { ApiError } from '../../api/problem';
+import { applyFieldErrors, placedInForm, describeError, isStale } from '../../api/problem';
 import type { Role, User } from '../../api/types';
 import { useMe } from '../../auth';
 import { can } from '../../lib/can';
@@ -13,6 +13,9 @@ import { formatDateTime } from '../../lib/format';
 import PageTitle from '../../components/PageTitle';
 import ErrorAlert from '../../components/ErrorAlert';
 import { useConsortiumScope } from './common';
+
+/** The form's fields (a refusal naming only these is shown under them, not again above). */
+const CREATE_FIELDS = ['username', 'password', 'display_name', 'institution_id', 'roles'];
 
 const ROLE_COLOR: Partial<Record<Role, string>> = {
   system_admin: 'magenta',
@@ -66,7 +69,7 @@ export default function Users() {
   const roleOptions = ROLES.filter((r) => sys || r !== 'system_admin').map((r) => ({ value: r, label: t(`enum.role.${r}`) }));
   const refresh = () => void queryClient.invalidateQueries({ queryKey: ['users'] });
   const onConflict = (err: unknown) => {
-    if (err instanceof ApiError && err.status === 409) setConflict(true);
+    if (isStale(err)) setConflict(true);
   };
 
   const create = useMutation({
@@ -78,6 +81,8 @@ export default function Users() {
       createForm.resetFields();
       refresh();
     },
+    // A taken username is shown under the field.
+    onError: (err) => applyFieldErrors(createForm, err, CREATE_FIELDS),
   });
   const edit = useMutation({
     mutationFn: (v: EditValues) =>
@@ -107,7 +112,7 @@ export default function Users() {
       refresh();
     },
     onError: (err) => {
-      void message.error(err instanceof ApiError && err.status === 409 ? t('common.conflict') : String(err.message));
+      void message.error(isStale(err) ? t('common.conflict') : describeError(err));
       refresh();
     },
   });
@@ -243,9 +248,9 @@ export default function Users() {
         confirmLoading={create.isPending}
         destroyOnHidden
       >
-        <ErrorAlert error={create.error} />
+        <ErrorAlert error={placedInForm(create.error, CREATE_FIELDS) ? null : create.error} />
         <Form<CreateValues> form={createForm} layout="vertical" onFinish={(v) => create.mutate(v)} initialValues={{ roles: [] }}>
-          <Form.Item name="username" label={t('admin.username')} rules={[{ required: true, whitespace: true }, { pattern: /^[A-Za-z0-9._-]{3,64}$/ }]}>
+          <Form.Item name="username" label={t('admin.username')} rules={[{ required: true, whitespace: true }, { pattern: /^[A-Za-z0-9._-]{3,64}$/, message: t('admin.usernameRule') }]}>
             <Input autoComplete="off" />
           </Form.Item>
           <Form.Item name="display_name" label={t('admin.displayName')} rules={[{ required: true, whitespace: true }]}>

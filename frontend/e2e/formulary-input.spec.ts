@@ -39,11 +39,11 @@ test('a target of 150 % or −10 % is refused with a message, not clamped', asyn
   const primary = page.getByTestId('target-primary');
   await primary.fill('150');
   await page.getByTestId('targets-form').locator('button[type=submit]').click();
-  await expect(page.getByText('基层应在 0 到 100 之间')).toBeVisible();
+  await expect(page.getByText('乡镇/社区及村卫生室应在 0 到 100 之间')).toBeVisible();
   await expect(primary).toHaveValue('150');
   await primary.fill('-10');
   await page.getByTestId('targets-form').locator('button[type=submit]').click();
-  await expect(page.getByText('基层应在 0 到 100 之间')).toBeVisible();
+  await expect(page.getByText('乡镇/社区及村卫生室应在 0 到 100 之间')).toBeVisible();
   await expect(primary).toHaveValue('-10');
   // Nothing was saved.
   const settings = await (await page.request.get('/api/v1/formulary/settings')).json();

@@ -29,6 +29,7 @@ mod m0002_formulary;
 mod m0003_formulary_settings;
 mod m0004_proposal_base;
 mod m0005_inner_pack;
+mod m0006_sort_by_syllable;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_formulary_settings::Migration),
             Box::new(m0004_proposal_base::Migration),
             Box::new(m0005_inner_pack::Migration),
+            Box::new(m0006_sort_by_syllable::Migration),
         ]
     }
 }

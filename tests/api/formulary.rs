@@ -1350,3 +1350,46 @@ both!(the_pack_as_people_write_it, |app| async move {
     adopt(&app, json!({"kind": "amend", "entry_id": id, "fields": {"inner_pack_size": 0}, "reason": "无内包装", "effective_date": day(0)})).await;
     assert_eq!(c1.get(&format!("/api/v1/formulary/{id}")).await["inner_pack_size"], Value::Null);
 });
+
+both!(export_holds_what_the_list_shows_in_pinyin_order, |app| async move {
+    let c1 = app.client_as("demo-committee-1").await;
+    // Names a Chinese reader orders syllable by syllable: a ka … before ai si ….
+    let mut lead_only = product("艾司奥美拉唑镁", "oral", 51);
+    lead_only["level_scope"] = json!("lead");
+    lead_only["essential_national"] = json!(false);
+    add_entry(&app, "阿卡波糖", "oral", 52).await;
+    adopt(&app, json!({"kind": "add", "fields": lead_only, "reason": "新增", "effective_date": day(0)})).await;
+    add_entry(&app, "阿莫西林", "oral", 53).await;
+    let names = |r: &Resp| -> Vec<String> {
+        r.items()
+            .iter()
+            .map(|e| e["generic_name_zh"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let list = c1.get("/api/v1/formulary").await;
+    assert_eq!(names(&list), vec!["阿卡波糖", "阿莫西林", "艾司奥美拉唑镁"]);
+    // The same order with search text (the index answers).
+    assert_eq!(names(&c1.get("/api/v1/formulary?q=a").await), vec!["阿卡波糖", "阿莫西林", "艾司奥美拉唑镁"]);
+    let csv_names = |bytes: &[u8]| -> Vec<String> {
+        String::from_utf8(bytes.to_vec())
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap().to_string())
+            .collect()
+    };
+    let all = c1.get("/api/v1/formulary/export?format=csv").await;
+    assert_eq!(csv_names(&all.bytes), vec!["阿卡波糖", "阿莫西林", "艾司奥美拉唑镁"]);
+    // Filters narrow the export as they narrow the list.
+    let village = c1.get("/api/v1/formulary/export?format=csv&level=village").await;
+    assert_eq!(csv_names(&village.bytes), vec!["阿卡波糖", "阿莫西林"]);
+    let searched = c1.get("/api/v1/formulary/export?format=csv&q=amxl").await;
+    assert_eq!(csv_names(&searched.bytes), vec!["阿莫西林"]);
+    let not_essential = c1.get("/api/v1/formulary/export?format=xlsx&essential=false").await;
+    not_essential.assert_status(200);
+    let r = import(&c1, true, &[("file", &not_essential.bytes)]).await;
+    assert_eq!(r["rows_total"], 1, "{}", r.text());
+    c1.get("/api/v1/formulary/export?format=csv&level=nowhere")
+        .await
+        .assert_problem(400);
+});

@@ -29,4 +29,4 @@ pub mod pinyin_keys;
 mod synthetic;
 
 pub use index::{Hit, MatchField, MatchKind, SearchDoc, SearchIndex};
-pub use pinyin_keys::{NameKeys, name_keys, normalize_query};
+pub use pinyin_keys::{NameKeys, name_keys, normalize_query, sort_key};

@@ -321,3 +321,76 @@ mod tests {
         assert_eq!(normalize_query("绿"), "绿");
     }
 }
+
+/// The order a Chinese reader expects of names: syllable by syllable by pinyin (first
+/// readings), so that 阿卡波糖 (a ka …) comes before 艾司奥美拉唑 (ai si …) — a shorter
+/// syllable before a longer one it begins — then by the name itself. Letters and digits in a
+/// name (维生素B12) sort as themselves. The key is stored beside each version.
+pub fn sort_key(name: &str) -> String {
+    let name = name.trim();
+    let mut key = String::with_capacity(name.len() * 3);
+    let mut in_word = false;
+    for c in name.chars().take(MAX_NAME_CHARS) {
+        let c = half_width(c);
+        match readings(c).into_iter().next() {
+            Some(syllable) => {
+                if in_word {
+                    key.push(' ');
+                }
+                key.push_str(&syllable);
+                key.push(' ');
+                in_word = false;
+            }
+            None => {
+                for lc in c.to_lowercase().filter(|x| x.is_alphanumeric()) {
+                    key.push(lc);
+                    in_word = true;
+                }
+                if !c.is_alphanumeric() && in_word {
+                    key.push(' ');
+                    in_word = false;
+                }
+            }
+        }
+    }
+    key.push('\u{1}');
+    key.push_str(name);
+    key
+}
+
+#[cfg(test)]
+mod sort_key_tests {
+    use super::sort_key;
+
+    #[test]
+    fn names_sort_syllable_by_syllable() {
+        // a ka … before ai si …: a syllable before a longer one it begins.
+        assert!(sort_key("阿卡波糖") < sort_key("艾司奥美拉唑"));
+        assert!(sort_key("艾司奥美拉唑") < sort_key("氨茶碱"));
+        assert!(sort_key("阿莫西林") < sort_key("阿莫西林克拉维酸钾"));
+        let mut names = vec![
+            "头孢呋辛",
+            "阿司匹林",
+            "艾司唑仑",
+            "阿卡波糖",
+            "奥美拉唑",
+            "二甲双胍",
+        ];
+        names.sort_by_key(|n| sort_key(n));
+        assert_eq!(
+            names,
+            vec![
+                "阿卡波糖",
+                "阿司匹林",
+                "艾司唑仑",
+                "奥美拉唑",
+                "二甲双胍",
+                "头孢呋辛"
+            ]
+        );
+        // Letters and digits sort as themselves, as words.
+        assert!(sort_key("维生素B12片").starts_with("wei sheng su b12 pian "));
+        // Same pinyin: the name decides, so the order is total.
+        assert_ne!(sort_key("阿"), sort_key("啊"));
+    }
+}

@@ -144,7 +144,8 @@ mod tests {
     /// The lines of the block that opens with `open` (at its indentation) in `text`.
     fn block<'a>(text: &'a str, open: &str) -> Option<&'a str> {
         let start = text.find(open)?;
-        let indent = open.len() - open.trim_start().len();
+        let line = open.trim_start_matches('\n');
+        let indent = line.len() - line.trim_start().len();
         let close = format!("\n{}}}", " ".repeat(indent));
         let end = text[start..].find(&close)? + start;
         Some(&text[start..end])

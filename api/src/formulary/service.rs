@@ -790,7 +790,29 @@ pub fn template(format: TemplateFormat) -> AppResult<Download> {
 pub async fn export(ctx: &Ctx, actor: &Actor, q: &ExportQuery) -> AppResult<Download> {
     let c = actor.consortium()?;
     let d = q.as_of.unwrap_or_else(|| ctx.clock.today());
-    let entries = store::entries_at(&ctx.db, c, d).await?;
+    let mut entries = store::entries_at(&ctx.db, c, d).await?;
+    // What the list shows with the same filters (withdrawn entries only when asked for).
+    entries.retain(|e| {
+        let f = &e.fields;
+        let status = match q.status {
+            Some(s) => f.status == s,
+            None => f.status != EntryStatus::Withdrawn,
+        };
+        status
+            && q.level.is_none_or(|l| l.may_use(f.level_scope))
+            && q.essential.is_none_or(|x| f.is_essential() == x)
+            && q.special_class.is_none_or(|s| f.special_class == s)
+            && q.route.is_none_or(|r| f.route == r)
+    });
+    if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let index = ctx.part::<SearchCache>().index(&ctx.db, c).await?;
+        let found: std::collections::HashSet<i64> = index
+            .matching(text, |doc| doc.attrs.valid_on(d))
+            .into_iter()
+            .map(|i| index.docs()[i].attrs.entry_id)
+            .collect();
+        entries.retain(|e| found.contains(&e.id));
+    }
     let name = |ext: &str| format!("formulary-{d}.{ext}");
     Ok(match q.format.unwrap_or_default() {
         ExportFormat::Csv => {

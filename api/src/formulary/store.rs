@@ -70,14 +70,9 @@ pub fn pinyin_column(name: &str) -> String {
     all.join(" ")
 }
 
-/// The order a Chinese reader expects: pinyin of the name (first readings), then the name.
+/// The order a Chinese reader expects (syllable by syllable by pinyin, then the name).
 pub fn sort_key(name: &str) -> String {
-    let k = tongyao_search::name_keys(name.trim());
-    format!(
-        "{}\u{1}{}",
-        k.full.first().map(String::as_str).unwrap_or(""),
-        name.trim()
-    )
+    tongyao_search::sort_key(name)
 }
 
 /// The row of a new version. The price was checked (at most 4 decimals) before it got here.

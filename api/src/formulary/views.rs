@@ -746,6 +746,16 @@ pub struct ExportQuery {
     pub format: Option<ExportFormat>,
     /// The formulary as it stood on this day (default today).
     pub as_of: Option<NaiveDate>,
+    /// The list's filters, so that an export holds what the list shows: search text (name,
+    /// pinyin initials, full pinyin, English, codes).
+    pub q: Option<String>,
+    /// Default: every status but withdrawn (as the list).
+    pub status: Option<EntryStatus>,
+    /// Only entries usable at this institution level.
+    pub level: Option<Level>,
+    pub essential: Option<bool>,
+    pub special_class: Option<SpecialClass>,
+    pub route: Option<Route>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -1,6 +1,7 @@
 import { api, unwrapAs as unwrap } from './client';
 import type { paths } from './schema';
 import type {
+  Entry,
   EntryDetail,
   EntryPage,
   FormularyDiff,
@@ -75,10 +76,27 @@ export const withdrawProposal = (id: number) =>
 
 export type ExportFormat = 'csv' | 'xlsx' | 'fhir';
 
-export function exportUrl(format: ExportFormat, as_of?: string): string {
+/** The export of what the list shows: its day and every filter it has. */
+export function exportUrl(format: ExportFormat, query: EntryQuery = {}): string {
   const p = new URLSearchParams({ format });
-  if (as_of) p.set('as_of', as_of);
+  for (const key of ['as_of', 'q', 'status', 'level', 'essential', 'special_class', 'route'] as const) {
+    const v = query[key];
+    if (v !== undefined && v !== null && v !== '') p.set(key, String(v));
+  }
   return `/api/v1/formulary/export?${p.toString()}`;
+}
+
+/** Every entry the list shows with these filters, page by page (for printing the whole list). */
+export async function listAllEntries(query: EntryQuery, onProgress?: (loaded: number, total: number) => void) {
+  const out: Entry[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await listEntries({ ...query, cursor, limit: 200 });
+    out.push(...page.items);
+    onProgress?.(out.length, page.total);
+    if (!page.next_cursor) return out;
+    cursor = page.next_cursor;
+  }
 }
 
 export function templateUrl(format: 'csv' | 'xlsx'): string {

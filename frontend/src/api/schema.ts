@@ -1653,6 +1653,18 @@ export interface operations {
                 format?: "csv" | "xlsx" | "fhir";
                 /** @description The formulary as it stood on this day (default today). */
                 as_of?: string;
+                /**
+                 * @description The list's filters, so that an export holds what the list shows: search text (name,
+                 *     pinyin initials, full pinyin, English, codes).
+                 */
+                q?: string;
+                /** @description Default: every status but withdrawn (as the list). */
+                status?: components["schemas"]["EntryStatus"];
+                /** @description Only entries usable at this institution level. */
+                level?: components["schemas"]["Level"];
+                essential?: boolean;
+                special_class?: components["schemas"]["SpecialClass"];
+                route?: components["schemas"]["Route"];
             };
             header?: never;
             path?: never;

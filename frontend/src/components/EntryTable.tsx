@@ -1,7 +1,8 @@
 import { Table, Tag, Tooltip, Typography } from 'antd';
 import type { TableProps } from 'antd';
 import { useTranslation } from 'react-i18next';
-import type { Entry } from '../api/types';
+import type { Entry, Level } from '../api/types';
+import { mayUse } from '../lib/enums';
 import { formatDate, formatMoney, formatPack } from '../lib/format';
 import EntryFlags from './EntryFlags';
 import { EntryStatusTag } from './StatusTag';
@@ -12,8 +13,11 @@ export default function EntryTable({
   onOpen,
   footer,
   extraColumns,
+  myLevel,
 }: {
   entries: Entry[];
+  /** The reader's institution level: entries it may not use are marked. */
+  myLevel?: Level;
   loading?: boolean;
   onOpen?: (e: Entry) => void;
   footer?: TableProps<Entry>['footer'];
@@ -48,8 +52,17 @@ export default function EntryTable({
     {
       title: t('field.level_scope'),
       dataIndex: 'level_scope',
-      width: 100,
-      render: (v: Entry['level_scope']) => t(`enum.levelShort.${v}`),
+      width: 150,
+      render: (v: Entry['level_scope']) => (
+        <>
+          {t(`enum.levelShort.${v}`)}
+          {myLevel && !mayUse(myLevel, v) ? (
+            <Tag color="default" data-testid="out-of-scope" style={{ marginInlineStart: 4 }}>
+              {t('formulary.outOfScope')}
+            </Tag>
+          ) : null}
+        </>
+      ),
     },
     {
       title: t('field.status'),

@@ -3,7 +3,8 @@ import { AutoComplete, Input, Space, Tag, Typography } from 'antd';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { searchEntries } from '../api/formulary';
-import type { SearchHit } from '../api/types';
+import type { Level, SearchHit } from '../api/types';
+import { mayUse } from '../lib/enums';
 import { useDebounced } from '../lib/hooks';
 import { formatPack } from '../lib/format';
 
@@ -14,12 +15,18 @@ import { formatPack } from '../lib/format';
 export default function SearchBox({
   initial,
   asOf,
+  level,
+  myLevel,
   onSubmit,
   onPick,
   width = 360,
 }: {
   initial?: string;
   asOf?: string;
+  /** Only entries usable at this level (the list's level filter). */
+  level?: Level;
+  /** The reader's level: hits it may not use are marked. */
+  myLevel?: Level;
   onSubmit: (q: string) => void;
   onPick: (hit: SearchHit) => void;
   width?: number | string;
@@ -29,8 +36,8 @@ export default function SearchBox({
   const q = useDebounced(text.trim(), 150);
 
   const search = useQuery({
-    queryKey: ['formulary-search', q, asOf ?? null],
-    queryFn: ({ signal }) => searchEntries({ q, limit: 20, as_of: asOf }, signal),
+    queryKey: ['formulary-search', q, asOf ?? null, level ?? null],
+    queryFn: ({ signal }) => searchEntries({ q, limit: 20, as_of: asOf, level }, signal),
     enabled: q.length > 0,
     staleTime: 60_000,
     placeholderData: (prev) => prev,
@@ -52,6 +59,11 @@ export default function SearchBox({
           </div>
         </div>
         <Space size={2} style={{ flex: 'none' }}>
+          {myLevel && !mayUse(myLevel, hit.entry.level_scope) ? (
+            <Tag style={{ marginInlineEnd: 0, fontSize: 11 }} data-testid="search-out-of-scope">
+              {t('formulary.outOfScope')}
+            </Tag>
+          ) : null}
           <Tag style={{ marginInlineEnd: 0, fontSize: 11 }} color={hit.match === 'code_exact' ? 'blue' : hit.match === 'prefix' ? 'green' : 'default'}>
             {t(`enum.matchField.${hit.field}`)} · {t(`enum.match.${hit.match}`)}
           </Tag>

@@ -149,7 +149,7 @@ const en: Shape<Resources> = {
     proposalStatus: { pending: 'Pending', approved: 'Approved', rejected: 'Rejected', withdrawn: 'Withdrawn' },
     match: { code_exact: 'Code', prefix: 'Prefix', substring: 'Contains' },
     matchField: { name_zh: 'Chinese name', name_en: 'English name', initials: 'Pinyin initials', pinyin: 'Pinyin', code: 'Code' },
-    shareGroup: { primary: 'Primary', secondary: 'Secondary', tertiary: 'Tertiary' },
+    shareGroup: { primary: 'Township & village', secondary: 'Secondary', tertiary: 'Lead' },
   },
   field: {
     id: 'Entry ID',
@@ -193,6 +193,11 @@ const en: Shape<Resources> = {
     extendedRx: 'Extended Rx',
   },
   formulary: {
+    levelAll: 'Every level',
+    levelAllMarked: 'All (outside my scope marked)',
+    levelMine: 'Usable here ({{level}})',
+    levelUsableAt: 'Usable at {{level}}',
+    outOfScope: 'outside your scope',
     changesFrom: 'changes {{date}}',
     changesFromHint: 'An approved change takes effect on {{date}}; open the entry to see it',
     title: 'Formulary',
@@ -383,6 +388,10 @@ const en: Shape<Resources> = {
     targetsHint: 'Below target is a warning, not a block.',
     saved: 'Targets saved',
     percent: '{{value}}%',
+  },
+  print: {
+    loading: 'Reading every entry: {{loaded}} / {{total}}',
+    heading: 'The formulary on {{day}}: {{count}} entries',
   },
   audit: {
     action: {

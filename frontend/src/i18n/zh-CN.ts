@@ -140,7 +140,9 @@ const zhCN = {
     proposalStatus: { pending: '待审批', approved: '已批准', rejected: '已驳回', withdrawn: '已撤回' },
     match: { code_exact: '编码', prefix: '前缀', substring: '包含' },
     matchField: { name_zh: '中文名', name_en: '英文名', initials: '拼音首字母', pinyin: '全拼', code: '编码' },
-    shareGroup: { primary: '基层', secondary: '二级', tertiary: '三级' },
+    // The F3 groups by the level names used everywhere: primary care is what a township (and
+    // its villages) may use, secondary a secondary hospital, tertiary the lead hospital.
+    shareGroup: { primary: '乡镇/社区及村卫生室', secondary: '二级医院', tertiary: '牵头医院' },
   },
   field: {
     id: '条目编号',
@@ -184,6 +186,11 @@ const zhCN = {
     extendedRx: '延伸处方',
   },
   formulary: {
+    levelAll: '全部层级',
+    levelAllMarked: '全部（标出超出本机构范围的）',
+    levelMine: '本机构可用（{{level}}）',
+    levelUsableAt: '{{level}}可用',
+    outOfScope: '超出本机构范围',
     changesFrom: '{{date}} 起变更',
     changesFromHint: '已批准的变更自 {{date}} 起生效；打开条目查看内容',
     title: '药品目录',
@@ -374,6 +381,10 @@ const zhCN = {
     targetsHint: '低于目标只提示，不阻止。',
     saved: '目标已保存',
     percent: '{{value}}%',
+  },
+  print: {
+    loading: '正在读取全部条目：{{loaded}} / {{total}}',
+    heading: '{{day}} 的目录，共 {{count}} 条',
   },
   audit: {
     action: {

@@ -94,3 +94,10 @@ export const FIELD_ORDER: (keyof EntryFields)[] = [
   'extended_rx_eligible',
   'status',
 ];
+
+const LEVEL_RANK: Record<Level, number> = { village: 1, township: 2, secondary: 3, lead: 4 };
+
+/** May an institution of `level` use an entry whose lowest allowed level is `scope`? */
+export function mayUse(level: Level, scope: Level): boolean {
+  return LEVEL_RANK[level] >= LEVEL_RANK[scope];
+}

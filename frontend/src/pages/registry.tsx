@@ -105,6 +105,13 @@ export const PAGES: readonly PageEntry[] = [
     element: lazy(() => import('./formulary/ProposalForm')),
   },
   {
+    key: 'print',
+    path: '/formulary/print',
+    menu: false,
+    action: 'read_formulary',
+    element: lazy(() => import('./formulary/PrintList')),
+  },
+  {
     key: 'entry',
     path: '/formulary/:id',
     menu: false,

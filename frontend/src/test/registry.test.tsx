@@ -48,7 +48,7 @@ describe('page registry', () => {
 
   it('keeps deep pages out of the menu but routes them', () => {
     const deep = PAGES.filter((p) => !isMenuEntry(p)).map((p) => p.key);
-    expect(deep).toEqual(['propose', 'entry']);
+    expect(deep).toEqual(['propose', 'print', 'entry']);
     const menuKeys = allMenuGroups().flatMap((g) => g.entries.map((p) => p.key));
     expect(menuKeys).not.toContain('entry');
     expect(menuKeys).not.toContain('propose');

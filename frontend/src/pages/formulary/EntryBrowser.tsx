@@ -7,6 +7,7 @@ import dayjs from 'dayjs';
 import { listEntries, type EntryQuery } from '../../api/formulary';
 import type { EntryStatus, Level, Route, SpecialClass } from '../../api/types';
 import EntryTable from '../../components/EntryTable';
+import { useMe } from '../../auth';
 import SearchBox from '../../components/SearchBox';
 import ErrorAlert from '../../components/ErrorAlert';
 import { ENTRY_STATUS, LEVELS, ROUTES, SPECIAL, options } from '../../lib/enums';
@@ -14,21 +15,31 @@ import { DATE_FORMAT } from '../../lib/format';
 
 const PAGE = 50;
 
-/** Filters kept in the URL so that back from a detail page returns to the same list. */
+/** Every level, or one institution level's usable range. */
+export type LevelChoice = Level | 'all';
+
+/**
+ * Filters kept in the URL so that back from a detail page returns to the same list. Without a
+ * `level` in the URL a user of an institution sees what its level may use (`level=all` shows
+ * everything, entries outside its scope marked).
+ */
 export function useEntryFilters() {
+  const me = useMe();
   const [params, setParams] = useSearchParams();
+  const myLevel = me.institution?.level;
+  const levelChoice: LevelChoice = (params.get('level') as LevelChoice | null) || myLevel || 'all';
   const query: EntryQuery = useMemo(() => {
     const ess = params.get('essential');
     return {
       q: params.get('q') || undefined,
       status: (params.get('status') as EntryStatus | null) || undefined,
-      level: (params.get('level') as Level | null) || undefined,
+      level: levelChoice === 'all' ? undefined : levelChoice,
       essential: ess === 'true' ? true : ess === 'false' ? false : undefined,
       special_class: (params.get('special_class') as SpecialClass | null) || undefined,
       route: (params.get('route') as Route | null) || undefined,
       as_of: params.get('as_of') || undefined,
     };
-  }, [params]);
+  }, [params, levelChoice]);
   const set = (patch: Partial<Record<keyof EntryQuery, string | undefined>>) => {
     const next = new URLSearchParams(params);
     for (const [k, v] of Object.entries(patch)) {
@@ -37,7 +48,7 @@ export function useEntryFilters() {
     }
     setParams(next, { replace: true });
   };
-  return { query, set };
+  return { query, set, levelChoice, myLevel };
 }
 
 export default function EntryBrowser({
@@ -52,7 +63,7 @@ export default function EntryBrowser({
 }) {
   const { t } = useTranslation();
   const navigate = useNavigate();
-  const { query, set } = useEntryFilters();
+  const { query, set, levelChoice, myLevel } = useEntryFilters();
   const asOf = fixedAsOf ?? query.as_of;
   const effective: EntryQuery = { ...query, as_of: asOf };
 
@@ -74,6 +85,8 @@ export default function EntryBrowser({
           key={query.q ?? ''}
           initial={query.q}
           asOf={asOf}
+          level={query.level}
+          myLevel={myLevel}
           onSubmit={(q) => set({ q })}
           onPick={(hit) => open(hit.entry.id)}
         />
@@ -87,12 +100,17 @@ export default function EntryBrowser({
           data-testid="filter-status"
         />
         <Select
-          allowClear
-          placeholder={t('formulary.filterLevel')}
-          style={{ width: 120 }}
-          value={query.level}
-          onChange={(v?: string) => set({ level: v })}
-          options={options(t, 'enum.levelShort', LEVELS)}
+          style={{ width: 170 }}
+          value={levelChoice}
+          onChange={(v: LevelChoice) => set({ level: v === (myLevel ?? 'all') ? undefined : v })}
+          options={[
+            { value: 'all', label: myLevel ? t('formulary.levelAllMarked') : t('formulary.levelAll') },
+            ...LEVELS.map((l) => ({
+              value: l,
+              label: l === myLevel ? t('formulary.levelMine', { level: t(`enum.levelShort.${l}`) }) : t('formulary.levelUsableAt', { level: t(`enum.levelShort.${l}`) }),
+            })),
+          ]}
+          data-testid="filter-level"
         />
         <Select
           allowClear
@@ -140,6 +158,7 @@ export default function EntryBrowser({
       <ErrorAlert error={list.error} onRetry={() => void list.refetch()} />
       <EntryTable
         entries={entries}
+        myLevel={myLevel}
         loading={list.isPending || (list.isFetching && !list.isFetchingNextPage)}
         onOpen={(e) => open(e.id)}
         footer={() => (

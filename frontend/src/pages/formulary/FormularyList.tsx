@@ -1,19 +1,20 @@
 import { Button, Dropdown, Space } from 'antd';
 import { DownloadOutlined, PlusOutlined, PrinterOutlined } from '@ant-design/icons';
-import { Link } from 'react-router';
+import { Link, useLocation } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useMe } from '../../auth';
-import { exportUrl, type ExportFormat } from '../../api/formulary';
+import { exportUrl, type EntryQuery, type ExportFormat } from '../../api/formulary';
 import { can } from '../../lib/can';
 import PageTitle from '../../components/PageTitle';
 import EntryBrowser, { useEntryFilters } from './EntryBrowser';
 
-export function ExportMenu({ asOf }: { asOf?: string }) {
+/** Export what the list shows (its day and filters). */
+export function ExportMenu({ query }: { query: EntryQuery }) {
   const { t } = useTranslation();
   const item = (format: ExportFormat, label: string) => ({
     key: format,
     label: (
-      <a href={exportUrl(format, asOf)} download data-testid={`export-${format}`}>
+      <a href={exportUrl(format, query)} download data-testid={`export-${format}`}>
         {label}
       </a>
     ),
@@ -39,6 +40,7 @@ export default function FormularyList() {
   const { t } = useTranslation();
   const me = useMe();
   const { query } = useEntryFilters();
+  const location = useLocation();
   return (
     <>
       <PageTitle
@@ -46,10 +48,13 @@ export default function FormularyList() {
         sub={me.consortium?.name}
         extra={
           <Space>
-            <Button icon={<PrinterOutlined />} onClick={() => window.print()}>
-              {t('common.print')}
-            </Button>
-            <ExportMenu asOf={query.as_of} />
+            {/* The whole filtered list, not the rows loaded so far. */}
+            <Link to={`/formulary/print${location.search}`}>
+              <Button icon={<PrinterOutlined />} data-testid="print-list">
+                {t('common.print')}
+              </Button>
+            </Link>
+            <ExportMenu query={query} />
             {can(me, 'propose_formulary') ? (
               <Link to="/formulary/propose/add">
                 <Button type="primary" icon={<PlusOutlined />} data-testid="propose-add">

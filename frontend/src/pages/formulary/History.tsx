@@ -12,13 +12,14 @@ import ErrorAlert from '../../components/ErrorAlert';
 import EntryTable from '../../components/EntryTable';
 import { InlineChanges } from '../../components/FieldChanges';
 import { DATE_FORMAT, consortiumToday, formatPack } from '../../lib/format';
-import EntryBrowser from './EntryBrowser';
+import EntryBrowser, { useEntryFilters } from './EntryBrowser';
 import { ExportMenu } from './FormularyList';
 
 function AsOfTab() {
   const { t } = useTranslation();
   const [params, setParams] = useSearchParams();
   const asOf = params.get('as_of') || consortiumToday().format(DATE_FORMAT);
+  const { query } = useEntryFilters();
   return (
     <>
       <Space style={{ marginBottom: 12 }} className="no-print">
@@ -35,7 +36,7 @@ function AsOfTab() {
           }}
           data-testid="history-as-of"
         />
-        <ExportMenu asOf={asOf} />
+        <ExportMenu query={{ ...query, as_of: asOf }} />
       </Space>
       <EntryBrowser fixedAsOf={asOf} />
     </>

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { signIn } from './helpers';
+import { signIn, signOut } from './helpers';
 
 test('a village clinic sees what its level may use, and all with a switch, outside entries marked', async ({ page }) => {
   await signIn(page, 'demo-village');
@@ -48,4 +48,51 @@ test('print holds the whole filtered list, not the rows loaded; export holds the
   expect(href).toContain('essential=true');
   const csv = await (await page.request.get(href!)).text();
   expect(csv.trim().split('\n').length - 1).toBe(listed.total);
+});
+
+test('a reviewer sees the product in full, the present value, the price flag, and every item of a batch', async ({ page }) => {
+  await signIn(page, 'demo-committee-1');
+  const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+  // A price change beyond the threshold on one product.
+  const entry = (await (await page.request.get('/api/v1/formulary?limit=1&q=aspl')).json()).items[0];
+  const big = await page.request.post('/api/v1/formulary/proposals', {
+    headers: { 'X-Tongyao-Csrf': '1' },
+    data: { kind: 'amend', entry_id: entry.id, fields: { unit_price: String((Number(entry.unit_price) * 2).toFixed(2)) }, reason: '端到端测试：翻倍', effective_date: today },
+  });
+  expect(big.status()).toBe(201);
+  const bigId = (await big.json()).id;
+  // A batch of 30 new products, more than the inbox lists with a proposal.
+  const header =
+    '条目编号,通用名,英文名,剂型,给药途径,规格,最小单位,包装数量,包装单位,生产企业,批准文号,医保药品代码,ATC编码,单价(元/包装),国家基本药物,省增补,集采中选,医保类别,特殊管理,抗菌药物分级,储存条件,最低使用层级,长处方,延伸处方,状态';
+  const stamp = String(Date.now()).slice(-6);
+  const rows = Array.from({ length: 30 }, (_, n) =>
+    `,审阅批量片${stamp}${n},,片剂,口服,${n + 1}mg,片,28,盒,审阅制药,国药准字H${stamp.slice(-4)}${String(n).padStart(4, '0')},,,9.90,否,否,否,乙,无,非抗菌药,常温,牵头医院,否,否,在用`,
+  );
+  const imported = await page.request.post('/api/v1/formulary/imports?dry_run=false', {
+    headers: { 'X-Tongyao-Csrf': '1' },
+    multipart: {
+      file: { name: 'batch.csv', mimeType: 'text/csv', buffer: Buffer.from([header, ...rows].join('\n'), 'utf-8') },
+      reason: '端到端测试：批量新增',
+      effective_date: today,
+    },
+  });
+  expect(imported.status(), await imported.text()).toBe(200);
+  const batchId = (await imported.json()).proposal_id;
+  await signOut(page);
+
+  await signIn(page, 'demo-committee-2');
+  await page.goto('/formulary/proposals?status=pending');
+  await expect(page.getByTestId(`price-flag-${bigId}`)).toBeVisible();
+  await page.getByTestId(`approve-${bigId}`).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByTestId('proposal-item')).toContainText(`${entry.generic_name_zh} ${entry.strength} ${entry.dosage_form} · ${entry.manufacturer}`);
+  await expect(dialog.getByTestId('price-flag')).toContainText('+100.0%');
+  await expect(dialog.getByTestId('value-now')).toBeVisible();
+  await expect(dialog).toContainText('端到端测试：翻倍');
+  await dialog.getByRole('button', { name: /取\s*消/ }).click();
+
+  await page.getByTestId(`approve-${batchId}`).click();
+  await expect(dialog.getByTestId('proposal-items-shown')).toContainText('30');
+  await expect(dialog.getByTestId('proposal-item')).toHaveCount(30);
+  await expect(dialog.getByTestId('proposal-item').first()).toContainText('审阅制药');
 });

@@ -1393,3 +1393,76 @@ both!(export_holds_what_the_list_shows_in_pinyin_order, |app| async move {
         .await
         .assert_problem(400);
 });
+
+both!(reviewers_see_enough_to_decide, |app| async move {
+    let c1 = app.client_as("demo-committee-1").await;
+    let id = add_entry(&app, "审阅片", "oral", 61).await;
+    // Two pending price changes: a small one and one beyond the flag threshold.
+    let small = c1.post("/api/v1/formulary/proposals", json!({"kind": "amend", "entry_id": id, "fields": {"unit_price": "13.00"}, "reason": "小幅调价", "effective_date": day(0)})).await;
+    let big = c1.post("/api/v1/formulary/proposals", json!({"kind": "amend", "entry_id": id, "fields": {"unit_price": "20.00"}, "reason": "大幅调价", "effective_date": day(0)})).await;
+    let pending = c1.get("/api/v1/formulary/proposals?status=pending").await;
+    let find = |pid: &Value| {
+        pending
+            .items()
+            .iter()
+            .find(|p| p["id"] == *pid)
+            .unwrap()
+            .clone()
+    };
+    let s = find(&small["id"]);
+    let item = &s["items"][0];
+    assert_eq!(item["product"]["generic_name_zh"], "审阅片");
+    assert_eq!(item["product"]["strength"], "61mg");
+    assert_eq!(item["product"]["dosage_form"], "片剂");
+    assert_eq!(item["product"]["manufacturer"], "测试制药");
+    assert_eq!(item["now"]["unit_price"], "12.50");
+    assert_eq!(item["price_change_percent"], 4.0);
+    assert_eq!(item["price_flagged"], false);
+    let b = find(&big["id"]);
+    assert_eq!(b["items"][0]["price_change_percent"], 60.0);
+    assert_eq!(b["items"][0]["price_flagged"], true);
+    // After the small one is approved, the big one shows the true present value.
+    let c2 = app.client_as("demo-committee-2").await;
+    c2.post(&format!("/api/v1/formulary/proposals/{}/approve", small["id"]), json!({}))
+        .await
+        .assert_status(200);
+    let b = c1.get(&format!("/api/v1/formulary/proposals/{}", big["id"])).await;
+    assert_eq!(b["items"][0]["changes"][0]["old"], "12.50");
+    assert_eq!(b["items"][0]["now"]["unit_price"], "13.00");
+
+    // A batch's items are listed page by page (the inbox leaves out those of big batches).
+    let rows: Vec<String> = (0..60)
+        .map(|n| {
+            format!(
+                ",批量片{n},,片剂,口服,{n}mg,片,28,,盒,批量制药,国药准字H{:08},,,9.90,否,否,否,乙,无,非抗菌药,常温,牵头医院,否,否,在用",
+                40_000_000 + n
+            )
+        })
+        .collect();
+    let header = "条目编号,通用名,英文名,剂型,给药途径,规格,最小单位,包装数量,内包装数量,包装单位,生产企业,批准文号,医保药品代码,ATC编码,单价(元/包装),国家基本药物,省增补,集采中选,医保类别,特殊管理,抗菌药物分级,储存条件,最低使用层级,长处方,延伸处方,状态";
+    let csv = format!("{header}\n{}\n", rows.join("\n"));
+    let r = import(&c1, false, &[("file", csv.as_bytes()), ("reason", "批量新增".as_bytes()), ("effective_date", day(0).as_bytes())]).await;
+    r.assert_status(200);
+    let pid = r["proposal_id"].as_i64().unwrap();
+    let inbox = c1.get("/api/v1/formulary/proposals?status=pending").await;
+    let batch = inbox.items().iter().find(|p| p["id"] == pid).unwrap().clone();
+    assert_eq!(batch["item_count"], 60);
+    assert!(batch["items"].as_array().unwrap().is_empty());
+    let first = c1.get(&format!("/api/v1/formulary/proposals/{pid}/items?limit=50")).await;
+    first.assert_status(200);
+    assert_eq!(first["total"], 60);
+    assert_eq!(first.items().len(), 50);
+    assert_eq!(first.items()[0]["product"]["generic_name_zh"], "批量片0");
+    assert_eq!(first.items()[0]["product"]["strength"], "0mg");
+    assert_eq!(first.items()[0]["product"]["manufacturer"], "批量制药");
+    let cursor = first["next_cursor"].as_str().unwrap().to_string();
+    let rest = c1
+        .get(&format!("/api/v1/formulary/proposals/{pid}/items?limit=50&cursor={cursor}"))
+        .await;
+    assert_eq!(rest.items().len(), 10);
+    assert_eq!(rest.items()[9]["product"]["generic_name_zh"], "批量片59");
+    assert!(rest["next_cursor"].is_null());
+    c1.get("/api/v1/formulary/proposals/999999/items")
+        .await
+        .assert_problem(404);
+});

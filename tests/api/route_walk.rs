@@ -550,6 +550,7 @@ impl<'a> Foreign<'a> {
             "/api/v1/users/{id}" => self.app.user_id("demo2-committee-1").await,
             "/api/v1/formulary/{id}" | "/api/v1/formulary/{id}/timeline" => self.entry().await,
             "/api/v1/formulary/proposals/{id}"
+            | "/api/v1/formulary/proposals/{id}/items"
             | "/api/v1/formulary/proposals/{id}/approve"
             | "/api/v1/formulary/proposals/{id}/reject"
             | "/api/v1/formulary/proposals/{id}/withdraw" => self.proposal().await,

@@ -169,6 +169,20 @@ pub async fn get_proposal(
     Ok(Json(service::get_proposal(&state.ctx, &actor, id).await?))
 }
 
+/// One proposal's items, page by page, each with the product in full, the present values of
+/// the fields it changes and the price flag (a batch import may carry thousands).
+#[utoipa::path(get, path = "/api/v1/formulary/proposals/{id}/items", tag = "formulary", operation_id = "list_proposal_items",
+    params(("id" = i64, Path), ItemQuery),
+    responses((status = 200, description = "A page of the items, in their order", body = ProposalItemPage)))]
+pub async fn list_proposal_items(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<ItemQuery>,
+) -> AppResult<Json<ProposalItemPage>> {
+    Ok(Json(service::proposal_items(&state.ctx, &actor, id, &q).await?))
+}
+
 /// Approve (F1: by a committee member other than the proposer). Exactly one of two concurrent
 /// decisions wins; the other gets 409.
 #[utoipa::path(post, path = "/api/v1/formulary/proposals/{id}/approve", tag = "formulary", operation_id = "approve_proposal",

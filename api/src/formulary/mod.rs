@@ -56,6 +56,7 @@ pub const CAPABILITY: Capability = Capability {
             .op(routes!(create_proposal), PROPOSE)
             .op(routes!(check_proposal), PROPOSE)
             .op(routes!(get_proposal), READ)
+            .op(routes!(list_proposal_items), READ)
             .op(routes!(approve_proposal), DECIDE)
             .op(routes!(reject_proposal), DECIDE)
             .op(routes!(withdraw_proposal), PROPOSE)

@@ -260,6 +260,20 @@ pub fn valid_atc(s: &str) -> bool {
     }
 }
 
+/// A price change of this many percent or more (up or down) is flagged to the approver.
+pub const PRICE_FLAG_PERCENT: u32 = 20;
+
+/// The change from one price to another in percent, one decimal; none when the old price is
+/// zero or either is not a price.
+pub fn price_change_percent(old: &serde_json::Value, new: &serde_json::Value) -> Option<f64> {
+    use rust_decimal::prelude::ToPrimitive;
+    let (old, new) = (old.as_str()?.parse::<Decimal>().ok()?, new.as_str()?.parse::<Decimal>().ok()?);
+    if old.is_zero() {
+        return None;
+    }
+    ((new - old) * Decimal::from(100) / old).round_dp(1).to_f64()
+}
+
 /// Field-by-field differences between two versions of a product.
 pub fn field_changes(old: &EntryFields, new: &EntryFields) -> Vec<FieldChange> {
     let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
@@ -396,6 +410,15 @@ mod tests {
             extended_rx_eligible: true,
             status: EntryStatus::Active,
         }
+    }
+
+    #[test]
+    fn price_changes_in_percent() {
+        let v = |s: &str| serde_json::json!(s);
+        assert_eq!(price_change_percent(&v("2.95"), &v("3.20")), Some(8.5));
+        assert_eq!(price_change_percent(&v("10.00"), &v("7.50")), Some(-25.0));
+        assert_eq!(price_change_percent(&v("0"), &v("7.50")), None);
+        assert_eq!(price_change_percent(&v("x"), &v("7.50")), None);
     }
 
     #[test]

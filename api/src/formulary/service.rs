@@ -638,6 +638,31 @@ pub async fn get_proposal(ctx: &Ctx, actor: &Actor, id: i64) -> AppResult<Propos
     store::proposal_view(&ctx.db, actor.consortium()?, id).await
 }
 
+/// One proposal's items, page by page (a batch import may carry thousands).
+pub async fn proposal_items(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: i64,
+    q: &ItemQuery,
+) -> AppResult<ProposalItemPage> {
+    use entity::formulary_proposal_item as item;
+    let p = store::find_proposal(&ctx.db, actor.consortium()?, id).await?;
+    let page: Page<i64> = Page::parse(q.cursor.as_deref(), q.limit)?;
+    let sel = item::Entity::find().filter(item::Column::ProposalId.eq(p.id));
+    let (rows, next_cursor) = page
+        .by_id(&ctx.db, sel, item::Column::Id, Direction::Up, |i| i.id)
+        .await?;
+    Ok(ProposalItemPage {
+        items: store::item_views(&ctx.db, rows)
+            .await?
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect(),
+        next_cursor,
+        total: p.item_count,
+    })
+}
+
 fn ensure_pending(p: &proposal::Model) -> AppResult<()> {
     if p.status != ProposalStatus::Pending {
         use crate::kernel::Coded;

@@ -484,8 +484,10 @@ pub async fn find_proposal(
         .ok_or(AppError::NotFound)
 }
 
-/// Views of proposals in three queries whatever their number: the proposals are given; their
-/// items (for those of at most `max_items` items) in one query; the people in one.
+/// Views of proposals in a fixed number of queries whatever their number: the proposals are
+/// given; their items (for those of at most `max_items` items) in one query, the entries they
+/// change and the other pending proposals on them in one each ([`item_views`]); the people in
+/// one.
 pub async fn proposal_views(
     conn: &impl ConnectionTrait,
     rows: Vec<proposal::Model>,
@@ -498,59 +500,14 @@ pub async fn proposal_views(
         .collect();
     let mut items: HashMap<i64, Vec<ProposalItemView>> = HashMap::new();
     if !wanted.is_empty() {
-        for i in item::Entity::find()
+        let models = item::Entity::find()
             .filter(item::Column::ProposalId.is_in(wanted))
             .order_by_asc(item::Column::ProposalId)
             .order_by_asc(item::Column::Seq)
             .all(conn)
-            .await?
-        {
-            items.entry(i.proposal_id).or_default().push(ProposalItemView {
-                kind: i.kind,
-                entry_id: i.entry_id,
-                changes: changes_of(&i)?,
-                generic_name_zh: i.generic_name_zh,
-                other_pending: vec![],
-            });
-        }
-    }
-    // Other pending proposals on the same entries, in one query.
-    let entries: Vec<i64> = items
-        .values()
-        .flatten()
-        .filter_map(|i| i.entry_id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    if !entries.is_empty() {
-        let pending = sea_orm::sea_query::Query::select()
-            .column(proposal::Column::Id)
-            .from(proposal::Entity)
-            .and_where(proposal::Column::Status.eq(ProposalStatus::Pending))
-            .to_owned();
-        let mut on_entry: HashMap<i64, Vec<i64>> = HashMap::new();
-        for (entry, pid) in item::Entity::find()
-            .select_only()
-            .column(item::Column::EntryId)
-            .column(item::Column::ProposalId)
-            .filter(item::Column::EntryId.is_in(entries))
-            .filter(item::Column::ProposalId.in_subquery(pending))
-            .order_by_asc(item::Column::ProposalId)
-            .into_tuple::<(i64, i64)>()
-            .all(conn)
-            .await?
-        {
-            on_entry.entry(entry).or_default().push(pid);
-        }
-        for (pid, list) in items.iter_mut() {
-            for i in list {
-                if let Some(e) = i.entry_id {
-                    i.other_pending = on_entry
-                        .get(&e)
-                        .map(|v| v.iter().copied().filter(|p| p != pid).collect())
-                        .unwrap_or_default();
-                }
-            }
+            .await?;
+        for (pid, view) in item_views(conn, models).await? {
+            items.entry(pid).or_default().push(view);
         }
     }
     let ids = proposal_people(&rows);
@@ -575,6 +532,103 @@ pub async fn proposal_views(
             })
         })
         .collect()
+}
+
+/// Views of proposal items, each with its proposal id, in three queries whatever their number:
+/// the product in full (the entry as it stands now, or the new product), the present values of
+/// the fields it changes, the price change and whether it is flagged (rule
+/// [`rules::PRICE_FLAG_PERCENT`]), and the other pending proposals on the same entry.
+pub async fn item_views(
+    conn: &impl ConnectionTrait,
+    models: Vec<item::Model>,
+) -> AppResult<Vec<(i64, ProposalItemView)>> {
+    let entries: Vec<i64> = models
+        .iter()
+        .filter_map(|i| i.entry_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    // The newest version of each entry, and the pending proposals on each.
+    let mut newest: HashMap<i64, version::Model> = HashMap::new();
+    let mut on_entry: HashMap<i64, Vec<i64>> = HashMap::new();
+    for chunk in entries.chunks(500) {
+        for v in version::Entity::find()
+            .filter(version::Column::EntryId.is_in(chunk.to_vec()))
+            .filter(version::Column::ValidTo.is_null())
+            .all(conn)
+            .await?
+        {
+            newest.insert(v.entry_id, v);
+        }
+        let pending = sea_orm::sea_query::Query::select()
+            .column(proposal::Column::Id)
+            .from(proposal::Entity)
+            .and_where(proposal::Column::Status.eq(ProposalStatus::Pending))
+            .to_owned();
+        for (entry, pid) in item::Entity::find()
+            .select_only()
+            .column(item::Column::EntryId)
+            .column(item::Column::ProposalId)
+            .filter(item::Column::EntryId.is_in(chunk.to_vec()))
+            .filter(item::Column::ProposalId.in_subquery(pending))
+            .order_by_asc(item::Column::ProposalId)
+            .into_tuple::<(i64, i64)>()
+            .all(conn)
+            .await?
+        {
+            on_entry.entry(entry).or_default().push(pid);
+        }
+    }
+    let mut out = Vec::with_capacity(models.len());
+    for i in models {
+        let changes = changes_of(&i)?;
+        let current = i.entry_id.and_then(|e| newest.get(&e)).map(to_fields);
+        let product = match &current {
+            Some(f) => ProductName::of(f),
+            None => {
+                let p = patch_of(&i)?;
+                ProductName {
+                    generic_name_zh: p.generic_name_zh.unwrap_or_else(|| i.generic_name_zh.clone()),
+                    strength: p.strength.unwrap_or_default(),
+                    dosage_form: p.dosage_form.unwrap_or_default(),
+                    manufacturer: p.manufacturer.unwrap_or_default(),
+                }
+            }
+        };
+        // What the fields this item changes hold now (the approver's "current value").
+        let now = match (&current, serde_json::to_value(current.as_ref())) {
+            (Some(_), Ok(serde_json::Value::Object(all))) => changes
+                .iter()
+                .filter_map(|c| all.get(&c.field).map(|v| (c.field.clone(), v.clone())))
+                .collect(),
+            _ => Default::default(),
+        };
+        let price_change_percent = changes
+            .iter()
+            .find(|c| c.field == "unit_price")
+            .and_then(|c| rules::price_change_percent(c.old.as_ref()?, c.new.as_ref()?));
+        let other_pending = i
+            .entry_id
+            .and_then(|e| on_entry.get(&e))
+            .map(|v| v.iter().copied().filter(|p| *p != i.proposal_id).collect())
+            .unwrap_or_default();
+        out.push((
+            i.proposal_id,
+            ProposalItemView {
+                kind: i.kind,
+                entry_id: i.entry_id,
+                product,
+                now,
+                price_flagged: price_change_percent
+                    .is_some_and(|p| p.abs() >= f64::from(rules::PRICE_FLAG_PERCENT)),
+                price_change_percent,
+                changes,
+                generic_name_zh: i.generic_name_zh,
+                other_pending,
+            },
+        ));
+    }
+    Ok(out)
 }
 
 /// Proposers and deciders of some proposals.

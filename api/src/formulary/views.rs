@@ -613,7 +613,18 @@ pub struct ProposalItemView {
     pub kind: ProposalKind,
     pub entry_id: Option<i64>,
     pub generic_name_zh: String,
+    /// The product in full: the entry as it stands now (its newest version), or the new product.
+    pub product: ProductName,
+    /// The changes as proposed (`old`: the value when the proposal was written).
     pub changes: Vec<FieldChange>,
+    /// The present value of each field this item changes (the newest version); it differs
+    /// from `old` when the entry changed since the proposal was written. Empty for a new product.
+    pub now: std::collections::BTreeMap<String, serde_json::Value>,
+    /// The price change in percent (one decimal), when the item changes the price of a product
+    /// that had one.
+    pub price_change_percent: Option<f64>,
+    /// The price changes by the flag threshold (20 %) or more: look twice.
+    pub price_flagged: bool,
     /// Other pending proposals that change the same entry (approving one makes the others
     /// stale: they are refused until proposed again).
     pub other_pending: Vec<i64>,
@@ -635,6 +646,27 @@ pub struct Proposal {
     pub item_count: i32,
     pub items: Vec<ProposalItemView>,
     pub version: i32,
+}
+
+/// A page of one proposal's items, in their order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProposalItemPage {
+    pub items: Vec<ProposalItemView>,
+    pub next_cursor: Option<String>,
+    /// Items in the proposal.
+    pub total: i32,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ItemQuery {
+    /// From `next_cursor` of the previous page.
+    #[param(pattern = r"^([0-9A-Fa-f]{2})*$")]
+    pub cursor: Option<String>,
+    /// Items per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -7,6 +7,7 @@ import type {
   FormularyDiff,
   FormularySettings,
   Proposal,
+  ProposalItemPage,
   ProposalPage,
   ProposalRequest,
   ProposalStatus,
@@ -53,6 +54,11 @@ export const checkProposal = (body: ProposalRequest, signal?: AbortSignal) =>
 export const listProposals = (status?: ProposalStatus, cursor?: string) =>
   unwrap<ProposalPage>(
     api.GET('/api/v1/formulary/proposals', { params: { query: { status, cursor, limit: 50 } } }),
+  );
+
+export const listProposalItems = (id: number, cursor?: string) =>
+  unwrap<ProposalItemPage>(
+    api.GET('/api/v1/formulary/proposals/{id}/items', { params: { path: { id }, query: { cursor, limit: 50 } } }),
   );
 
 export const getProposal = (id: number) =>

@@ -220,6 +220,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/formulary/proposals/{id}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One proposal's items, page by page, each with the product in full, the present values of
+         *     the fields it changes and the price flag (a batch import may carry thousands).
+         */
+        get: operations["list_proposal_items"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/formulary/proposals/{id}/reject": {
         parameters: {
             query?: never;
@@ -1039,17 +1059,45 @@ export interface components {
             /** Format: int32 */
             version: number;
         };
+        /** @description A page of one proposal's items, in their order. */
+        ProposalItemPage: {
+            items: components["schemas"]["ProposalItemView"][];
+            next_cursor?: string | null;
+            /**
+             * Format: int32
+             * @description Items in the proposal.
+             */
+            total: number;
+        };
         ProposalItemView: {
+            /** @description The changes as proposed (`old`: the value when the proposal was written). */
             changes: components["schemas"]["FieldChange"][];
             /** Format: int64 */
             entry_id?: number | null;
             generic_name_zh: string;
             kind: components["schemas"]["ProposalKind"];
             /**
+             * @description The present value of each field this item changes (the newest version); it differs
+             *     from `old` when the entry changed since the proposal was written. Empty for a new product.
+             */
+            now: {
+                [key: string]: unknown;
+            };
+            /**
              * @description Other pending proposals that change the same entry (approving one makes the others
              *     stale: they are refused until proposed again).
              */
             other_pending: number[];
+            /**
+             * Format: double
+             * @description The price change in percent (one decimal), when the item changes the price of a product
+             *     that had one.
+             */
+            price_change_percent?: number | null;
+            /** @description The price changes by the flag threshold (20 %) or more: look twice. */
+            price_flagged: boolean;
+            /** @description The product in full: the entry as it stands now (its newest version), or the new product. */
+            product: components["schemas"]["ProductName"];
         };
         /**
          * @description Proposal kind.
@@ -1986,6 +2034,40 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_proposal_items: {
+        parameters: {
+            query?: {
+                /** @description From `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Items per page, 1–200 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the items, in their order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposalItemPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };

@@ -53,6 +53,7 @@ export type ShareReport = S['ShareReport'];
 export type FormularySettings = S['FormularySettings'];
 export type RuleWarning = S['Warning'];
 export type ProposalItem = S['ProposalItemView'];
+export type ProposalItemPage = S['ProposalItemPage'];
 export type Proposal = S['Proposal'];
 export type ProposalPage = S['ProposalPage'];
 export type ImportRowError = S['RowError'];

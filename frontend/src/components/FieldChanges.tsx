@@ -68,9 +68,13 @@ export function InlineChanges({ changes }: { changes: FieldChange[] }) {
   );
 }
 
-/** old / new as a small table (for proposals and the diff). */
-export default function FieldChanges({ changes }: { changes: FieldChange[] }) {
+/**
+ * old / new as a small table (for proposals and the diff). With `now` (the entry's present
+ * values) a third column shows what the field holds today, marked where it is no longer `old`.
+ */
+export default function FieldChanges({ changes, now }: { changes: FieldChange[]; now?: Record<string, unknown> }) {
   const { t } = useTranslation();
+  const showNow = !!now && Object.keys(now).length > 0;
   return (
     <Table<FieldChange & { k: number }>
       size="small"
@@ -84,6 +88,24 @@ export default function FieldChanges({ changes }: { changes: FieldChange[] }) {
           dataIndex: 'old',
           render: (v: unknown, c) => <span className={v == null ? 'muted' : 'change-old'}>{valueLabel(t, c.field, v)}</span>,
         },
+        ...(showNow
+          ? [
+              {
+                title: t('proposals.now'),
+                key: 'now',
+                render: (_: unknown, c: FieldChange) => {
+                  const v = now?.[c.field];
+                  const moved = JSON.stringify(v ?? null) !== JSON.stringify(c.old ?? null);
+                  return (
+                    <span className={moved ? 'change-moved' : undefined} data-testid={moved ? 'value-moved' : 'value-now'}>
+                      {valueLabel(t, c.field, v)}
+                      {moved ? ` (${t('proposals.changedSince')})` : ''}
+                    </span>
+                  );
+                },
+              },
+            ]
+          : []),
         {
           title: t('proposals.new'),
           dataIndex: 'new',

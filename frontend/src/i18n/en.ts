@@ -279,6 +279,12 @@ const en: Shape<Resources> = {
     requiredField: '{{field}} is required',
   },
   proposals: {
+    now: 'Now',
+    changedSince: 'changed since',
+    priceChange: 'price {{pct}}%',
+    priceFlagged: 'price change over 20 %',
+    priceFlagHint: 'The price changes by 20 % or more: check it',
+    itemTotal: '{{count}} items',
     title: 'Proposals',
     tabPending: 'Pending',
     tabApproved: 'Approved',

@@ -272,6 +272,12 @@ const zhCN = {
     requiredField: '请填写{{field}}',
   },
   proposals: {
+    now: '当前值',
+    changedSince: '提议后已变',
+    priceChange: '价格 {{pct}}%',
+    priceFlagged: '价格变动超过 20%',
+    priceFlagHint: '价格变动达到或超过 20%，请核对',
+    itemTotal: '共 {{count}} 项',
     title: '变更审批',
     tabPending: '待审批',
     tabApproved: '已批准',

@@ -1,17 +1,17 @@
 import { useState } from 'react';
-import { App, Button, Card, Form, Input, Modal, Popconfirm, Space, Table, Tabs, Tag, Tooltip, Typography } from 'antd';
+import { App, Button, Card, Form, Input, Modal, Popconfirm, Skeleton, Space, Table, Tabs, Tag, Tooltip, Typography } from 'antd';
 import type { TableProps } from 'antd';
 import { CheckOutlined, CloseOutlined, RollbackOutlined } from '@ant-design/icons';
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { approveProposal, listProposals, rejectProposal, withdrawProposal } from '../../api/formulary';
+import { approveProposal, listProposalItems, listProposals, rejectProposal, withdrawProposal } from '../../api/formulary';
 import { ApiError, describeError } from '../../api/problem';
-import type { Proposal, ProposalStatus } from '../../api/types';
+import type { Proposal, ProposalItem, ProposalStatus } from '../../api/types';
 import { useMe } from '../../auth';
 import { can } from '../../lib/can';
 import { PROPOSAL_STATUS } from '../../lib/enums';
-import { formatDate, formatDateTime } from '../../lib/format';
+import { formatDate, formatDateTime, formatProduct } from '../../lib/format';
 import PageTitle from '../../components/PageTitle';
 import ErrorAlert from '../../components/ErrorAlert';
 import FieldChanges, { InlineChanges } from '../../components/FieldChanges';
@@ -25,44 +25,84 @@ const KIND_COLOR: Record<string, string> = {
   batch: 'purple',
 };
 
-/** A batch import may carry hundreds of items; the first ones tell the story. */
-const SHOWN_ITEMS = 30;
+/** One item: the product in full, the price flag, other pending proposals, the changes with
+ * the present values beside them. */
+function ProposalItemCard({ item }: { item: ProposalItem }) {
+  const { t } = useTranslation();
+  const pct = item.price_change_percent;
+  return (
+    <Card
+      size="small"
+      type="inner"
+      data-testid="proposal-item"
+      title={
+        <Space wrap>
+          <Tag color={KIND_COLOR[item.kind]}>{t(`enum.proposalKind.${item.kind}`)}</Tag>
+          {item.entry_id ? <Link to={`/formulary/${item.entry_id}`}>{formatProduct(item.product)}</Link> : formatProduct(item.product)}
+          {pct !== null && pct !== undefined ? (
+            <Tooltip title={item.price_flagged ? t('proposals.priceFlagHint') : undefined}>
+              <Tag color={item.price_flagged ? 'red' : 'default'} data-testid={item.price_flagged ? 'price-flag' : 'price-change'}>
+                {t('proposals.priceChange', { pct: `${pct > 0 ? '+' : ''}${pct.toFixed(1)}` })}
+              </Tag>
+            </Tooltip>
+          ) : null}
+          {item.other_pending.length > 0 ? (
+            <Tag color="warning">
+              {t('proposals.otherPending', { ids: item.other_pending.map((id) => `#${id}`).join('、') })}
+            </Tag>
+          ) : null}
+        </Space>
+      }
+    >
+      {item.changes.length === 0 ? (
+        <span className="muted">—</span>
+      ) : item.changes.every((c) => c.old === null || c.old === undefined) ? (
+        <InlineChanges changes={item.changes} />
+      ) : (
+        <FieldChanges changes={item.changes} now={item.now} />
+      )}
+    </Card>
+  );
+}
 
+/** Every item of a proposal: as listed with it, or (a big batch) page by page from the server. */
 function ProposalItems({ proposal }: { proposal: Proposal }) {
   const { t } = useTranslation();
-  if (!proposal.items.length) return <span className="muted">{t('proposals.noItems')}</span>;
+  const paged = proposal.item_count > proposal.items.length;
+  const pages = useInfiniteQuery({
+    queryKey: ['proposal-items', proposal.id],
+    queryFn: ({ pageParam }) => listProposalItems(proposal.id, pageParam),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+    enabled: paged,
+  });
+  const items = paged ? (pages.data?.pages.flatMap((p) => p.items) ?? []) : proposal.items;
   return (
     <Space orientation="vertical" style={{ width: '100%' }} size={8} data-testid={`proposal-items-${proposal.id}`}>
-      {proposal.items.slice(0, SHOWN_ITEMS).map((item, i) => (
-        <Card
-          key={i}
-          size="small"
-          type="inner"
-          title={
-            <Space>
-              <Tag color={KIND_COLOR[item.kind]}>{t(`enum.proposalKind.${item.kind}`)}</Tag>
-              {item.entry_id ? <Link to={`/formulary/${item.entry_id}`}>{item.generic_name_zh}</Link> : item.generic_name_zh}
-              {item.other_pending.length > 0 ? (
-                <Tag color="warning">
-                  {t('proposals.otherPending', { ids: item.other_pending.map((id) => `#${id}`).join('、') })}
-                </Tag>
-              ) : null}
-            </Space>
-          }
-        >
-          {item.changes.length === 0 ? (
-            <span className="muted">—</span>
-          ) : item.changes.every((c) => c.old === null || c.old === undefined) ? (
-            <InlineChanges changes={item.changes} />
-          ) : (
-            <FieldChanges changes={item.changes} />
-          )}
-        </Card>
+      <div className="muted">
+        {t('entry.reason')}
+        {t('common.colon')}
+        {proposal.reason}
+        {t('common.sep')}
+        {t('entry.effective', { date: formatDate(proposal.effective_date) })}
+      </div>
+      <ErrorAlert error={pages.error} onRetry={() => void pages.refetch()} />
+      {paged && pages.isPending ? <Skeleton active /> : null}
+      {!paged && items.length === 0 ? <span className="muted">{t('proposals.noItems')}</span> : null}
+      {items.map((item, i) => (
+        <ProposalItemCard key={i} item={item} />
       ))}
-      {proposal.item_count > Math.min(proposal.items.length, SHOWN_ITEMS) ? (
-        <span className="muted">
-          {t('proposals.moreItems', { count: proposal.item_count - Math.min(proposal.items.length, SHOWN_ITEMS) })}
-        </span>
+      {paged && pages.data ? (
+        <Space>
+          <span className="muted" data-testid="proposal-items-shown">
+            {t('common.shown', { shown: items.length, total: proposal.item_count })}
+          </span>
+          {pages.hasNextPage ? (
+            <Button size="small" loading={pages.isFetchingNextPage} onClick={() => void pages.fetchNextPage()} data-testid="proposal-items-more">
+              {t('common.loadMore')}
+            </Button>
+          ) : null}
+        </Space>
       ) : null}
       {proposal.justification ? (
         <div>
@@ -154,8 +194,8 @@ function ProposalTable({ status }: { status: ProposalStatus }) {
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
 
   const summary = (p: Proposal) => {
-    const names = p.items.slice(0, 3).map((i) => i.generic_name_zh);
-    const more = p.item_count > 3 ? ` …(${p.item_count})` : '';
+    const names = p.items.slice(0, 3).map((i) => `${i.product.generic_name_zh} ${i.product.strength}`.trim());
+    const more = p.item_count > 3 || names.length === 0 ? ` …(${t('proposals.itemTotal', { count: p.item_count })})` : '';
     return names.join('、') + more;
   };
 
@@ -175,6 +215,11 @@ function ProposalTable({ status }: { status: ProposalStatus }) {
         return (
           <div>
             <Typography.Text strong>{summary(p)}</Typography.Text>
+            {p.items.some((i) => i.price_flagged) ? (
+              <Tag color="red" style={{ marginLeft: 8 }} data-testid={`price-flag-${p.id}`}>
+                {t('proposals.priceFlagged')}
+              </Tag>
+            ) : null}
             {p.status === 'pending' && others.length > 0 ? (
               <Tag color="warning" style={{ marginLeft: 8 }} data-testid={`other-pending-${p.id}`}>
                 {t('proposals.otherPendingShort', { ids: others.map((id) => `#${id}`).join('、') })}

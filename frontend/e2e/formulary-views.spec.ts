@@ -21,7 +21,7 @@ test('a village clinic sees what its level may use, and all with a switch, outsi
 test('names are in pinyin order, syllable by syllable: 阿卡波糖 before 艾司奥美拉唑', async ({ page }) => {
   await signIn(page, 'demo-committee-1');
   await page.getByTestId('menu-formulary').click();
-  const names = page.getByTestId('entry-row').locator('td:first-child strong');
+  const names = page.getByTestId('entry-row').getByTestId('entry-name');
   await expect(names.first()).toBeVisible();
   const texts = await names.allTextContents();
   const acarbose = texts.indexOf('阿卡波糖');
@@ -95,4 +95,38 @@ test('a reviewer sees the product in full, the present value, the price flag, an
   await expect(dialog.getByTestId('proposal-items-shown')).toContainText('30');
   await expect(dialog.getByTestId('proposal-item')).toHaveCount(30);
   await expect(dialog.getByTestId('proposal-item').first()).toContainText('审阅制药');
+});
+
+test('the list filters as you type, rows answer the keyboard, and selected rows make one batch proposal', async ({ page }) => {
+  await signIn(page, 'demo-committee-1');
+  await page.getByTestId('menu-formulary').click();
+  // Search as you type: no Enter needed.
+  await page.getByTestId('formulary-search').locator('input').pressSequentially('tbfx', { delay: 60 });
+  await expect(page).toHaveURL(/q=tbfx/);
+  const rows = page.getByTestId('entry-row');
+  await expect(rows.first()).toContainText('头孢呋辛');
+  const n = await rows.count();
+  for (let i = 0; i < n; i++) await expect(rows.nth(i)).toContainText('头孢呋辛');
+  expect(n).toBeGreaterThanOrEqual(2);
+  // Keyboard: focus a row, ↓ moves to the next, Enter opens it.
+  await rows.first().focus();
+  await page.keyboard.press('ArrowDown');
+  await expect(rows.nth(1)).toBeFocused();
+  const second = await rows.nth(1).getByTestId('entry-name').innerText();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/formulary\/\d+/);
+  await expect(page.getByRole('heading').first()).toContainText(second);
+  await page.goBack();
+  // Select two rows: one batch proposal suspending both.
+  await rows.nth(0).locator('.ant-checkbox-input').check();
+  await rows.nth(1).locator('.ant-checkbox-input').check();
+  await expect(page.getByTestId('batch-bar')).toContainText('已选 2 项');
+  await page.getByTestId('batch-suspend').click();
+  await expect(page.getByTestId('batch-list').locator('div')).toHaveCount(2);
+  await page.getByTestId('batch-reason').fill('端到端测试：批量暂停');
+  await page.getByTestId('batch-submit').click();
+  await expect(page).toHaveURL(/\/formulary\/proposals\?status=pending&highlight=\d+/);
+  const id = new URL(page.url()).searchParams.get('highlight');
+  await expect(page.getByTestId(`proposal-row-${id}`)).toContainText('批量');
+  await expect(page.getByTestId(`proposal-items-${id}`).getByTestId('proposal-item')).toHaveCount(2);
 });

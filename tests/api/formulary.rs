@@ -1466,3 +1466,32 @@ both!(reviewers_see_enough_to_decide, |app| async move {
         .await
         .assert_problem(404);
 });
+
+both!(several_selected_entries_make_one_batch_proposal, |app| async move {
+    let c1 = app.client_as("demo-committee-1").await;
+    let a = add_entry(&app, "批选甲片", "oral", 71).await;
+    let b = add_entry(&app, "批选乙片", "oral", 72).await;
+    let p = c1.post("/api/v1/formulary/proposals", json!({"kind": "suspend", "entry_ids": [a, b, a], "reason": "供货中断", "effective_date": day(0)})).await;
+    p.assert_status(201);
+    assert_eq!(p["kind"], "batch");
+    assert_eq!(p["item_count"], 2, "an entry named twice is changed once");
+    let c2 = app.client_as("demo-committee-2").await;
+    c2.post(&format!("/api/v1/formulary/proposals/{}/approve", p["id"]), json!({}))
+        .await
+        .assert_status(200);
+    for id in [a, b] {
+        assert_eq!(c1.get(&format!("/api/v1/formulary/{id}")).await["status"], "suspended");
+    }
+    // A change that changes nothing for one of them names that entry.
+    let c = add_entry(&app, "批选丙片", "oral", 73).await;
+    let r = c1.post("/api/v1/formulary/proposals", json!({"kind": "suspend", "entry_ids": [c, a], "reason": "供货中断", "effective_date": day(0)})).await;
+    r.assert_problem(422);
+    assert_eq!(r.error_fields(), vec![format!("entry_ids[{a}].fields")]);
+    // Not for new products, and not beside entry_id.
+    let r = c1.post("/api/v1/formulary/proposals", json!({"kind": "add", "entry_ids": [a, b], "fields": product("批选丁片", "oral", 74), "reason": "新增", "effective_date": day(0)})).await;
+    r.assert_problem(422);
+    assert_eq!(r.error_fields(), vec!["entry_ids"]);
+    let r = c1.post("/api/v1/formulary/proposals", json!({"kind": "withdraw", "entry_id": c, "entry_ids": [a, b], "reason": "停用", "effective_date": day(0)})).await;
+    r.assert_problem(422);
+    assert_eq!(r.error_fields(), vec!["entry_ids"]);
+});

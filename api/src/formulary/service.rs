@@ -551,22 +551,79 @@ pub async fn create_proposal(
     Ok(id)
 }
 
+/// The same change (suspend, withdraw, or amend with the same fields) of several entries, one
+/// item each, for one batch proposal. Every entry's problem is named with its number.
+async fn plan_many(
+    conn: &impl sea_orm::ConnectionTrait,
+    c: i64,
+    req: &ProposalRequest,
+    ids: &[i64],
+) -> AppResult<Vec<store::PlannedItem>> {
+    let refuse = |zh: &str, en: &str| Err(AppError::field("entry_ids", tr(zh, en)));
+    if req.kind == ProposalRequestKind::Add {
+        return refuse(
+            "新增药品不能按条目批量提议；请用批量导入",
+            "new products are not proposed by entry; import them",
+        );
+    }
+    if req.entry_id.is_some() {
+        return refuse(
+            "请只给 entry_id 或 entry_ids 之一",
+            "give entry_id or entry_ids, not both",
+        );
+    }
+    // An entry named twice is changed once, in the order first named.
+    let mut seen = std::collections::HashSet::new();
+    let ids: Vec<i64> = ids.iter().copied().filter(|i| seen.insert(*i)).collect();
+    if ids.is_empty() || ids.len() > 500 {
+        return refuse("请选择 1 到 500 个条目", "choose 1 to 500 entries");
+    }
+    let mut items = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let one = ProposalRequest {
+            entry_id: Some(*id),
+            entry_ids: None,
+            ..req.clone()
+        };
+        match store::plan_item(conn, c, &one).await {
+            Ok(i) => items.push(i),
+            Err(AppError::Validation(errs)) => {
+                return Err(AppError::Validation(
+                    errs.into_iter()
+                        .map(|e| {
+                            crate::error::FieldError::new(
+                                format!("entry_ids[{id}].{}", e.field),
+                                e.message,
+                            )
+                        })
+                        .collect(),
+                ));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(items)
+}
+
 /// Propose a change (F1): add, amend, suspend or withdraw.
 pub async fn propose(ctx: &Ctx, actor: &Actor, req: &ProposalRequest) -> AppResult<Proposal> {
     let c = actor.consortium()?;
     let tx = ctx.write().await?;
-    let item = store::plan_item(&tx, c, req).await?;
+    let (kind, items) = match &req.entry_ids {
+        None => (req.kind.into(), vec![store::plan_item(&tx, c, req).await?]),
+        Some(ids) => (ProposalKind::Batch, plan_many(&tx, c, req, ids).await?),
+    };
     let id = create_proposal(
         ctx,
         &tx,
         actor,
         c,
         Draft {
-            kind: req.kind.into(),
+            kind,
             reason: req.reason.clone(),
             effective: req.effective_date,
             justification: req.justification.clone(),
-            items: vec![item],
+            items,
         },
     )
     .await?;

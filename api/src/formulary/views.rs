@@ -414,6 +414,10 @@ pub struct ProposalRequest {
     pub kind: ProposalRequestKind,
     /// The entry to amend, suspend or withdraw.
     pub entry_id: Option<i64>,
+    /// Several entries to suspend or withdraw (or amend with the same fields) in one batch
+    /// proposal, instead of `entry_id`: 1–500 entries (one named twice is changed once).
+    #[schema(min_items = 1, max_items = 500)]
+    pub entry_ids: Option<Vec<i64>>,
     /// For add: every field. For amend: the fields to change. A draft's fields are checked
     /// on what they have; a proposal's must pass the field checks (see `NewProposal`).
     #[schema(value_type = Option<EntryDraft>)]
@@ -478,6 +482,8 @@ impl utoipa::PartialSchema for NewProposal {
                             .schema_type(utoipa::openapi::schema::Type::Null),
                     ),
             );
+        let one_entry = json!({"required": ["entry_id"], "properties": {"entry_id": {"type": "integer"}}});
+        let several = json!({"required": ["entry_ids"], "properties": {"entry_ids": {"type": "array"}}});
         all.items = vec![
             utoipa::openapi::Ref::from_schema_name(ProposalRequest::name()).into(),
             checked_fields.into(),
@@ -485,35 +491,46 @@ impl utoipa::PartialSchema for NewProposal {
                 json!({"const": "add"}),
                 json!({
                     "required": ["fields"],
-                    "properties": {"fields": {
-                        "type": "object",
-                        "required": required,
-                        "properties": not_null,
-                        "allOf": [p5]
-                    }}
+                    "properties": {
+                        "fields": {
+                            "type": "object",
+                            "required": required,
+                            "properties": not_null,
+                            "allOf": [p5]
+                        },
+                        // a new product is one item; several come from an import
+                        "entry_ids": {"type": "null"}
+                    }
                 }),
             ),
             when(
                 json!({"const": "amend"}),
                 json!({
-                    "required": ["entry_id", "fields"],
+                    "required": ["fields"],
                     "properties": {
-                        "entry_id": {"type": "integer"},
                         // at least one field to change (not all absent or null)
                         "fields": {"type": "object", "not": {"additionalProperties": {"type": "null"}}}
-                    }
+                    },
+                    "anyOf": [one_entry.clone(), several.clone()]
                 }),
             ),
             when(
                 json!({"enum": ["suspend", "withdraw"]}),
-                json!({"required": ["entry_id"], "properties": {"entry_id": {"type": "integer"}}}),
+                json!({"anyOf": [one_entry.clone(), several.clone()]}),
+            ),
+            // Not an entry and several at once.
+            when(
+                json!({"type": "string"}),
+                json!({"not": {"required": ["entry_id", "entry_ids"], "properties": {
+                    "entry_id": {"type": "integer"}, "entry_ids": {"type": "array"}}}}),
             ),
         ];
         all.description = Some(
             "A proposal complete for its kind: `add` needs every required field of the product \
              in `fields` (rule P5: a special-management or cold-chain product is neither long- \
              nor extended-prescription eligible); `amend` an `entry_id` and the `fields` to \
-             change; `suspend` and `withdraw` an `entry_id`."
+             change; `suspend` and `withdraw` an `entry_id`. Instead of `entry_id`, `entry_ids` \
+             (1–500 entries) makes one `batch` proposal with the same change of each."
                 .into(),
         );
         all.example = Some(json!({"kind": "suspend", "entry_id": 1, "reason": "供货中断，暂停使用", "effective_date": "{{today+7}}"}));

@@ -987,7 +987,7 @@ export interface components {
          */
         Money: string;
         /**
-         * @description A proposal complete for its kind: `add` needs every required field of the product in `fields` (rule P5: a special-management or cold-chain product is neither long- nor extended-prescription eligible); `amend` an `entry_id` and the `fields` to change; `suspend` and `withdraw` an `entry_id`.
+         * @description A proposal complete for its kind: `add` needs every required field of the product in `fields` (rule P5: a special-management or cold-chain product is neither long- nor extended-prescription eligible); `amend` an `entry_id` and the `fields` to change; `suspend` and `withdraw` an `entry_id`. Instead of `entry_id`, `entry_ids` (1–500 entries) makes one `batch` proposal with the same change of each.
          * @example {
          *       "effective_date": "2027-01-08",
          *       "entry_id": 1,
@@ -997,7 +997,7 @@ export interface components {
          */
         NewProposal: components["schemas"]["ProposalRequest"] & {
             fields?: components["schemas"]["EntryPatch"] | null;
-        } & unknown & unknown & unknown;
+        } & unknown & unknown & unknown & unknown;
         /**
          * @description A row that differs from the formulary on the import's effective date while approved changes
          *     of the same entry are scheduled after that day: applying it would override them, so an
@@ -1129,6 +1129,11 @@ export interface components {
              * @description The entry to amend, suspend or withdraw.
              */
             entry_id?: number | null;
+            /**
+             * @description Several entries to suspend or withdraw (or amend with the same fields) in one batch
+             *     proposal, instead of `entry_id`: 1–500 entries (one named twice is changed once).
+             */
+            entry_ids?: number[] | null;
             fields?: components["schemas"]["EntryDraft"] | null;
             /** @description The committee's justification where rule F5 would refuse; 2–2000 characters. */
             justification?: string | null;

@@ -14,10 +14,13 @@ export default function EntryTable({
   footer,
   extraColumns,
   myLevel,
+  selection,
 }: {
   entries: Entry[];
   /** The reader's institution level: entries it may not use are marked. */
   myLevel?: Level;
+  /** Rows the user may select (for one batch proposal of several). */
+  selection?: { selected: Entry[]; onChange: (rows: Entry[]) => void };
   loading?: boolean;
   onOpen?: (e: Entry) => void;
   footer?: TableProps<Entry>['footer'];
@@ -32,7 +35,9 @@ export default function EntryTable({
       fixed: 'left',
       render: (_: unknown, e) => (
         <div>
-          <Typography.Text strong>{e.generic_name_zh}</Typography.Text>
+          <Typography.Text strong data-testid="entry-name">
+            {e.generic_name_zh}
+          </Typography.Text>
           {e.generic_name_en ? <div className="muted">{e.generic_name_en}</div> : null}
         </div>
       ),
@@ -95,8 +100,37 @@ export default function EntryTable({
       pagination={false}
       scroll={{ x: 1100 }}
       footer={footer}
+      rowSelection={
+        selection
+          ? {
+              selectedRowKeys: selection.selected.map((e) => e.id),
+              preserveSelectedRowKeys: true,
+              onChange: (_keys, rows) => selection.onChange(rows),
+              columnWidth: 36,
+            }
+          : undefined
+      }
       onRow={(e) => ({
-        onClick: onOpen ? () => onOpen(e) : undefined,
+        onClick: onOpen
+          ? (ev: React.MouseEvent) => {
+              // A click in the selection cell selects; elsewhere it opens the entry.
+              if ((ev.target as HTMLElement).closest('.ant-table-selection-column')) return;
+              onOpen(e);
+            }
+          : undefined,
+        // Keyboard: Tab reaches the rows, ↑/↓ move between them, Enter opens one.
+        tabIndex: onOpen ? 0 : undefined,
+        onKeyDown: onOpen
+          ? (ev: React.KeyboardEvent<HTMLElement>) => {
+              const row = ev.currentTarget;
+              if (ev.key === 'Enter') onOpen(e);
+              else if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+                ev.preventDefault();
+                const next = ev.key === 'ArrowDown' ? row.nextElementSibling : row.previousElementSibling;
+                if (next instanceof HTMLElement && next.dataset.testid === 'entry-row') next.focus();
+              }
+            }
+          : undefined,
         'data-testid': 'entry-row',
       } as React.HTMLAttributes<HTMLElement>)}
       locale={{ emptyText: t('formulary.empty') }}

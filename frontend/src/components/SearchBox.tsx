@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { AutoComplete, Input, Space, Tag, Typography } from 'antd';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -18,6 +18,7 @@ export default function SearchBox({
   level,
   myLevel,
   onSubmit,
+  onType,
   onPick,
   width = 360,
 }: {
@@ -28,12 +29,30 @@ export default function SearchBox({
   /** The reader's level: hits it may not use are marked. */
   myLevel?: Level;
   onSubmit: (q: string) => void;
+  /** The text as typed, once the user pauses (the list filters as you type). */
+  onType?: (q: string) => void;
   onPick: (hit: SearchHit) => void;
   width?: number | string;
 }) {
   const { t } = useTranslation();
   const [text, setText] = useState(initial ?? '');
   const q = useDebounced(text.trim(), 150);
+  const typed = useDebounced(text.trim(), 400);
+  const firstRun = useRef(true);
+  // The list's text changed from elsewhere (back, a link): show it.
+  useEffect(() => {
+    if ((initial ?? '') !== text.trim()) setText(initial ?? '');
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [initial]);
+  useEffect(() => {
+    // Not on mount: the list already holds the text it was opened with.
+    if (firstRun.current) {
+      firstRun.current = false;
+      return;
+    }
+    onType?.(typed);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [typed]);
 
   const search = useQuery({
     queryKey: ['formulary-search', q, asOf ?? null, level ?? null],

@@ -395,6 +395,13 @@ const en: Shape<Resources> = {
     saved: 'Targets saved',
     percent: '{{value}}%',
   },
+  batch: {
+    selected: '{{count}} selected',
+    suspend: 'Propose suspending them',
+    withdraw: 'Propose withdrawing them',
+    clear: 'Clear selection',
+    title: { suspend: 'Propose suspending {{count}} products', withdraw: 'Propose withdrawing {{count}} products' },
+  },
   print: {
     loading: 'Reading every entry: {{loaded}} / {{total}}',
     heading: 'The formulary on {{day}}: {{count}} entries',

@@ -388,6 +388,13 @@ const zhCN = {
     saved: '目标已保存',
     percent: '{{value}}%',
   },
+  batch: {
+    selected: '已选 {{count}} 项',
+    suspend: '批量提议暂停',
+    withdraw: '批量提议停用',
+    clear: '取消选择',
+    title: { suspend: '提议暂停所选 {{count}} 个药品', withdraw: '提议停用所选 {{count}} 个药品' },
+  },
   print: {
     loading: '正在读取全部条目：{{loaded}} / {{total}}',
     heading: '{{day}} 的目录，共 {{count}} 条',

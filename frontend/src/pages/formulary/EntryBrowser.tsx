@@ -1,11 +1,12 @@
-import { useMemo, type ReactNode } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { Button, Card, DatePicker, Select, Space, Typography } from 'antd';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useNavigate, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import dayjs from 'dayjs';
 import { listEntries, type EntryQuery } from '../../api/formulary';
-import type { EntryStatus, Level, Route, SpecialClass } from '../../api/types';
+import type { Entry, EntryStatus, Level, Route, SpecialClass } from '../../api/types';
+import BatchProposal from '../../components/BatchProposal';
 import EntryTable from '../../components/EntryTable';
 import { useMe } from '../../auth';
 import SearchBox from '../../components/SearchBox';
@@ -55,7 +56,10 @@ export default function EntryBrowser({
   fixedAsOf,
   showAsOf = true,
   toolbar,
+  selectable = false,
 }: {
+  /** Rows can be selected for one batch proposal (proposers, today's list). */
+  selectable?: boolean;
   /** When given the list shows that day and hides its own date picker. */
   fixedAsOf?: string;
   showAsOf?: boolean;
@@ -75,6 +79,7 @@ export default function EntryBrowser({
   });
 
   const entries = list.data?.pages.flatMap((p) => p.items) ?? [];
+  const [selected, setSelected] = useState<Entry[]>([]);
   const total = list.data?.pages[0]?.total ?? 0;
   const open = (id: number) => navigate(`/formulary/${id}${asOf ? `?as_of=${asOf}` : ''}`);
 
@@ -82,12 +87,12 @@ export default function EntryBrowser({
     <Card size="small" variant="outlined" styles={{ body: { padding: 12 } }}>
       <Space wrap size={[8, 8]} style={{ marginBottom: 10, width: '100%' }} className="no-print">
         <SearchBox
-          key={query.q ?? ''}
           initial={query.q}
           asOf={asOf}
           level={query.level}
           myLevel={myLevel}
           onSubmit={(q) => set({ q })}
+          onType={(q) => set({ q })}
           onPick={(hit) => open(hit.entry.id)}
         />
         <Select
@@ -156,7 +161,9 @@ export default function EntryBrowser({
         </Typography.Paragraph>
       ) : null}
       <ErrorAlert error={list.error} onRetry={() => void list.refetch()} />
+      {selectable ? <BatchProposal selected={selected} onClear={() => setSelected([])} /> : null}
       <EntryTable
+        selection={selectable ? { selected, onChange: setSelected } : undefined}
         entries={entries}
         myLevel={myLevel}
         loading={list.isPending || (list.isFetching && !list.isFetchingNextPage)}

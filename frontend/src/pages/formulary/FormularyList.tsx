@@ -65,7 +65,7 @@ export default function FormularyList() {
           </Space>
         }
       />
-      <EntryBrowser />
+      <EntryBrowser selectable={can(me, 'propose_formulary')} />
     </>
   );
 }

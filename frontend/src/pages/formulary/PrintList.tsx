@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Alert, Button, Progress, Space, Typography } from 'antd';
 import { ArrowLeftOutlined, PrinterOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
@@ -27,15 +27,6 @@ export default function PrintList() {
   });
   const day = query.as_of ?? consortiumToday().format(DATE_FORMAT);
 
-  // Open the print dialog once everything is here.
-  useEffect(() => {
-    if (all.data) {
-      const id = window.setTimeout(() => window.print(), 300);
-      return () => window.clearTimeout(id);
-    }
-    return undefined;
-  }, [all.data]);
-
   const filters = [
     query.q ? `${t('common.search')}${t('common.colon')}${query.q}` : null,
     levelChoice !== 'all' ? t('formulary.levelUsableAt', { level: t(`enum.levelShort.${levelChoice}`) }) : null,
@@ -51,7 +42,13 @@ export default function PrintList() {
         <Button icon={<ArrowLeftOutlined />} onClick={() => navigate(-1)}>
           {t('common.back')}
         </Button>
-        <Button type="primary" icon={<PrinterOutlined />} disabled={!all.data} onClick={() => window.print()}>
+        <Button
+          type="primary"
+          icon={<PrinterOutlined />}
+          disabled={!all.data}
+          onClick={() => window.print()}
+          data-testid="print-now"
+        >
           {t('common.print')}
         </Button>
       </Space>

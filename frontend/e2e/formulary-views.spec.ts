@@ -130,3 +130,43 @@ test('the list filters as you type, rows answer the keyboard, and selected rows 
   await expect(page.getByTestId(`proposal-row-${id}`)).toContainText('批量');
   await expect(page.getByTestId(`proposal-items-${id}`).getByTestId('proposal-item')).toHaveCount(2);
 });
+
+test('the list\u2019s fixed name column stays under the page header when scrolled', async ({ page }) => {
+  await signIn(page, 'demo-village');
+  await page.getByTestId('menu-formulary').click();
+  await expect(page.getByTestId('entry-row').first()).toBeVisible();
+  await page.mouse.wheel(0, 400);
+  await page.waitForTimeout(300);
+  // Whatever the page scrolled beneath it, the header is on top where it is drawn.
+  const onTop = await page.evaluate(() => {
+    const header = document.querySelector('.app-header') as HTMLElement;
+    const box = header.getBoundingClientRect();
+    const points = [0.1, 0.2, 0.3, 0.5].map((x) => [box.left + box.width * x, box.top + box.height / 2]);
+    return points.every(([x, y]) => header.contains(document.elementFromPoint(x, y)));
+  });
+  expect(onTop).toBe(true);
+});
+
+test('sortable columns: the server orders the whole list by price, both ways', async ({ page }) => {
+  await signIn(page, 'demo-committee-1');
+  await page.getByTestId('menu-formulary').click();
+  await expect(page.getByTestId('entry-row').first()).toBeVisible();
+  const prices = async () =>
+    (await page.getByTestId('entry-row').locator('td .num').allInnerTexts())
+      .map((s) => Number(s.replace(/[¥,]/g, '')))
+      .filter((n) => Number.isFinite(n));
+  await page.getByRole('columnheader', { name: /单价/ }).click();
+  await expect(page).toHaveURL(/sort=price(&|$)/);
+  const cheapest = (await (await page.request.get('/api/v1/formulary?limit=1&sort=price&level=lead')).json()).items[0];
+  await expect(page.getByTestId('entry-row').first()).toContainText(cheapest.generic_name_zh);
+  const up = await prices();
+  expect(up.length).toBeGreaterThan(10);
+  expect([...up].sort((a, b) => a - b)).toEqual(up);
+  await page.getByRole('columnheader', { name: /单价/ }).click();
+  await expect(page).toHaveURL(/sort=price_desc/);
+  await expect(async () => {
+    const down = await prices();
+    expect(down.length).toBeGreaterThan(10);
+    expect([...down].sort((a, b) => b - a)).toEqual(down);
+  }).toPass();
+});

@@ -1495,3 +1495,35 @@ both!(several_selected_entries_make_one_batch_proposal, |app| async move {
     r.assert_problem(422);
     assert_eq!(r.error_fields(), vec!["entry_ids"]);
 });
+
+both!(lists_sort_by_price_and_manufacturer_and_page_in_that_order, |app| async move {
+    let c1 = app.client_as("demo-committee-1").await;
+    for (name, n, price, maker) in [
+        ("排序甲片", 81, "30.00", "扬子江药业"),
+        ("排序乙片", 82, "5.00", "阿斯利康"),
+        ("排序丙片", 83, "12.00", "齐鲁制药"),
+    ] {
+        let mut f = product(name, "oral", n);
+        f["unit_price"] = json!(price);
+        f["manufacturer"] = json!(maker);
+        adopt(&app, json!({"kind": "add", "fields": f, "reason": "新增", "effective_date": day(0)})).await;
+    }
+    let names = |r: &Resp| -> Vec<String> {
+        r.items()
+            .iter()
+            .map(|e| e["generic_name_zh"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(&c1.get("/api/v1/formulary?sort=price").await), vec!["排序乙片", "排序丙片", "排序甲片"]);
+    assert_eq!(names(&c1.get("/api/v1/formulary?sort=price_desc").await), vec!["排序甲片", "排序丙片", "排序乙片"]);
+    // Manufacturers in pinyin order: a si li kang, qi lu, yang zi jiang.
+    assert_eq!(names(&c1.get("/api/v1/formulary?sort=manufacturer").await), vec!["排序乙片", "排序丙片", "排序甲片"]);
+    // With search text too, and page by page in the same order.
+    let first = c1.get("/api/v1/formulary?sort=price_desc&q=px&limit=2").await;
+    assert_eq!(names(&first), vec!["排序甲片", "排序丙片"]);
+    assert_eq!(first["total"], 3);
+    let cursor = first["next_cursor"].as_str().unwrap().to_string();
+    let rest = c1.get(&format!("/api/v1/formulary?sort=price_desc&q=px&limit=2&cursor={cursor}")).await;
+    assert_eq!(names(&rest), vec!["排序乙片"]);
+    c1.get("/api/v1/formulary?sort=colour").await.assert_problem(400);
+});

@@ -29,6 +29,11 @@ pub struct DocAttrs {
     pub special_class: SpecialClass,
     pub route: Route,
     pub sort_key: String,
+    /// The contracted price per pack in ten-thousandths of a yuan (ordering by price).
+    pub price_e4: i64,
+    /// The manufacturer's place among the consortium's manufacturers in pinyin order
+    /// (ordering by manufacturer without a string per version).
+    pub maker_rank: u32,
     pub json: Box<serde_json::value::RawValue>,
 }
 
@@ -49,7 +54,8 @@ struct Slot {
 
 const PAGE: u64 = 5000;
 
-fn doc_of(v: entity::formulary_version::Model) -> AppResult<SearchDoc<DocAttrs>> {
+/// A version as an index document, and its manufacturer (ranked once every page is read).
+fn doc_of(v: entity::formulary_version::Model) -> AppResult<(SearchDoc<DocAttrs>, String)> {
     let e = store::to_entry(&v);
     let f = &e.fields;
     let attrs = DocAttrs {
@@ -62,9 +68,12 @@ fn doc_of(v: entity::formulary_version::Model) -> AppResult<SearchDoc<DocAttrs>>
         special_class: f.special_class,
         route: f.route,
         sort_key: v.sort_key,
+        price_e4: v.unit_price_e4,
+        maker_rank: 0,
         json: serde_json::value::to_raw_value(&e).map_err(|e| AppError::Internal(e.into()))?,
     };
-    Ok(SearchDoc {
+    let maker = v.manufacturer.clone();
+    let doc = SearchDoc {
         active: f.status == EntryStatus::Active,
         essential: attrs.essential,
         codes: [
@@ -78,7 +87,8 @@ fn doc_of(v: entity::formulary_version::Model) -> AppResult<SearchDoc<DocAttrs>>
         name_zh: v.generic_name_zh,
         name_en: v.generic_name_en,
         attrs,
-    })
+    };
+    Ok((doc, maker))
 }
 
 #[derive(Default)]
@@ -126,6 +136,7 @@ impl SearchCache {
         // Read and convert page by page: the peak stays near one page of rows, not the whole
         // formulary twice over.
         let mut docs: Vec<SearchDoc<DocAttrs>> = Vec::new();
+        let mut makers: Vec<String> = Vec::new();
         let mut after = 0;
         loop {
             let page = store::versions_after(conn, c, after, PAGE).await?;
@@ -137,11 +148,31 @@ impl SearchCache {
             })
             .await
             .map_err(|e| AppError::Internal(e.into()))??;
-            docs.extend(converted);
+            for (d, m) in converted {
+                docs.push(d);
+                makers.push(m);
+            }
             if (n as u64) < PAGE {
                 break;
             }
         }
+        // Manufacturers in pinyin order, each ranked once.
+        let mut distinct: Vec<&String> = makers.iter().collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let mut keyed: Vec<(String, &String)> = distinct
+            .into_iter()
+            .map(|m| (tongyao_search::sort_key(m), m))
+            .collect();
+        keyed.sort();
+        let rank: HashMap<&String, u32> =
+            keyed.iter().enumerate().map(|(i, (_, m))| (*m, i as u32)).collect();
+        for (d, m) in docs.iter_mut().zip(&makers) {
+            d.attrs.maker_rank = rank.get(m).copied().unwrap_or(u32::MAX);
+        }
+        drop(rank);
+        drop(keyed);
+        drop(makers);
         let index = Arc::new(
             tokio::task::spawn_blocking(move || SearchIndex::build(docs))
                 .await

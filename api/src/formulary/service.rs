@@ -90,19 +90,35 @@ pub async fn list(ctx: &Ctx, actor: &Actor, q: &ListQuery) -> AppResult<ListAnsw
     let page: Page<(String, i64)> = Page::parse(q.cursor.as_deref(), q.limit)?;
     let d = q.as_of.unwrap_or_else(|| ctx.clock.today());
     let text = q.q.as_deref().map(str::trim).unwrap_or("");
-    if !text.is_empty() {
-        // With search text the in-memory index answers; the page is ordered like the plain list.
+    let sort = q.sort.unwrap_or_default();
+    if !text.is_empty() || sort != ListSort::Name {
+        // With search text, or another order than the name's, the in-memory index answers.
         let index = ctx.part::<SearchCache>().index(&ctx.db, c).await?;
         let accept = |a: &DocAttrs| {
             filters_accept(a, d, q.status, q.level, q.essential, q.special_class)
                 && q.route.is_none_or(|r| a.route == r)
         };
-        let mut hits: Vec<usize> = index.matching(text, |doc| accept(&doc.attrs));
+        let mut hits: Vec<usize> = if text.is_empty() {
+            (0..index.len())
+                .filter(|i| accept(&index.docs()[*i].attrs))
+                .collect()
+        } else {
+            index.matching(text, |doc| accept(&doc.attrs))
+        };
+        // The page key: the order's value as text that sorts like it, then name and entry.
         let key = |i: &usize| {
             let a = &index.docs()[*i].attrs;
-            (a.sort_key.clone(), a.entry_id)
+            let k = match sort {
+                ListSort::Name => a.sort_key.clone(),
+                ListSort::Price => format!("{:020}\u{1}{}", a.price_e4.max(0), a.sort_key),
+                ListSort::PriceDesc => {
+                    format!("{:020}\u{1}{}", i64::MAX - a.price_e4.max(0), a.sort_key)
+                }
+                ListSort::Manufacturer => format!("{:010}\u{1}{}", a.maker_rank, a.sort_key),
+            };
+            (k, a.entry_id)
         };
-        hits.sort_by_key(key);
+        hits.sort_by_cached_key(key);
         let total = hits.len() as u64;
         if let Some(after) = &page.after {
             hits.retain(|i| key(i) > *after);

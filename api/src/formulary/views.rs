@@ -243,12 +243,31 @@ pub struct ListQuery {
     pub essential: Option<bool>,
     pub special_class: Option<SpecialClass>,
     pub route: Option<Route>,
+    /// The order (default `name`: by pinyin of the name). A cursor belongs to the order it
+    /// was issued in.
+    #[param(inline)]
+    pub sort: Option<ListSort>,
     /// From `next_cursor` of the previous page.
     #[param(pattern = r"^([0-9A-Fa-f]{2})*$")]
     pub cursor: Option<String>,
     /// Rows per page, 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
+}
+
+/// How a list is ordered; ties go by name (pinyin), then entry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListSort {
+    /// By pinyin of the name, syllable by syllable.
+    #[default]
+    Name,
+    /// Cheapest first.
+    Price,
+    /// Dearest first.
+    PriceDesc,
+    /// By manufacturer (pinyin).
+    Manufacturer,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

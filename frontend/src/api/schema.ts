@@ -1606,6 +1606,11 @@ export interface operations {
                 essential?: boolean;
                 special_class?: components["schemas"]["SpecialClass"];
                 route?: components["schemas"]["Route"];
+                /**
+                 * @description The order (default `name`: by pinyin of the name). A cursor belongs to the order it
+                 *     was issued in.
+                 */
+                sort?: "name" | "price" | "price_desc" | "manufacturer";
                 /** @description From `next_cursor` of the previous page. */
                 cursor?: string;
                 /** @description Rows per page, 1–200 (default 50). */
@@ -2869,6 +2874,7 @@ type ReadonlyArray<T> = [
 ] extends [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const pathsApiV1FormularyGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/formulary"]["get"]["parameters"]["query"]["sort"]> = ["name", "price", "price_desc", "manufacturer"];
 export const pathsApiV1FormularyExportGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/formulary/export"]["get"]["parameters"]["query"]["format"]> = ["csv", "xlsx", "fhir"];
 export const pathsApiV1FormularyImportTemplateGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/formulary/import-template"]["get"]["parameters"]["query"]["format"]> = ["csv", "xlsx"];
 export const actionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Action"]> = ["manage_consortia", "manage_organisation", "read_organisation", "read_audit", "read_formulary", "propose_formulary", "decide_formulary", "set_formulary_targets"];

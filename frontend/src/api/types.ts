@@ -3,7 +3,7 @@
  * `components['schemas']` (src/api/schema.ts, `npm run gen:api` from the
  * server's OpenAPI document — never written by hand).
  */
-import type { components } from './schema';
+import type { components, paths } from './schema';
 
 type S = components['schemas'];
 
@@ -11,6 +11,7 @@ export type Role = S['Role'];
 /** What an operation does, as far as permission goes; `Me.actions` lists the user's. */
 export type Action = S['Action'];
 export type Level = S['Level'];
+export type ListSort = NonNullable<NonNullable<paths['/api/v1/formulary']['get']['parameters']['query']>['sort']>;
 export type Me = S['Me'];
 export type Consortium = S['Consortium'];
 export type Institution = S['Institution'];

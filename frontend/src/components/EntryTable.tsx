@@ -1,7 +1,7 @@
 import { Table, Tag, Tooltip, Typography } from 'antd';
 import type { TableProps } from 'antd';
 import { useTranslation } from 'react-i18next';
-import type { Entry, Level } from '../api/types';
+import type { Entry, Level, ListSort } from '../api/types';
 import { mayUse } from '../lib/enums';
 import { formatDate, formatMoney, formatPack } from '../lib/format';
 import EntryFlags from './EntryFlags';
@@ -15,10 +15,15 @@ export default function EntryTable({
   extraColumns,
   myLevel,
   selection,
+  sort,
+  onSort,
 }: {
   entries: Entry[];
   /** The reader's institution level: entries it may not use are marked. */
   myLevel?: Level;
+  /** The server's order of the rows, and how to ask for another (sortable columns). */
+  sort?: ListSort;
+  onSort?: (sort: ListSort | undefined) => void;
   /** Rows the user may select (for one batch proposal of several). */
   selection?: { selected: Entry[]; onChange: (rows: Entry[]) => void };
   loading?: boolean;
@@ -33,6 +38,10 @@ export default function EntryTable({
       dataIndex: 'generic_name_zh',
       width: 190,
       fixed: 'left',
+      key: 'name',
+      sorter: !!onSort,
+      sortOrder: onSort ? (sort === undefined || sort === 'name' ? 'ascend' : null) : undefined,
+      sortDirections: ['ascend'],
       render: (_: unknown, e) => (
         <div>
           <Typography.Text strong data-testid="entry-name">
@@ -45,12 +54,25 @@ export default function EntryTable({
     { title: t('field.strength'), dataIndex: 'strength', width: 110 },
     { title: t('field.dosage_form'), dataIndex: 'dosage_form', width: 90 },
     { title: t('field.pack'), key: 'pack', width: 100, render: (_: unknown, e) => formatPack(e) },
-    { title: t('field.manufacturer'), dataIndex: 'manufacturer', ellipsis: true, width: 180 },
+    {
+      title: t('field.manufacturer'),
+      dataIndex: 'manufacturer',
+      key: 'manufacturer',
+      ellipsis: true,
+      width: 180,
+      sorter: !!onSort,
+      sortOrder: onSort ? (sort === 'manufacturer' ? 'ascend' : null) : undefined,
+      sortDirections: ['ascend'],
+    },
     {
       title: t('field.price'),
       dataIndex: 'unit_price',
-      width: 90,
+      key: 'price',
+      width: 100,
       align: 'right',
+      sorter: !!onSort,
+      sortOrder: onSort ? (sort === 'price' ? 'ascend' : sort === 'price_desc' ? 'descend' : null) : undefined,
+      sortDirections: ['ascend', 'descend'],
       render: (v: string) => <span className="num">{formatMoney(v)}</span>,
     },
     { title: t('field.flags'), key: 'flags', width: 200, render: (_: unknown, e) => <EntryFlags entry={e} /> },
@@ -110,6 +132,19 @@ export default function EntryTable({
             }
           : undefined
       }
+      onChange={(_p, _f, sorter) => {
+        if (!onSort || Array.isArray(sorter)) return;
+        // The server orders and pages; the table only asks.
+        const next: ListSort | undefined =
+          sorter.columnKey === 'price' && sorter.order
+            ? sorter.order === 'descend'
+              ? 'price_desc'
+              : 'price'
+            : sorter.columnKey === 'manufacturer' && sorter.order
+              ? 'manufacturer'
+              : undefined;
+        onSort(next);
+      }}
       onRow={(e) => ({
         onClick: onOpen
           ? (ev: React.MouseEvent) => {

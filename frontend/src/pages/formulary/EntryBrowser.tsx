@@ -5,7 +5,7 @@ import { useNavigate, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import dayjs from 'dayjs';
 import { listEntries, type EntryQuery } from '../../api/formulary';
-import type { Entry, EntryStatus, Level, Route, SpecialClass } from '../../api/types';
+import type { Entry, EntryStatus, Level, ListSort, Route, SpecialClass } from '../../api/types';
 import BatchProposal from '../../components/BatchProposal';
 import EntryTable from '../../components/EntryTable';
 import { useMe } from '../../auth';
@@ -39,6 +39,7 @@ export function useEntryFilters() {
       special_class: (params.get('special_class') as SpecialClass | null) || undefined,
       route: (params.get('route') as Route | null) || undefined,
       as_of: params.get('as_of') || undefined,
+      sort: (params.get('sort') as ListSort | null) || undefined,
     };
   }, [params, levelChoice]);
   const set = (patch: Partial<Record<keyof EntryQuery, string | undefined>>) => {
@@ -164,6 +165,8 @@ export default function EntryBrowser({
       {selectable ? <BatchProposal selected={selected} onClear={() => setSelected([])} /> : null}
       <EntryTable
         selection={selectable ? { selected, onChange: setSelected } : undefined}
+        sort={query.sort}
+        onSort={(sort) => set({ sort })}
         entries={entries}
         myLevel={myLevel}
         loading={list.isPending || (list.isFetching && !list.isFetchingNextPage)}

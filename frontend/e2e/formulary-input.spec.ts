@@ -95,3 +95,30 @@ test('an unchanged export imported again proposes nothing, past an approved futu
   await expect(page.getByTestId('import-overrides')).toHaveCount(0);
   await expect(page.getByTestId('import-to-apply')).toBeDisabled();
 });
+
+test('an import with a bad row: download the rejected rows, or import only the valid ones', async ({ page }) => {
+  await signIn(page, 'demo-committee-1');
+  await page.getByTestId('menu-import').click();
+  await page.getByTestId('import-next').click();
+  const header =
+    '条目编号,通用名,英文名,剂型,给药途径,规格,最小单位,包装数量,包装单位,生产企业,批准文号,医保药品代码,ATC编码,单价(元/包装),国家基本药物,省增补,集采中选,医保类别,特殊管理,抗菌药物分级,储存条件,最低使用层级,长处方,延伸处方,状态';
+  const stamp = String(Date.now()).slice(-6);
+  const row = (name: string, approval: string) =>
+    `,${name},,片剂,口服,5mg,片,24,盒,部分导入制药,${approval},,,8.80,否,否,否,乙,无,非抗菌药,常温,村卫生室,是,否,在用`;
+  const csv = [header, row(`部分好片${stamp}`, `国药准字H${stamp}01`), row(`部分坏片${stamp}`, '国药准字X1')].join('\n');
+  await page.locator('input[type=file]').setInputFiles({ name: 'partial.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf-8') });
+  await expect(page.getByTestId('import-error-row')).toHaveCount(1);
+  // The rejected row, as Excel.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('import-download-rejected').click()]);
+  expect(download.suggestedFilename()).toContain('有问题的行');
+  // Only the valid row, as a proposal.
+  await expect(page.getByTestId('import-to-apply')).toBeDisabled();
+  await page.getByTestId('import-skip-invalid').click();
+  await page.getByTestId('import-to-apply').click();
+  await page.getByTestId('import-reason').fill('端到端测试：只导入无误的行');
+  await page.getByTestId('import-apply').click();
+  await page.getByTestId('import-go-inbox').click();
+  const id = new URL(page.url()).searchParams.get('highlight');
+  await expect(page.getByTestId(`proposal-items-${id}`).getByTestId('proposal-item')).toHaveCount(1);
+  await expect(page.getByTestId(`proposal-items-${id}`)).toContainText(`部分好片${stamp}`);
+});

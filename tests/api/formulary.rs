@@ -1527,3 +1527,78 @@ both!(lists_sort_by_price_and_manufacturer_and_page_in_that_order, |app| async m
     assert_eq!(names(&rest), vec!["排序乙片"]);
     c1.get("/api/v1/formulary?sort=colour").await.assert_problem(400);
 });
+
+both!(import_the_valid_rows_and_download_the_rejected_ones, |app| async move {
+    let c1 = app.client_as("demo-committee-1").await;
+    let header = "条目编号,通用名,英文名,剂型,给药途径,规格,最小单位,包装数量,包装单位,生产企业,批准文号,医保药品代码,ATC编码,单价(元/包装),国家基本药物,省增补,集采中选,医保类别,特殊管理,抗菌药物分级,储存条件,最低使用层级,长处方,延伸处方,状态";
+    let row = |name: &str, approval: &str| {
+        format!(",{name},,片剂,口服,5mg,片,24,盒,导入测试制药,{approval},,,8.80,否,否,否,乙,无,非抗菌药,常温,村卫生室,是,否,在用")
+    };
+    let csv = [
+        header.to_string(),
+        row("部分导入甲", "国药准字H31000001"),
+        row("部分导入乙", "国药准字X123"),
+        row("部分导入丙", "国药准字H31000003"),
+    ]
+    .join("\n");
+    let file = csv.as_bytes();
+    let dry = import(&c1, true, &[("file", file)]).await;
+    assert_eq!(dry["errors"].as_array().unwrap().len(), 1, "{}", dry.text());
+    assert_eq!(dry["errors"][0]["row"], 3);
+    // Applying with a problem is refused, unless the user chose to leave it out.
+    let before = formulary_counts(&app).await;
+    let parts = |skip: &'static [u8]| {
+        vec![
+            ("file", file),
+            ("reason", "部分导入".as_bytes()),
+            ("effective_date", day(0).into_bytes().leak() as &[u8]),
+            ("skip_invalid", skip),
+        ]
+    };
+    import(&c1, false, &parts(b"false")).await.assert_problem(422);
+    assert_eq!(formulary_counts(&app).await, before);
+    let r = import(&c1, false, &parts(b"maybe")).await;
+    r.assert_problem(422);
+    assert_eq!(r.error_fields(), vec!["skip_invalid"]);
+    let r = import(&c1, false, &parts(b"true")).await;
+    r.assert_status(200);
+    assert_eq!(r["skipped"], 1);
+    let pid = r["proposal_id"].as_i64().unwrap();
+    let p = c1.get(&format!("/api/v1/formulary/proposals/{pid}")).await;
+    assert_eq!(p["item_count"], 2);
+    let names: Vec<&str> = p["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["product"]["generic_name_zh"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["部分导入甲", "部分导入丙"]);
+
+    // The rejected rows as Excel: the row as written, its number, and its problem.
+    let (body, ct) = multipart(&[("file", file)]);
+    let x = c1
+        .request(Method::POST, "/api/v1/formulary/imports/rejected")
+        .raw(body, Some(&ct))
+        .send()
+        .await;
+    x.assert_status(200);
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(x.bytes.to_vec())).unwrap();
+    let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0][0], "原行号");
+    assert_eq!(rows[0].last().unwrap(), "问题");
+    assert_eq!(rows[1][0], "3");
+    assert_eq!(rows[1][2], "部分导入乙");
+    assert_eq!(rows[1][11], "国药准字X123");
+    assert!(rows[1].last().unwrap().contains("批准文号"), "{rows:?}");
+    // Fixed and imported again, the row is a proposal of its own.
+    let fixed = [header.to_string(), row("部分导入乙", "国药准字H31000002")].join("\n");
+    let again = import(&c1, true, &[("file", fixed.as_bytes())]).await;
+    assert_eq!(again["added"].as_array().unwrap().len(), 1, "{}", again.text());
+});

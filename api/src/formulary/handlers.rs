@@ -275,9 +275,37 @@ pub async fn import_formulary(
     headers: axum::http::HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> AppResult<Json<ImportReport>> {
-    // axum refuses before any part is read only for a content type that is not
-    // multipart/form-data, or one without a usable boundary.
-    let multipart = multipart.map_err(|_| {
+    let form = read_form(multipart_of(&headers, multipart)?).await?;
+    Ok(Json(
+        import::run(&state.ctx, &actor, form, q.dry_run.unwrap_or(true)).await?,
+    ))
+}
+
+/// The rows of a file that an import would leave out — row problems, and rows that would
+/// override approved changes — each with its problems in a last column, as an Excel file to
+/// fix and import again. Nothing is changed.
+#[utoipa::path(post, path = "/api/v1/formulary/imports/rejected", tag = "formulary", operation_id = "import_rejected_rows",
+    request_body(content = ImportUpload, content_type = "multipart/form-data", description = "the file, and the effective date it would be imported for (default today); other parts are ignored"),
+    responses((status = 200, description = "XLSX: the file's header and its rejected rows, with a 问题 column (only the header when every row is fine)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 413, description = "The file is larger than `server.upload_limit_bytes`", body = Problem),
+        (status = 422, description = "The file cannot be read as the template (field `file`), an unknown form part, or an effective date refused by rule F1", body = Problem)))]
+pub async fn import_rejected_rows(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: axum::http::HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> AppResult<Response> {
+    let form = read_form(multipart_of(&headers, multipart)?).await?;
+    Ok(import::rejected(&state.ctx, &actor, form).await?.into_response())
+}
+
+/// The multipart body, or why there is none. axum refuses before any part is read only for a
+/// content type that is not multipart/form-data, or one without a usable boundary.
+fn multipart_of(
+    headers: &axum::http::HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> AppResult<Multipart> {
+    multipart.map_err(|_| {
         let is_multipart = headers
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -293,11 +321,7 @@ pub async fn import_formulary(
                 "send the file as multipart/form-data",
             ))
         }
-    })?;
-    let form = read_form(multipart).await?;
-    Ok(Json(
-        import::run(&state.ctx, &actor, form, q.dry_run.unwrap_or(true)).await?,
-    ))
+    })
 }
 
 fn upload_error(e: axum::extract::multipart::MultipartError) -> AppError {
@@ -353,12 +377,24 @@ async fn read_form(mut mp: Multipart) -> AppResult<ImportForm> {
                 };
             }
             "justification" => form.justification = Some(text()).filter(|s| !s.is_empty()),
+            "skip_invalid" => {
+                form.skip_invalid = match text().as_str() {
+                    "" | "false" => false,
+                    "true" => true,
+                    _ => {
+                        return Err(AppError::field(
+                            "skip_invalid",
+                            tr("请填 true 或 false", "write true or false"),
+                        ));
+                    }
+                }
+            }
             other => {
                 return Err(AppError::field(
                     other,
                     tr(
-                        "未知的表单字段；可用字段为 file、reason、effective_date、justification",
-                        "unknown form field; send file, reason, effective_date, justification",
+                        "未知的表单字段；可用字段为 file、reason、effective_date、justification、skip_invalid",
+                        "unknown form field; send file, reason, effective_date, justification, skip_invalid",
                     ),
                 ));
             }

@@ -13,7 +13,7 @@ use super::service;
 use super::store::{self, PlannedItem};
 use super::views::*;
 use crate::error::{AppError, AppResult};
-use crate::kernel::{Actor, Ctx};
+use crate::kernel::{Actor, Ctx, Download};
 
 /// The parts of an import form (read by the handler from multipart/form-data).
 #[derive(Default)]
@@ -22,6 +22,8 @@ pub struct ImportForm {
     pub reason: Option<String>,
     pub effective_date: Option<NaiveDate>,
     pub justification: Option<String>,
+    /// Apply the valid rows, leaving out those with problems.
+    pub skip_invalid: bool,
 }
 
 fn file_error(e: FileError) -> AppError {
@@ -74,19 +76,27 @@ pub async fn run(ctx: &Ctx, actor: &Actor, form: ImportForm, dry_run: bool) -> A
         message,
         report: serde_json::to_value(report).unwrap_or_default(),
     };
-    if !report.errors.is_empty() {
+    let left_out: std::collections::BTreeSet<usize> = report
+        .errors
+        .iter()
+        .map(|e| e.row)
+        .chain(report.overrides.iter().map(|o| o.row))
+        .collect();
+    if !left_out.is_empty() && form.skip_invalid {
+        // The user chose to propose the valid rows; the report says which were left out.
+        report.skipped = left_out.len();
+    } else if !report.errors.is_empty() {
         let n = report.errors.len();
         return Err(with_report(
             tr(
-                format!("文件有 {n} 处问题，请按 report.errors 修改后重新导入；目录未作任何改动"),
+                format!("文件有 {n} 处问题，请按 report.errors 修改后重新导入（或只导入无误的行）；目录未作任何改动"),
                 format!(
-                    "the file has {n} problem(s); fix them (see report.errors) and import again — nothing was changed"
+                    "the file has {n} problem(s); fix them (see report.errors) and import again, or import only the valid rows — nothing was changed"
                 ),
             ),
             &report,
         ));
-    }
-    if !report.overrides.is_empty() {
+    } else if !report.overrides.is_empty() {
         let n = report.overrides.len();
         return Err(with_report(
             tr(
@@ -170,6 +180,7 @@ pub async fn analyse(
         changed: vec![],
         overrides: vec![],
         unchanged: 0,
+        skipped: 0,
         proposal_id: None,
     };
     // Each product as it stands on the effective day, and the approved changes after it.
@@ -303,4 +314,48 @@ pub async fn analyse(
         .errors
         .sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
     Ok((report, items))
+}
+
+/// The rows an import of this file (for its effective date, default today) would leave out, with
+/// their problems: the file's header and those rows as they were, and a last column 问题.
+pub async fn rejected(ctx: &Ctx, actor: &Actor, form: ImportForm) -> AppResult<Download> {
+    use std::collections::BTreeMap;
+    let c = actor.consortium()?;
+    let bytes = form.file.ok_or_else(|| {
+        AppError::field(
+            "file",
+            tr(
+                "请以表单字段 file 上传 CSV 或 XLSX 文件",
+                "attach the CSV or XLSX file as the form field `file`",
+            ),
+        )
+    })?;
+    let effective = form.effective_date.unwrap_or_else(|| ctx.clock.today());
+    rules::f1_effective_date(effective, ctx.clock.today())?;
+    let (report, _) = analyse(&ctx.db, c, &bytes, true, effective).await?;
+    let mut problems: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for e in &report.errors {
+        problems
+            .entry(e.row)
+            .or_default()
+            .push(format!("{}：{}", e.column, e.message));
+    }
+    for o in &report.overrides {
+        for s in &o.scheduled {
+            problems.entry(o.row).or_default().push(tr(
+                format!("会推翻已批准的变更（提议 #{}，{} 起生效）", s.proposal_id, s.effective_from),
+                format!(
+                    "would override an approved change (proposal #{}, effective {})",
+                    s.proposal_id, s.effective_from
+                ),
+            ));
+        }
+    }
+    let table = io::read_table(&bytes).map_err(file_error)?;
+    let xlsx = io::rejected_xlsx(&table, &problems).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(Download::new(
+        xlsx,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "rejected-rows.xlsx".to_string(),
+    ))
 }

@@ -472,6 +472,41 @@ pub fn to_xlsx(entries: &[Entry]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError>
     wb.save_to_buffer()
 }
 
+/// The rows of a table (1-based spreadsheet row numbers; the header is row 1) that have
+/// problems, as they were, with a last column 问题 (the problems, one per line).
+pub fn rejected_xlsx(
+    table: &[Vec<String>],
+    problems: &std::collections::BTreeMap<usize, Vec<String>>,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("有问题的行")?;
+    let bold = Format::new().set_bold();
+    let wrap = Format::new().set_text_wrap();
+    let header = table.first().cloned().unwrap_or_default();
+    let last = header.len() as u16;
+    ws.write_string_with_format(0, 0, "原行号", &bold)?;
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16 + 1, h, &bold)?;
+    }
+    ws.write_string_with_format(0, last + 1, "问题", &bold)?;
+    for (r, (row, msgs)) in problems.iter().enumerate() {
+        let r = r as u32 + 1;
+        ws.write_number(r, 0, *row as f64)?;
+        if let Some(cells) = table.get(row - 1) {
+            for (c, v) in cells.iter().enumerate() {
+                // As the user wrote it: text, so that nothing is reformatted.
+                ws.write_string(r, c as u16 + 1, v)?;
+            }
+        }
+        ws.write_string_with_format(r, last + 1, msgs.join("\n"), &wrap)?;
+    }
+    ws.set_column_width(last + 1, 60)?;
+    ws.set_freeze_panes(1, 0)?;
+    wb.save_to_buffer()
+}
+
 pub fn template_csv() -> Vec<u8> {
     to_csv(&[])
 }

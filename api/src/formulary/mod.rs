@@ -65,6 +65,7 @@ pub const CAPABILITY: Capability = Capability {
             .op(routes!(get_entry), READ)
             .op(routes!(get_entry_timeline), READ)
             .upload(routes!(import_formulary), PROPOSE)
+            .upload(routes!(import_rejected_rows), PROPOSE)
     },
     init: |ctx, _| ctx.with_part(search_cache::SearchCache::default()),
     messages: &[],

@@ -928,6 +928,9 @@ pub struct ImportReport {
     pub changed: Vec<ChangedRow>,
     pub overrides: Vec<OverrideRow>,
     pub unchanged: usize,
+    /// Rows left out of the proposal (applied with `skip_invalid`): those with problems and
+    /// those that would override approved changes.
+    pub skipped: usize,
     pub proposal_id: Option<i64>,
 }
 
@@ -950,7 +953,23 @@ pub struct ImportUpload {
     /// The committee's justification where F5 would refuse.
     #[schema(value_type = String, required = false)]
     pub justification: Option<String>,
+    /// `true`: when applying, leave out the rows with problems (and those that would override
+    /// approved changes) and propose the rest; the report still lists what was left out.
+    #[schema(value_type = ImportFlag, required = false)]
+    pub skip_invalid: Option<String>,
 }
+
+/// A yes/no part of the import form: `true`, `false`, or empty (documentation only).
+pub struct ImportFlag;
+
+impl utoipa::PartialSchema for ImportFlag {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        serde_json::from_value(json!({"type": "string", "enum": ["true", "false", ""]}))
+            .expect("a valid schema")
+    }
+}
+
+impl ToSchema for ImportFlag {}
 
 /// A date part of the import form: YYYY-MM-DD, or empty (documentation only).
 pub struct ImportDate;

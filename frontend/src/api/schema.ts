@@ -148,6 +148,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/formulary/imports/rejected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The rows of a file that an import would leave out — row problems, and rows that would
+         *     override approved changes — each with its problems in a last column, as an Excel file to
+         *     fix and import again. Nothing is changed.
+         */
+        post: operations["import_rejected_rows"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/formulary/proposals": {
         parameters: {
             query?: never;
@@ -885,6 +906,8 @@ export interface components {
          */
         HitMatch: "code_exact" | "prefix" | "substring";
         ImportDate: string;
+        /** @enum {string} */
+        ImportFlag: "true" | "false" | "";
         ImportReport: {
             added: components["schemas"]["AddedRow"][];
             changed: components["schemas"]["ChangedRow"][];
@@ -901,6 +924,11 @@ export interface components {
             proposal_id?: number | null;
             rows_total: number;
             rows_valid: number;
+            /**
+             * @description Rows left out of the proposal (applied with `skip_invalid`): those with problems and
+             *     those that would override approved changes.
+             */
+            skipped: number;
             unchanged: number;
         };
         /**
@@ -928,6 +956,11 @@ export interface components {
             justification?: string;
             /** @description Why (required when applying, at least 2 characters). */
             reason?: string;
+            /**
+             * @description `true`: when applying, leave out the rows with problems (and those that would override
+             *     approved changes) and propose the rest; the report still lists what was left out.
+             */
+            skip_invalid?: components["schemas"]["ImportFlag"];
         };
         Institution: {
             active: boolean;
@@ -1827,6 +1860,55 @@ export interface operations {
             };
             415: components["responses"]["UnsupportedMediaType"];
             /** @description The file cannot be read as the template (field `file`), an unknown form part, or, when applying, a row with a problem (`report`), a missing reason or effective date, or a refusal by rule F1 or F5. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    import_rejected_rows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description the file, and the effective date it would be imported for (default today); other parts are ignored */
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ImportUpload"];
+            };
+        };
+        responses: {
+            /** @description XLSX: the file's header and its rejected rows, with a 问题 column (only the header when every row is fine) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description The file is larger than `server.upload_limit_bytes`. Or: The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The file cannot be read as the template (field `file`), an unknown form part, or an effective date refused by rule F1. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2882,6 +2964,7 @@ export const antimicrobialTierValues: ReadonlyArray<FlattenedDeepRequired<compon
 export const entryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EntryStatus"]> = ["active", "suspended", "withdrawn"];
 export const hitFieldValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HitField"]> = ["name_zh", "name_en", "initials", "pinyin", "code"];
 export const hitMatchValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HitMatch"]> = ["code_exact", "prefix", "substring"];
+export const importFlagValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ImportFlag"]> = ["true", "false", ""];
 export const insuranceClassValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InsuranceClass"]> = ["a", "b", "c", "none"];
 export const levelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Level"]> = ["lead", "secondary", "township", "village"];
 export const proposalKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProposalKind"]> = ["add", "amend", "suspend", "withdraw", "batch"];

@@ -8,6 +8,8 @@ export interface ImportParams {
   reason?: string;
   effective_date?: string;
   justification?: string;
+  /** Apply the valid rows and leave out the rows with problems (the report still lists them). */
+  skip_invalid?: boolean;
 }
 
 export interface UploadHandle {
@@ -33,6 +35,7 @@ export function uploadImport(
     if (params.reason) form.append('reason', params.reason);
     if (params.effective_date) form.append('effective_date', params.effective_date);
     if (params.justification) form.append('justification', params.justification);
+    if (params.skip_invalid) form.append('skip_invalid', 'true');
 
     xhr.open('POST', `/api/v1/formulary/imports?dry_run=${params.dryRun ? 'true' : 'false'}`);
     xhr.withCredentials = true;
@@ -60,4 +63,33 @@ export function uploadImport(
     xhr.send(form);
   });
   return { promise, abort: () => xhr.abort() };
+}
+
+/**
+ * The rows of a file that an import would leave out (row errors, rows overriding approved
+ * changes), with their problems, as an Excel file the user fixes and imports again.
+ */
+export async function downloadRejected(file: File, effective_date?: string): Promise<void> {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  if (effective_date) form.append('effective_date', effective_date);
+  const res = await fetch('/api/v1/formulary/imports/rejected', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { [CSRF_HEADER]: '1', 'Accept-Language': acceptLanguage() },
+    body: form,
+  });
+  if (!res.ok) {
+    if (res.status === 401) notifyUnauthorized();
+    throw toApiError(res.status, await res.text(), res.statusText);
+  }
+  const blob = await res.blob();
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `${file.name.replace(/\.[^.]+$/, '')}-有问题的行.xlsx`;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

@@ -339,6 +339,9 @@ const en: Shape<Resources> = {
     summary: '{{from}} to {{to}}: {{added}} added, {{changed}} changed, {{suspended}} suspended, {{withdrawn}} withdrawn, {{reinstated}} reinstated',
   },
   import: {
+    downloadRejected: 'Download the {{count}} rows with problems (Excel, with the problems)',
+    skipInvalid: 'Import only the {{valid}} valid rows; leave out the {{count}} with problems',
+    skipping: 'leaving out {{count}} rows with problems',
     title: 'Import',
     stepTemplate: 'Template',
     stepUpload: 'Upload',

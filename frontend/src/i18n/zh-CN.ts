@@ -332,6 +332,9 @@ const zhCN = {
     summary: '{{from}} 至 {{to}}：新增 {{added}}，修改 {{changed}}，暂停 {{suspended}}，停用 {{withdrawn}}，恢复 {{reinstated}}',
   },
   import: {
+    downloadRejected: '下载有问题的 {{count}} 行（Excel，含问题说明）',
+    skipInvalid: '只导入无误的 {{valid}} 行，跳过有问题的 {{count}} 行',
+    skipping: '跳过有问题的 {{count}} 行',
     title: '批量导入',
     stepTemplate: '下载模板',
     stepUpload: '上传文件',

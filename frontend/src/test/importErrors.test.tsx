@@ -45,6 +45,7 @@ describe('ImportErrorTable', () => {
             changed: [],
             overrides: [],
             unchanged: 0,
+            skipped: 0,
             proposal_id: null,
           }}
         />
@@ -86,6 +87,7 @@ describe('ImportErrorTable', () => {
               },
             ],
             unchanged: 0,
+            skipped: 0,
             proposal_id: null,
           }}
         />

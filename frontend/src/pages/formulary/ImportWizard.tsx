@@ -4,6 +4,7 @@ import {
   App,
   Button,
   Card,
+  Checkbox,
   Col,
   DatePicker,
   Form,
@@ -24,7 +25,7 @@ import { useTranslation } from 'react-i18next';
 import { useQueryClient } from '@tanstack/react-query';
 import type { Dayjs } from 'dayjs';
 import { templateUrl } from '../../api/formulary';
-import { uploadImport, type UploadHandle } from '../../api/upload';
+import { downloadRejected, uploadImport, type UploadHandle } from '../../api/upload';
 import { ApiError, describeError } from '../../api/problem';
 import type { FieldChange, ImportReport } from '../../api/types';
 import PageTitle from '../../components/PageTitle';
@@ -190,6 +191,9 @@ export default function ImportWizard() {
   // The day the import takes effect, chosen before the check: the file is compared with the
   // formulary as it will stand on that day.
   const [effective, setEffective] = useState<Dayjs>(() => consortiumToday());
+  // Apply the valid rows and leave the others out (they can be downloaded, fixed, imported).
+  const [skipInvalid, setSkipInvalid] = useState(false);
+  const [rejectedError, setRejectedError] = useState<unknown>(null);
 
   const dryRun = async (f: File) => {
     setFile(f);
@@ -230,6 +234,7 @@ export default function ImportWizard() {
         reason: v.reason.trim(),
         effective_date: effective.format(DATE_FORMAT),
         justification: v.justification?.trim() || undefined,
+        skip_invalid: skipInvalid,
       },
       setProgress,
     );
@@ -260,14 +265,12 @@ export default function ImportWizard() {
     setError(null);
     setProgress(null);
     form.resetFields();
+    setSkipInvalid(false);
     setStep(1);
   };
 
-  const canApply =
-    !!report &&
-    report.errors.length === 0 &&
-    report.overrides.length === 0 &&
-    report.added.length + report.changed.length > 0;
+  const problems = report ? new Set([...report.errors.map((e) => e.row), ...report.overrides.map((o) => o.row)]).size : 0;
+  const canApply = !!report && (problems === 0 || skipInvalid) && report.added.length + report.changed.length > 0;
 
   return (
     <>
@@ -353,6 +356,26 @@ export default function ImportWizard() {
             report.added.length + report.changed.length === 0 ? (
               <Alert type="info" showIcon title={t('import.nothingToApply')} />
             ) : null}
+            {problems > 0 && file ? (
+              <Space orientation="vertical" size={8}>
+                <Button
+                  icon={<FileExcelOutlined />}
+                  onClick={() => {
+                    setRejectedError(null);
+                    downloadRejected(file, effective.format(DATE_FORMAT)).catch(setRejectedError);
+                  }}
+                  data-testid="import-download-rejected"
+                >
+                  {t('import.downloadRejected', { count: problems })}
+                </Button>
+                <ErrorAlert error={rejectedError} />
+                {report.added.length + report.changed.length > 0 ? (
+                  <Checkbox checked={skipInvalid} onChange={(e) => setSkipInvalid(e.target.checked)} data-testid="import-skip-invalid">
+                    {t('import.skipInvalid', { count: problems, valid: report.added.length + report.changed.length })}
+                  </Checkbox>
+                ) : null}
+              </Space>
+            ) : null}
             <Space>
               <Button onClick={reset} data-testid="import-again">
                 {t('import.checkAgain')}
@@ -392,7 +415,9 @@ export default function ImportWizard() {
                 showIcon
                 style={{ marginBottom: 16 }}
                 title={`${file?.name ?? ''}${t('common.colon')}${t('import.rowsNew')} ${report.added.length}${t('common.sep')}${t('import.rowsChanged')} ${report.changed.length}`}
-                description={`${t('proposal.effectiveDate')}${t('common.colon')}${effective.format(DATE_FORMAT)}`}
+                description={`${t('proposal.effectiveDate')}${t('common.colon')}${effective.format(DATE_FORMAT)}${
+                  skipInvalid && problems ? `${t('common.sep')}${t('import.skipping', { count: problems })}` : ''
+                }`}
               />
               <Form.Item
                 name="reason"

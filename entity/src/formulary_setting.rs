@@ -12,6 +12,9 @@ pub struct Model {
     pub target_tertiary_pm: i32,
     /// Bumped on every formulary change so each instance knows when its search index is stale.
     pub rev: i64,
+    /// The column mapping chosen for files written by others: JSON, normalised header → field
+    /// key (an empty key ignores the column).
+    pub import_mapping: Option<String>,
     pub version: i32,
 }
 

@@ -122,3 +122,26 @@ test('an import with a bad row: download the rejected rows, or import only the v
   await expect(page.getByTestId(`proposal-items-${id}`).getByTestId('proposal-item')).toHaveCount(1);
   await expect(page.getByTestId(`proposal-items-${id}`)).toContainText(`部分好片${stamp}`);
 });
+
+test('a list written by others: the columns are suggested, confirmed, and the file checks', async ({ page }) => {
+  await signIn(page, 'demo-committee-1');
+  await page.getByTestId('menu-import').click();
+  await page.getByTestId('import-next').click();
+  const stamp = String(Date.now()).slice(-6);
+  const csv = [
+    '序号,药品名称,剂型,规格,转换比,最小单位,包装单位,生产企业,批准文号,挂网价（元）,给药途径,备注',
+    `1,省目录片${stamp},片剂,10mg,24,片,盒,省目录制药,国药准字H${stamp}77,6.60,口服,省集采`,
+  ].join('\n');
+  await page.locator('input[type=file]').setInputFiles({ name: 'province.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf-8') });
+  const mapping = page.getByTestId('column-mapping');
+  await expect(mapping).toBeVisible();
+  // 药品名称 is suggested as 通用名; 备注 is not imported.
+  await expect(page.getByTestId('map-1')).toContainText('通用名');
+  await expect(page.getByTestId('map-9')).toContainText('单价(元/包装)');
+  await expect(page.getByTestId('map-11')).toContainText('不导入');
+  await expect(page.getByTestId('mapping-missing')).toHaveCount(0);
+  await page.getByTestId('mapping-confirm').click();
+  await expect(page.getByTestId('import-counts')).toBeVisible();
+  await expect(page.getByText(`省目录片${stamp} 10mg 片剂 · 省目录制药`)).toBeVisible();
+  await expect(page.getByTestId('import-error-row')).toHaveCount(0);
+});

@@ -30,6 +30,7 @@ mod m0003_formulary_settings;
 mod m0004_proposal_base;
 mod m0005_inner_pack;
 mod m0006_sort_by_syllable;
+mod m0007_import_mapping;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_proposal_base::Migration),
             Box::new(m0005_inner_pack::Migration),
             Box::new(m0006_sort_by_syllable::Migration),
+            Box::new(m0007_import_mapping::Migration),
         ]
     }
 }

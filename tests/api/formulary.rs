@@ -1602,3 +1602,60 @@ both!(import_the_valid_rows_and_download_the_rejected_ones, |app| async move {
     let again = import(&c1, true, &[("file", fixed.as_bytes())]).await;
     assert_eq!(again["added"].as_array().unwrap().len(), 1, "{}", again.text());
 });
+
+both!(a_list_written_by_others_is_mapped_column_by_column_and_remembered, |app| async move {
+    let c1 = app.client_as("demo-committee-1").await;
+    // A province's list: its own headers and order, an extra column, no template header.
+    let csv = "序号,药品名称,剂型,规格,转换比,最小单位,包装单位,生产企业,批准文号,挂网价（元）,给药途径,备注\n\
+               1,映射测试片,片剂,10mg,24,片,盒,映射制药,国药准字H32000001,6.60,口服,省集采\n";
+    let (body, ct) = multipart(&[("file", csv.as_bytes())]);
+    let plan = c1
+        .request(Method::POST, "/api/v1/formulary/imports/columns")
+        .raw(body, Some(&ct))
+        .send()
+        .await;
+    plan.assert_status(200);
+    let field = |p: &Resp, header: &str| -> (Value, Value) {
+        let c = p["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["header"] == header)
+            .unwrap_or_else(|| panic!("{header}"))
+            .clone();
+        (c["field"].clone(), c["how"].clone())
+    };
+    assert_eq!(field(&plan, "药品名称"), (json!("generic_name_zh"), json!("suggested")));
+    assert_eq!(field(&plan, "挂网价（元）"), (json!("unit_price"), json!("suggested")));
+    assert_eq!(field(&plan, "转换比"), (json!("pack_size"), json!("suggested")));
+    assert_eq!(field(&plan, "备注").0, Value::Null);
+    assert_eq!(plan["missing"], json!([]));
+    assert_eq!(plan["headers"][1]["samples"][0], "映射测试片");
+    // Without a mapping the file lacks the template's headers; with one it imports.
+    import(&c1, true, &[("file", csv.as_bytes())]).await.assert_problem(422);
+    let mapping = json!({"药品名称": "generic_name_zh", "剂型": "dosage_form", "规格": "strength",
+        "转换比": "pack_size", "最小单位": "base_unit", "包装单位": "pack_unit", "生产企业": "manufacturer",
+        "批准文号": "approval_number", "挂网价（元）": "unit_price", "给药途径": "route", "备注": "", "序号": ""})
+    .to_string();
+    let dry = import(&c1, true, &[("file", csv.as_bytes()), ("mapping", mapping.as_bytes())]).await;
+    dry.assert_status(200);
+    assert_eq!(dry["added"][0]["product"]["generic_name_zh"], "映射测试片", "{}", dry.text());
+    assert!(dry["errors"].as_array().unwrap().is_empty(), "{}", dry.text());
+    // A mapping to a field that does not exist is refused, naming the header.
+    let bad = json!({"药品名称": "colour"}).to_string();
+    let r = import(&c1, true, &[("file", csv.as_bytes()), ("mapping", bad.as_bytes())]).await;
+    r.assert_problem(422);
+    assert_eq!(r.error_fields(), vec!["mapping"]);
+    // Applied, the mapping is remembered for the consortium's next file.
+    import(&c1, false, &[("file", csv.as_bytes()), ("mapping", mapping.as_bytes()), ("reason", "省目录导入".as_bytes()), ("effective_date", day(0).into_bytes().leak() as &[u8])])
+        .await
+        .assert_status(200);
+    let (body, ct) = multipart(&[("file", csv.as_bytes())]);
+    let again = c1
+        .request(Method::POST, "/api/v1/formulary/imports/columns")
+        .raw(body, Some(&ct))
+        .send()
+        .await;
+    assert_eq!(field(&again, "药品名称"), (json!("generic_name_zh"), json!("remembered")));
+    assert_eq!(field(&again, "备注"), (Value::Null, json!("ignored")));
+});

@@ -1,5 +1,7 @@
 //! Thin formulary handlers: extract, call one service function, shape the answer. Each
 //! operation's action is declared in `formulary/mod.rs`; the guard has checked it already.
+use std::collections::HashMap;
+
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
@@ -299,6 +301,24 @@ pub async fn import_rejected_rows(
     Ok(import::rejected(&state.ctx, &actor, form).await?.into_response())
 }
 
+/// The columns of a file written by others and the field each will be read as: the one the
+/// consortium chose for that header before, the template's, or one suggested from the header's
+/// words. Send the confirmed choice as the form part `mapping` of the check and the import.
+#[utoipa::path(post, path = "/api/v1/formulary/imports/columns", tag = "formulary", operation_id = "import_columns",
+    request_body(content = ImportUpload, content_type = "multipart/form-data", description = "the file; other parts are ignored"),
+    responses((status = 200, description = "The file's columns and their fields", body = ColumnPlan),
+        (status = 413, description = "The file is larger than `server.upload_limit_bytes`", body = Problem),
+        (status = 422, description = "The file cannot be read as a spreadsheet (field `file`), or an unknown form part", body = Problem)))]
+pub async fn import_columns(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: axum::http::HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> AppResult<Json<ColumnPlan>> {
+    let form = read_form(multipart_of(&headers, multipart)?).await?;
+    Ok(Json(import::columns(&state.ctx, &actor, form).await?))
+}
+
 /// The multipart body, or why there is none. axum refuses before any part is read only for a
 /// content type that is not multipart/form-data, or one without a usable boundary.
 fn multipart_of(
@@ -377,6 +397,32 @@ async fn read_form(mut mp: Multipart) -> AppResult<ImportForm> {
                 };
             }
             "justification" => form.justification = Some(text()).filter(|s| !s.is_empty()),
+            "mapping" => {
+                let raw: HashMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| {
+                    AppError::field(
+                        "mapping",
+                        tr(
+                            "列对应应为 JSON 对象：{\"文件表头\": \"字段\"}",
+                            "the mapping is a JSON object: {\"file header\": \"field\"}",
+                        ),
+                    )
+                })?;
+                let known = |k: &str| k.is_empty() || super::io::COLUMNS.iter().any(|(c, _)| *c == k);
+                if let Some((h, k)) = raw.iter().find(|(_, k)| !known(k)) {
+                    return Err(AppError::field(
+                        "mapping",
+                        tr(
+                            format!("表头“{h}”对应的字段 {k} 不存在"),
+                            format!("header {h:?} is mapped to {k:?}, which is not a field"),
+                        ),
+                    ));
+                }
+                form.mapping = Some(
+                    raw.into_iter()
+                        .map(|(h, k)| (super::columns::normalise(&h), k))
+                        .collect(),
+                );
+            }
             "skip_invalid" => {
                 form.skip_invalid = match text().as_str() {
                     "" | "false" => false,
@@ -393,8 +439,8 @@ async fn read_form(mut mp: Multipart) -> AppResult<ImportForm> {
                 return Err(AppError::field(
                     other,
                     tr(
-                        "未知的表单字段；可用字段为 file、reason、effective_date、justification、skip_invalid",
-                        "unknown form field; send file, reason, effective_date, justification, skip_invalid",
+                        "未知的表单字段；可用字段为 file、reason、effective_date、justification、skip_invalid、mapping",
+                        "unknown form field; send file, reason, effective_date, justification, skip_invalid, mapping",
                     ),
                 ));
             }

@@ -24,6 +24,8 @@ pub struct ImportForm {
     pub justification: Option<String>,
     /// Apply the valid rows, leaving out those with problems.
     pub skip_invalid: bool,
+    /// The user's column mapping: normalised header → field key ("" ignores the column).
+    pub mapping: Option<HashMap<String, String>>,
 }
 
 fn file_error(e: FileError) -> AppError {
@@ -55,7 +57,8 @@ pub async fn run(ctx: &Ctx, actor: &Actor, form: ImportForm, dry_run: bool) -> A
         (None, true) => ctx.clock.today(),
         (None, false) => {
             // What is wrong with the file is said first (it has to be fixed whatever the date).
-            io::parse(io::read_table(&bytes).map_err(file_error)?).map_err(file_error)?;
+            io::parse(io::read_table(&bytes).map_err(file_error)?, form.mapping.as_ref())
+                .map_err(file_error)?;
             return Err(AppError::field(
                 "effective_date",
                 tr(
@@ -67,7 +70,8 @@ pub async fn run(ctx: &Ctx, actor: &Actor, form: ImportForm, dry_run: bool) -> A
     };
     rules::f1_effective_date(effective, ctx.clock.today())?;
     let tx = ctx.write().await?;
-    let (mut report, items) = analyse(&tx, c, &bytes, dry_run, effective).await?;
+    let (mut report, items) =
+        analyse(&tx, c, &bytes, dry_run, effective, form.mapping.as_ref()).await?;
     if dry_run {
         return Ok(report);
     }
@@ -151,6 +155,9 @@ pub async fn run(ctx: &Ctx, actor: &Actor, form: ImportForm, dry_run: bool) -> A
         },
     )
     .await?;
+    if let Some(m) = &form.mapping {
+        remember_mapping(&tx, c, m).await?;
+    }
     tx.commit().await?;
     report.proposal_id = Some(id);
     Ok(report)
@@ -167,9 +174,10 @@ pub async fn analyse(
     bytes: &[u8],
     dry_run: bool,
     effective: NaiveDate,
+    mapping: Option<&HashMap<String, String>>,
 ) -> AppResult<(ImportReport, Vec<PlannedItem>)> {
     let table = io::read_table(bytes).map_err(file_error)?;
-    let parsed = io::parse(table).map_err(file_error)?;
+    let parsed = io::parse(table, mapping).map_err(file_error)?;
     let mut report = ImportReport {
         dry_run,
         effective_date: effective,
@@ -332,7 +340,7 @@ pub async fn rejected(ctx: &Ctx, actor: &Actor, form: ImportForm) -> AppResult<D
     })?;
     let effective = form.effective_date.unwrap_or_else(|| ctx.clock.today());
     rules::f1_effective_date(effective, ctx.clock.today())?;
-    let (report, _) = analyse(&ctx.db, c, &bytes, true, effective).await?;
+    let (report, _) = analyse(&ctx.db, c, &bytes, true, effective, form.mapping.as_ref()).await?;
     let mut problems: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for e in &report.errors {
         problems
@@ -358,4 +366,52 @@ pub async fn rejected(ctx: &Ctx, actor: &Actor, form: ImportForm) -> AppResult<D
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "rejected-rows.xlsx".to_string(),
     ))
+}
+
+/// Remember the user's column choices for the consortium (merged into those of earlier files).
+async fn remember_mapping(
+    conn: &impl ConnectionTrait,
+    c: i64,
+    mapping: &HashMap<String, String>,
+) -> AppResult<()> {
+    use entity::formulary_setting as setting;
+    use sea_orm::sea_query::Expr;
+    store::ensure_settings(conn, c).await?;
+    let mut all = remembered(conn, c).await?;
+    all.extend(mapping.iter().map(|(h, k)| (h.clone(), k.clone())));
+    setting::Entity::update_many()
+        .col_expr(setting::Column::ImportMapping, Expr::value(Some(store::json(&all)?)))
+        .filter(setting::Column::ConsortiumId.eq(c))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// The consortium's remembered column choices.
+async fn remembered(conn: &impl ConnectionTrait, c: i64) -> AppResult<HashMap<String, String>> {
+    Ok(store::settings_row(conn, c)
+        .await?
+        .import_mapping
+        .and_then(|j| serde_json::from_str(&j).ok())
+        .unwrap_or_default())
+}
+
+/// The file's columns and the field each will be read as (remembered, template, suggested).
+pub async fn columns(ctx: &Ctx, actor: &Actor, form: ImportForm) -> AppResult<ColumnPlan> {
+    let c = actor.consortium()?;
+    let bytes = form.file.ok_or_else(|| {
+        AppError::field(
+            "file",
+            tr(
+                "请以表单字段 file 上传 CSV 或 XLSX 文件",
+                "attach the CSV or XLSX file as the form field `file`",
+            ),
+        )
+    })?;
+    let table = io::read_table(&bytes).map_err(file_error)?;
+    let Some((header, rows)) = table.split_first() else {
+        return Err(file_error(FileError::Empty));
+    };
+    let samples: Vec<Vec<String>> = rows.iter().take(20).cloned().collect();
+    Ok(super::columns::plan(header, &samples, &remembered(&ctx.db, c).await?))
 }

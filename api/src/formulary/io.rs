@@ -156,33 +156,48 @@ fn flag(s: &str) -> Option<bool> {
     }
 }
 
-/// Parse a table against the template. Every problem is reported by row and column.
-pub fn parse(table: Vec<Vec<String>>) -> Result<Parsed, FileError> {
+/// The fields a file must have a column for.
+pub const REQUIRED: [&str; 10] = [
+    "generic_name_zh",
+    "dosage_form",
+    "route",
+    "strength",
+    "base_unit",
+    "pack_size",
+    "pack_unit",
+    "manufacturer",
+    "approval_number",
+    "unit_price",
+];
+
+/// Parse a table against the template. Every problem is reported by row and column. With a
+/// `mapping` (normalised header → field key, an empty key ignoring the column) the file's own
+/// headers are read as the user mapped them; a header it does not name is read as the
+/// template's.
+pub fn parse(
+    table: Vec<Vec<String>>,
+    mapping: Option<&HashMap<String, String>>,
+) -> Result<Parsed, FileError> {
     let mut it = table.into_iter();
     let header = it.next().ok_or(FileError::Empty)?;
     let mut col: HashMap<&'static str, usize> = HashMap::new();
     for (i, h) in header.iter().enumerate() {
-        let h = h.trim().trim_start_matches('\u{feff}');
-        if let Some((k, _)) = COLUMNS
-            .iter()
-            .find(|(k, z)| h == *z || h.eq_ignore_ascii_case(k))
-        {
-            col.insert(k, i);
+        let mapped = mapping.and_then(|m| m.get(&super::columns::normalise(h)));
+        let key = match mapped {
+            Some(k) => COLUMNS.iter().find(|(c, _)| c == k).map(|(c, _)| *c),
+            None => {
+                let h = h.trim().trim_start_matches('\u{feff}');
+                COLUMNS
+                    .iter()
+                    .find(|(k, z)| h == *z || h.eq_ignore_ascii_case(k))
+                    .map(|(k, _)| *k)
+            }
+        };
+        if let Some(k) = key {
+            col.entry(k).or_insert(i);
         }
     }
-    let required = [
-        "generic_name_zh",
-        "dosage_form",
-        "route",
-        "strength",
-        "base_unit",
-        "pack_size",
-        "pack_unit",
-        "manufacturer",
-        "approval_number",
-        "unit_price",
-    ];
-    let missing: Vec<&str> = required
+    let missing: Vec<&str> = REQUIRED
         .iter()
         .filter(|k| !col.contains_key(*k))
         .map(|k| zh_of(k))
@@ -702,12 +717,12 @@ mod tests {
     #[test]
     fn csv_utf8_bom_and_gbk_read_the_same() {
         let text = format!("{}\n{}\n", header(), ROW);
-        let plain = parse(read_table(text.as_bytes()).unwrap()).unwrap();
+        let plain = parse(read_table(text.as_bytes()).unwrap(), None).unwrap();
         let mut bom = b"\xEF\xBB\xBF".to_vec();
         bom.extend_from_slice(text.as_bytes());
-        let with_bom = parse(read_table(&bom).unwrap()).unwrap();
+        let with_bom = parse(read_table(&bom).unwrap(), None).unwrap();
         let (gbk, _, _) = encoding_rs::GBK.encode(&text);
-        let from_gbk = parse(read_table(&gbk).unwrap()).unwrap();
+        let from_gbk = parse(read_table(&gbk).unwrap(), None).unwrap();
         assert_eq!(plain.rows.len(), 1);
         assert!(plain.errors.is_empty(), "{:?}", plain.errors);
         assert_eq!(plain.rows[0].fields, with_bom.rows[0].fields);
@@ -722,7 +737,7 @@ mod tests {
             .replace("国药准字H13023964", "国药准字X123")
             .replace(",24,", ",二十,");
         let text = format!("{}\n{}\n{}\n", header(), ROW, bad);
-        let p = parse(read_table(text.as_bytes()).unwrap()).unwrap();
+        let p = parse(read_table(text.as_bytes()).unwrap(), None).unwrap();
         assert_eq!(p.rows_total, 2);
         assert_eq!(p.rows.len(), 1);
         let cols: Vec<_> = p
@@ -741,11 +756,11 @@ mod tests {
             Err(FileError::NotSpreadsheet(_))
         ));
         assert!(matches!(
-            parse(read_table("名字,价格\n甲,1\n".as_bytes()).unwrap()),
+            parse(read_table("名字,价格\n甲,1\n".as_bytes()).unwrap(), None),
             Err(FileError::MissingColumns(_))
         ));
         assert!(matches!(
-            parse(read_table(format!("{}\n", header()).as_bytes()).unwrap()),
+            parse(read_table(format!("{}\n", header()).as_bytes()).unwrap(), None),
             Err(FileError::Empty)
         ));
     }
@@ -753,7 +768,7 @@ mod tests {
     #[test]
     fn export_then_parse_round_trips_csv_and_xlsx() {
         let text = format!("{}\n{}\n", header(), ROW);
-        let p = parse(read_table(text.as_bytes()).unwrap()).unwrap();
+        let p = parse(read_table(text.as_bytes()).unwrap(), None).unwrap();
         let e = Entry {
             id: 7,
             fields: p.rows[0].fields.clone(),
@@ -761,11 +776,11 @@ mod tests {
             valid_to: None,
         };
         let csv = to_csv(std::slice::from_ref(&e));
-        let back = parse(read_table(&csv).unwrap()).unwrap();
+        let back = parse(read_table(&csv).unwrap(), None).unwrap();
         assert_eq!(back.rows[0].fields, e.fields);
         assert_eq!(back.rows[0].entry_id, Some(7));
         let x = to_xlsx(std::slice::from_ref(&e)).unwrap();
-        let back = parse(read_table(&x).unwrap()).unwrap();
+        let back = parse(read_table(&x).unwrap(), None).unwrap();
         assert_eq!(back.rows[0].fields, e.fields);
         let fhir = to_fhir(&[e], chrono::NaiveDate::MIN, 60);
         assert_eq!(
@@ -776,7 +791,7 @@ mod tests {
 
     fn entry(id: i64, edit: impl FnOnce(&mut EntryFields)) -> Entry {
         let text = format!("{}\n{}\n", header(), ROW);
-        let mut fields = parse(read_table(text.as_bytes()).unwrap()).unwrap().rows[0]
+        let mut fields = parse(read_table(text.as_bytes()).unwrap(), None).unwrap().rows[0]
             .fields
             .clone();
         edit(&mut fields);

@@ -1,4 +1,5 @@
 //! 统一目录 — the consortium formulary (DOMAIN.md §2.1, rules F1–F5).
+pub mod columns;
 pub mod handlers;
 pub mod import;
 pub mod io;
@@ -66,6 +67,7 @@ pub const CAPABILITY: Capability = Capability {
             .op(routes!(get_entry_timeline), READ)
             .upload(routes!(import_formulary), PROPOSE)
             .upload(routes!(import_rejected_rows), PROPOSE)
+            .upload(routes!(import_columns), PROPOSE)
     },
     init: |ctx, _| ctx.with_part(search_cache::SearchCache::default()),
     messages: &[],

@@ -25,7 +25,7 @@ pub const DEMO_CSV: &str = include_str!(concat!(
 ));
 
 pub fn demo_products() -> anyhow::Result<Vec<EntryFields>> {
-    let parsed = io::parse(io::read_table(DEMO_CSV.as_bytes())?)?;
+    let parsed = io::parse(io::read_table(DEMO_CSV.as_bytes())?, None)?;
     if let Some(e) = parsed.errors.first() {
         anyhow::bail!(
             "demo formulary row {} column {}: {}",

@@ -818,6 +818,7 @@ pub async fn settings_row(conn: &impl ConnectionTrait, c: i64) -> AppResult<sett
             target_secondary_pm: 800,
             target_tertiary_pm: 600,
             rev: 0,
+            import_mapping: None,
             version: 0,
         }))
 }
@@ -834,6 +835,7 @@ pub async fn ensure_settings(conn: &impl ConnectionTrait, c: i64) -> AppResult<(
         target_secondary_pm: Set(d.target_secondary_pm),
         target_tertiary_pm: Set(d.target_tertiary_pm),
         rev: Set(0),
+        import_mapping: Set(None),
         version: Set(1),
     })
     .on_conflict_do_nothing_on([setting::Column::ConsortiumId])

@@ -957,6 +957,59 @@ pub struct ImportUpload {
     /// approved changes) and propose the rest; the report still lists what was left out.
     #[schema(value_type = ImportFlag, required = false)]
     pub skip_invalid: Option<String>,
+    /// The columns as the user mapped them: a JSON object, file header → field key (`""`
+    /// ignores the column), e.g. `{"药品名称": "generic_name_zh", "备注": ""}`. Headers it does
+    /// not name are read as the template's. Remembered for the consortium when applied.
+    #[schema(value_type = String, required = false)]
+    pub mapping: Option<String>,
+}
+
+/// How a column's field was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnHow {
+    /// The consortium chose it for this header before.
+    Remembered,
+    /// The template's own header.
+    Template,
+    /// Suggested from the header's words: confirm it.
+    Suggested,
+    /// The consortium chose to ignore this header before.
+    Ignored,
+    /// No field: the column is not read unless the user picks one.
+    None,
+}
+
+/// One column of the file and the field it will be read as.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ColumnChoice {
+    /// 0-based position in the header row.
+    pub index: usize,
+    pub header: String,
+    /// Up to three values from the first rows, to recognise the column by.
+    pub samples: Vec<String>,
+    /// The field key (see `fields`), or none.
+    pub field: Option<String>,
+    pub how: ColumnHow,
+}
+
+/// A field of the formulary a column can be read as.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportField {
+    pub key: String,
+    /// The template's header (Chinese).
+    pub label: String,
+    pub required: bool,
+}
+
+/// The file's columns with the fields they will be read as; send the choice back as the form
+/// part `mapping` of the check and the import.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ColumnPlan {
+    pub headers: Vec<ColumnChoice>,
+    pub fields: Vec<ImportField>,
+    /// Required fields no column is read as yet.
+    pub missing: Vec<String>,
 }
 
 /// A yes/no part of the import form: `true`, `false`, or empty (documentation only).

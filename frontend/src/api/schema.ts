@@ -148,6 +148,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/formulary/imports/columns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The columns of a file written by others and the field each will be read as: the one the
+         *     consortium chose for that header before, the template's, or one suggested from the header's
+         *     words. Send the confirmed choice as the form part `mapping` of the check and the import.
+         */
+        post: operations["import_columns"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/formulary/imports/rejected": {
         parameters: {
             query?: never;
@@ -611,6 +632,32 @@ export interface components {
         CheckResult: {
             warnings: components["schemas"]["Warning"][];
         };
+        /** @description One column of the file and the field it will be read as. */
+        ColumnChoice: {
+            /** @description The field key (see `fields`), or none. */
+            field?: string | null;
+            header: string;
+            how: components["schemas"]["ColumnHow"];
+            /** @description 0-based position in the header row. */
+            index: number;
+            /** @description Up to three values from the first rows, to recognise the column by. */
+            samples: string[];
+        };
+        /**
+         * @description How a column's field was chosen.
+         * @enum {string}
+         */
+        ColumnHow: "remembered" | "template" | "suggested" | "ignored" | "none";
+        /**
+         * @description The file's columns with the fields they will be read as; send the choice back as the form
+         *     part `mapping` of the check and the import.
+         */
+        ColumnPlan: {
+            fields: components["schemas"]["ImportField"][];
+            headers: components["schemas"]["ColumnChoice"][];
+            /** @description Required fields no column is read as yet. */
+            missing: string[];
+        };
         Consortium: {
             code: string;
             /** Format: date-time */
@@ -906,6 +953,13 @@ export interface components {
          */
         HitMatch: "code_exact" | "prefix" | "substring";
         ImportDate: string;
+        /** @description A field of the formulary a column can be read as. */
+        ImportField: {
+            key: string;
+            /** @description The template's header (Chinese). */
+            label: string;
+            required: boolean;
+        };
         /** @enum {string} */
         ImportFlag: "true" | "false" | "";
         ImportReport: {
@@ -954,6 +1008,12 @@ export interface components {
             file: string;
             /** @description The committee's justification where F5 would refuse. */
             justification?: string;
+            /**
+             * @description The columns as the user mapped them: a JSON object, file header → field key (`""`
+             *     ignores the column), e.g. `{"药品名称": "generic_name_zh", "备注": ""}`. Headers it does
+             *     not name are read as the template's. Remembered for the consortium when applied.
+             */
+            mapping?: string;
             /** @description Why (required when applying, at least 2 characters). */
             reason?: string;
             /**
@@ -1860,6 +1920,55 @@ export interface operations {
             };
             415: components["responses"]["UnsupportedMediaType"];
             /** @description The file cannot be read as the template (field `file`), an unknown form part, or, when applying, a row with a problem (`report`), a missing reason or effective date, or a refusal by rule F1 or F5. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    import_columns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description the file; other parts are ignored */
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ImportUpload"];
+            };
+        };
+        responses: {
+            /** @description The file's columns and their fields */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ColumnPlan"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description The file is larger than `server.upload_limit_bytes`. Or: The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The file cannot be read as a spreadsheet (field `file`), or an unknown form part. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2961,6 +3070,7 @@ export const pathsApiV1FormularyExportGetParametersQueryFormatValues: ReadonlyAr
 export const pathsApiV1FormularyImportTemplateGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/formulary/import-template"]["get"]["parameters"]["query"]["format"]> = ["csv", "xlsx"];
 export const actionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Action"]> = ["manage_consortia", "manage_organisation", "read_organisation", "read_audit", "read_formulary", "propose_formulary", "decide_formulary", "set_formulary_targets"];
 export const antimicrobialTierValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AntimicrobialTier"]> = ["none", "unrestricted", "restricted", "special"];
+export const columnHowValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ColumnHow"]> = ["remembered", "template", "suggested", "ignored", "none"];
 export const entryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EntryStatus"]> = ["active", "suspended", "withdrawn"];
 export const hitFieldValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HitField"]> = ["name_zh", "name_en", "initials", "pinyin", "code"];
 export const hitMatchValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HitMatch"]> = ["code_exact", "prefix", "substring"];

@@ -1,7 +1,7 @@
 import { CSRF_HEADER, notifyUnauthorized } from './client';
 import { acceptLanguage } from '../i18n/lang';
 import { ApiError, toApiError } from './problem';
-import type { ImportReport } from './types';
+import type { ColumnPlan, ImportReport } from './types';
 
 export interface ImportParams {
   dryRun: boolean;
@@ -10,6 +10,8 @@ export interface ImportParams {
   justification?: string;
   /** Apply the valid rows and leave out the rows with problems (the report still lists them). */
   skip_invalid?: boolean;
+  /** The columns as mapped: file header → field key ('' ignores the column). */
+  mapping?: Record<string, string>;
 }
 
 export interface UploadHandle {
@@ -36,6 +38,7 @@ export function uploadImport(
     if (params.effective_date) form.append('effective_date', params.effective_date);
     if (params.justification) form.append('justification', params.justification);
     if (params.skip_invalid) form.append('skip_invalid', 'true');
+    if (params.mapping) form.append('mapping', JSON.stringify(params.mapping));
 
     xhr.open('POST', `/api/v1/formulary/imports?dry_run=${params.dryRun ? 'true' : 'false'}`);
     xhr.withCredentials = true;
@@ -69,10 +72,15 @@ export function uploadImport(
  * The rows of a file that an import would leave out (row errors, rows overriding approved
  * changes), with their problems, as an Excel file the user fixes and imports again.
  */
-export async function downloadRejected(file: File, effective_date?: string): Promise<void> {
+export async function downloadRejected(
+  file: File,
+  effective_date?: string,
+  mapping?: Record<string, string>,
+): Promise<void> {
   const form = new FormData();
   form.append('file', file, file.name);
   if (effective_date) form.append('effective_date', effective_date);
+  if (mapping) form.append('mapping', JSON.stringify(mapping));
   const res = await fetch('/api/v1/formulary/imports/rejected', {
     method: 'POST',
     credentials: 'same-origin',
@@ -92,4 +100,22 @@ export async function downloadRejected(file: File, effective_date?: string): Pro
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** The file's columns and the field each will be read as (remembered, template, suggested). */
+export async function planColumns(file: File): Promise<ColumnPlan> {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  const res = await fetch('/api/v1/formulary/imports/columns', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { [CSRF_HEADER]: '1', 'Accept-Language': acceptLanguage() },
+    body: form,
+  });
+  const text = await res.text();
+  if (!res.ok) {
+    if (res.status === 401) notifyUnauthorized();
+    throw toApiError(res.status, text, res.statusText);
+  }
+  return JSON.parse(text) as ColumnPlan;
 }

@@ -12,10 +12,12 @@ import {
   Progress,
   Result,
   Row,
+  Select,
   Space,
   Statistic,
   Steps,
   Table,
+  Tag,
   Typography,
   Upload,
 } from 'antd';
@@ -25,9 +27,9 @@ import { useTranslation } from 'react-i18next';
 import { useQueryClient } from '@tanstack/react-query';
 import type { Dayjs } from 'dayjs';
 import { templateUrl } from '../../api/formulary';
-import { downloadRejected, uploadImport, type UploadHandle } from '../../api/upload';
+import { downloadRejected, planColumns, uploadImport, type UploadHandle } from '../../api/upload';
 import { ApiError, describeError } from '../../api/problem';
-import type { FieldChange, ImportReport } from '../../api/types';
+import type { ColumnPlan, FieldChange, ImportReport } from '../../api/types';
 import PageTitle from '../../components/PageTitle';
 import ErrorAlert from '../../components/ErrorAlert';
 import ImportErrorTable from '../../components/ImportErrorTable';
@@ -175,6 +177,80 @@ export function ImportReportView({ report }: { report: ImportReport }) {
   );
 }
 
+/** The mapping a plan stands for: every header → its field ('' when none). */
+function mappingOf(plan: ColumnPlan): Record<string, string> {
+  return Object.fromEntries(plan.headers.map((h) => [h.header, h.field ?? '']));
+}
+
+/** The file's columns, each with the field it will be read as; required fields must be taken. */
+function ColumnMapping({
+  plan,
+  mapping,
+  onChange,
+  onConfirm,
+}: {
+  plan: ColumnPlan;
+  mapping: Record<string, string>;
+  onChange: (m: Record<string, string>) => void;
+  onConfirm: () => void;
+}) {
+  const { t } = useTranslation();
+  const chosen = Object.values(mapping).filter(Boolean);
+  const missing = plan.fields.filter((f) => f.required && !chosen.includes(f.key));
+  const twice = chosen.filter((k, i) => chosen.indexOf(k) !== i);
+  const label = (key: string) => plan.fields.find((f) => f.key === key)?.label ?? key;
+  return (
+    <Card size="small" title={t('import.mapTitle')} data-testid="column-mapping">
+      <Alert type="info" showIcon title={t('import.mapHint')} style={{ marginBottom: 8 }} />
+      <Table
+        size="small"
+        rowKey="index"
+        pagination={false}
+        dataSource={plan.headers}
+        columns={[
+          { title: t('import.fileHeader'), dataIndex: 'header', width: 180 },
+          {
+            title: t('import.samples'),
+            dataIndex: 'samples',
+            render: (s: string[]) => <span className="muted">{s.join(' · ')}</span>,
+          },
+          {
+            title: t('import.asField'),
+            key: 'field',
+            width: 260,
+            render: (_: unknown, h: ColumnPlan['headers'][number]) => (
+              <Space size={4}>
+                <Select
+                  style={{ width: 180 }}
+                  value={mapping[h.header] ?? ''}
+                  onChange={(v: string) => onChange({ ...mapping, [h.header]: v })}
+                  data-testid={`map-${h.index}`}
+                  showSearch={{ optionFilterProp: 'label' }}
+                  options={[
+                    { value: '', label: t('import.notImported') },
+                    ...plan.fields.map((f) => ({ value: f.key, label: `${f.label}${f.required ? ' *' : ''}` })),
+                  ]}
+                />
+                {h.how === 'suggested' && mapping[h.header] === h.field ? <Tag color="gold">{t('import.howSuggested')}</Tag> : null}
+                {h.how === 'remembered' && mapping[h.header] === h.field ? <Tag color="blue">{t('import.howRemembered')}</Tag> : null}
+              </Space>
+            ),
+          },
+        ]}
+      />
+      {missing.length ? (
+        <Alert type="error" showIcon style={{ marginTop: 8 }} data-testid="mapping-missing" title={t('import.mapMissing', { fields: missing.map((f) => f.label).join('、') })} />
+      ) : null}
+      {twice.length ? (
+        <Alert type="error" showIcon style={{ marginTop: 8 }} title={t('import.mapTwice', { fields: [...new Set(twice)].map(label).join('、') })} />
+      ) : null}
+      <Button type="primary" style={{ marginTop: 8 }} disabled={missing.length > 0 || twice.length > 0} onClick={onConfirm} data-testid="mapping-confirm">
+        {t('import.mapConfirm')}
+      </Button>
+    </Card>
+  );
+}
+
 export default function ImportWizard() {
   const { t } = useTranslation();
   const { message } = App.useApp();
@@ -194,15 +270,40 @@ export default function ImportWizard() {
   // Apply the valid rows and leave the others out (they can be downloaded, fixed, imported).
   const [skipInvalid, setSkipInvalid] = useState(false);
   const [rejectedError, setRejectedError] = useState<unknown>(null);
+  // The file's columns and the field each is read as (confirmed by the user when suggested).
+  const [plan, setPlan] = useState<ColumnPlan | null>(null);
+  const [mapping, setMapping] = useState<Record<string, string> | undefined>(undefined);
 
-  const dryRun = async (f: File) => {
+  /** A file chosen: its columns first; suggested ones (a list written by others) are shown
+   * for the user to confirm before the check. */
+  const choose = async (f: File) => {
+    setFile(f);
+    setError(null);
+    setReport(null);
+    setPlan(null);
+    try {
+      const p = await planColumns(f);
+      const chosen = mappingOf(p);
+      if (p.missing.length > 0 || p.headers.some((h) => h.how === 'suggested')) {
+        setPlan(p);
+        setMapping(chosen);
+        return;
+      }
+      setMapping(chosen);
+      await dryRun(f, chosen);
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  const dryRun = async (f: File, columns: Record<string, string> | undefined = mapping) => {
     setFile(f);
     setError(null);
     setReport(null);
     setProgress(0);
     handle.current = uploadImport(
       f,
-      { dryRun: true, effective_date: effective.format(DATE_FORMAT) },
+      { dryRun: true, effective_date: effective.format(DATE_FORMAT), mapping: columns },
       setProgress,
     );
     try {
@@ -235,6 +336,7 @@ export default function ImportWizard() {
         effective_date: effective.format(DATE_FORMAT),
         justification: v.justification?.trim() || undefined,
         skip_invalid: skipInvalid,
+        mapping,
       },
       setProgress,
     );
@@ -266,6 +368,8 @@ export default function ImportWizard() {
     setProgress(null);
     form.resetFields();
     setSkipInvalid(false);
+    setPlan(null);
+    setMapping(undefined);
     setStep(1);
   };
 
@@ -323,7 +427,7 @@ export default function ImportWizard() {
               showUploadList={false}
               disabled={progress !== null}
               beforeUpload={(f) => {
-                void dryRun(f as File);
+                void choose(f as File);
                 return false;
               }}
               data-testid="import-upload"
@@ -343,6 +447,14 @@ export default function ImportWizard() {
               </div>
             ) : null}
             <ErrorAlert error={error} />
+            {plan && file ? (
+              <ColumnMapping
+                plan={plan}
+                mapping={mapping ?? {}}
+                onChange={setMapping}
+                onConfirm={() => void dryRun(file, mapping)}
+              />
+            ) : null}
             <Button onClick={() => setStep(0)}>{t('import.prev')}</Button>
           </Space>
         ) : null}
@@ -362,7 +474,7 @@ export default function ImportWizard() {
                   icon={<FileExcelOutlined />}
                   onClick={() => {
                     setRejectedError(null);
-                    downloadRejected(file, effective.format(DATE_FORMAT)).catch(setRejectedError);
+                    downloadRejected(file, effective.format(DATE_FORMAT), mapping).catch(setRejectedError);
                   }}
                   data-testid="import-download-rejected"
                 >

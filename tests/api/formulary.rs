@@ -1631,8 +1631,12 @@ both!(a_list_written_by_others_is_mapped_column_by_column_and_remembered, |app| 
     assert_eq!(field(&plan, "备注").0, Value::Null);
     assert_eq!(plan["missing"], json!([]));
     assert_eq!(plan["headers"][1]["samples"][0], "映射测试片");
-    // Without a mapping the file lacks the template's headers; with one it imports.
+    // Without a mapping (an empty part is none) the file lacks the template's headers; with
+    // one it imports.
     import(&c1, true, &[("file", csv.as_bytes())]).await.assert_problem(422);
+    let r = import(&c1, true, &[("file", csv.as_bytes()), ("mapping", b"")]).await;
+    r.assert_problem(422);
+    assert_eq!(r.error_fields(), vec!["file"]);
     let mapping = json!({"药品名称": "generic_name_zh", "剂型": "dosage_form", "规格": "strength",
         "转换比": "pack_size", "最小单位": "base_unit", "包装单位": "pack_unit", "生产企业": "manufacturer",
         "批准文号": "approval_number", "挂网价（元）": "unit_price", "给药途径": "route", "备注": "", "序号": ""})

@@ -397,6 +397,8 @@ async fn read_form(mut mp: Multipart) -> AppResult<ImportForm> {
                 };
             }
             "justification" => form.justification = Some(text()).filter(|s| !s.is_empty()),
+            // Empty is the same as absent, as for the other text parts.
+            "mapping" if text().is_empty() => form.mapping = None,
             "mapping" => {
                 let raw: HashMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| {
                     AppError::field(

@@ -39,9 +39,9 @@ fn file_error(e: FileError) -> AppError {
     AppError::field("file", msg)
 }
 
-pub async fn run(ctx: &Ctx, actor: &Actor, form: ImportForm, dry_run: bool) -> AppResult<ImportReport> {
-    let c = actor.consortium()?;
-    let bytes = form.file.ok_or_else(|| {
+/// The uploaded file, or a refusal naming the form part it belongs in.
+fn file_of(file: Option<Vec<u8>>) -> AppResult<Vec<u8>> {
+    file.ok_or_else(|| {
         AppError::field(
             "file",
             tr(
@@ -49,7 +49,12 @@ pub async fn run(ctx: &Ctx, actor: &Actor, form: ImportForm, dry_run: bool) -> A
                 "attach the CSV or XLSX file as the form field `file`",
             ),
         )
-    })?;
+    })
+}
+
+pub async fn run(ctx: &Ctx, actor: &Actor, form: ImportForm, dry_run: bool) -> AppResult<ImportReport> {
+    let c = actor.consortium()?;
+    let bytes = file_of(form.file)?;
     // The day the changes would take effect: the form's, or (a dry run without one) today.
     // The file is compared with the formulary as it will stand on that day.
     let effective: NaiveDate = match (form.effective_date, dry_run) {
@@ -329,15 +334,7 @@ pub async fn analyse(
 pub async fn rejected(ctx: &Ctx, actor: &Actor, form: ImportForm) -> AppResult<Download> {
     use std::collections::BTreeMap;
     let c = actor.consortium()?;
-    let bytes = form.file.ok_or_else(|| {
-        AppError::field(
-            "file",
-            tr(
-                "请以表单字段 file 上传 CSV 或 XLSX 文件",
-                "attach the CSV or XLSX file as the form field `file`",
-            ),
-        )
-    })?;
+    let bytes = file_of(form.file)?;
     let effective = form.effective_date.unwrap_or_else(|| ctx.clock.today());
     rules::f1_effective_date(effective, ctx.clock.today())?;
     let (report, _) = analyse(&ctx.db, c, &bytes, true, effective, form.mapping.as_ref()).await?;
@@ -399,15 +396,7 @@ async fn remembered(conn: &impl ConnectionTrait, c: i64) -> AppResult<HashMap<St
 /// The file's columns and the field each will be read as (remembered, template, suggested).
 pub async fn columns(ctx: &Ctx, actor: &Actor, form: ImportForm) -> AppResult<ColumnPlan> {
     let c = actor.consortium()?;
-    let bytes = form.file.ok_or_else(|| {
-        AppError::field(
-            "file",
-            tr(
-                "请以表单字段 file 上传 CSV 或 XLSX 文件",
-                "attach the CSV or XLSX file as the form field `file`",
-            ),
-        )
-    })?;
+    let bytes = file_of(form.file)?;
     let table = io::read_table(&bytes).map_err(file_error)?;
     let Some((header, rows)) = table.split_first() else {
         return Err(file_error(FileError::Empty));

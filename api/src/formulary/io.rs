@@ -95,7 +95,13 @@ pub fn read_table(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
         .from_reader(text.as_bytes());
     let mut out = Vec::new();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| FileError::NotSpreadsheet(format!("CSV: {e}")))?;
+        let rec = rec.map_err(|e| {
+            tracing::info!(error = %e, "unreadable CSV");
+            FileError::NotSpreadsheet(tr(
+                "CSV 文件格式有误（如引号未闭合），请用 Excel 另存为 CSV 或 XLSX 后再试",
+                "the CSV file is malformed (an unclosed quote, say); save it again from Excel as CSV or XLSX",
+            ))
+        })?;
         out.push(rec.iter().map(|s| s.trim().to_string()).collect());
     }
     Ok(out)
@@ -126,13 +132,25 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, FileError> {
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
     use calamine::{Reader, Xlsx};
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec()))
-        .map_err(|e| FileError::NotSpreadsheet(format!("XLSX: {e}")))?;
+        .map_err(|e| {
+            tracing::info!(error = %e, "unreadable XLSX");
+            FileError::NotSpreadsheet(tr(
+                "无法读取这个 XLSX 文件（可能已损坏或加密），请用 Excel 重新保存后再试",
+                "this XLSX file cannot be read (damaged or encrypted?); save it again from Excel",
+            ))
+        })?;
     let range = wb
         .worksheet_range_at(0)
         .ok_or_else(|| {
             FileError::NotSpreadsheet(tr("工作簿中没有工作表", "the workbook has no sheet"))
         })?
-        .map_err(|e| FileError::NotSpreadsheet(format!("XLSX: {e}")))?;
+        .map_err(|e| {
+            tracing::info!(error = %e, "unreadable XLSX");
+            FileError::NotSpreadsheet(tr(
+                "无法读取这个 XLSX 文件（可能已损坏或加密），请用 Excel 重新保存后再试",
+                "this XLSX file cannot be read (damaged or encrypted?); save it again from Excel",
+            ))
+        })?;
     Ok(range
         .rows()
         .map(|r| {
@@ -241,8 +259,10 @@ pub fn parse(
                             bad(
                                 $k,
                                 tr(
-                                    format!("{v:?} 不是以下之一：{}", <$t>::choices()),
-                                    format!("{v:?} is not one of {}", <$t>::choices()),
+                                    // Each language lists the values as that reader writes
+                                    // them (the file takes either).
+                                    format!("{v:?} 不是以下之一：{}", <$t>::ALL.iter().map(|x| x.zh()).collect::<Vec<_>>().join("、")),
+                                    format!("{v:?} is not one of {}", <$t>::ALL.iter().map(|x| x.code()).collect::<Vec<_>>().join(", ")),
                                 ),
                             );
                             $default
@@ -747,6 +767,27 @@ mod tests {
             .collect();
         assert!(cols.contains(&(3, "批准文号")), "{cols:?}");
         assert!(cols.contains(&(3, "包装数量")), "{cols:?}");
+    }
+
+    #[tokio::test]
+    async fn a_chinese_report_has_no_english_and_an_english_one_no_chinese_values() {
+        let bad = ROW.replace(",口服,", ",舌下,");
+        let text = format!("{}\n{}\n", header(), bad);
+        let zh = crate::i18n::scope(crate::i18n::Lang::Zh, async {
+            parse(read_table(text.as_bytes()).unwrap(), None).unwrap()
+        })
+        .await;
+        let m = &zh.errors[0].message;
+        assert!(m.contains("口服、注射"), "{m}");
+        assert!(!m.chars().any(|c| c.is_ascii_alphabetic()), "{m}");
+        let en = parse(read_table(text.as_bytes()).unwrap(), None).unwrap();
+        assert!(en.errors[0].message.contains("oral, injection"), "{}", en.errors[0].message);
+        // An unreadable file says so in the reader's language, not in the library's words.
+        let broken = crate::i18n::scope(crate::i18n::Lang::Zh, async {
+            read_table(b"PK\x03\x04 not really a workbook").unwrap_err().to_string()
+        })
+        .await;
+        assert!(broken.contains("XLSX"), "{broken}");
     }
 
     #[test]

@@ -8,26 +8,27 @@ use std::collections::HashMap;
 use super::io::{COLUMNS, REQUIRED};
 use super::views::{ColumnChoice, ColumnHow, ColumnPlan, ImportField};
 
-/// Header words that mean a field in lists written by others, most specific first.
+/// Header words that mean a field, in Chinese and in English (lists like the WHO's), compared
+/// without spaces and in lower case.
 const SYNONYMS: &[(&str, &[&str])] = &[
     ("entry_id", &["条目编号", "条目号", "目录编号"]),
     (
         "generic_name_zh",
         &["通用名", "通用名称", "药品通用名", "药品名称", "药品名", "品名", "中文名", "名称"],
     ),
-    ("generic_name_en", &["英文名", "英文名称", "英文通用名"]),
-    ("dosage_form", &["剂型", "药品剂型"]),
-    ("route", &["给药途径", "用药途径", "用法"]),
-    ("strength", &["规格", "药品规格", "制剂规格"]),
+    ("generic_name_en", &["英文名", "英文名称", "英文通用名", "medicine", "drug", "medicinename", "drugname", "englishname"]),
+    ("dosage_form", &["剂型", "药品剂型", "dosageform", "form"]),
+    ("route", &["给药途径", "用药途径", "用法", "route"]),
+    ("strength", &["规格", "药品规格", "制剂规格", "strength"]),
     ("base_unit", &["最小单位", "最小包装单位", "最小使用单位", "最小计量单位", "制剂单位"]),
     ("inner_pack_size", &["内包装数量", "板装数量", "每板数量"]),
     ("pack_size", &["包装数量", "转换比", "包装系数", "包装规格数量", "每盒数量"]),
     ("pack_unit", &["包装单位", "大包装单位", "销售单位"]),
-    ("manufacturer", &["生产企业", "生产厂家", "生产企业名称", "厂家", "厂商", "生产商", "企业名称", "企业"]),
+    ("manufacturer", &["生产企业", "生产厂家", "生产企业名称", "厂家", "厂商", "生产商", "企业名称", "企业", "manufacturer", "maker"]),
     ("approval_number", &["批准文号", "批文号", "批文", "国药准字"]),
     ("nhsa_code", &["医保药品代码", "医保代码", "医保编码", "国家医保代码", "医保药品编码", "药品代码", "药品编码"]),
     ("atc_code", &["atc编码", "atc码", "atc"]),
-    ("unit_price", &["单价", "价格", "中标价", "挂网价", "采购价", "结算价", "协议价", "零售价"]),
+    ("unit_price", &["单价", "价格", "中标价", "挂网价", "采购价", "结算价", "协议价", "零售价", "price"]),
     ("essential_national", &["国家基本药物", "国家基药", "基本药物", "基药"]),
     ("essential_provincial", &["省增补", "省基药", "增补"]),
     ("vbp", &["集采中选", "集采", "带量采购", "中选"]),
@@ -184,6 +185,21 @@ mod tests {
             Some("nhsa_code"),
         ];
         assert_eq!(got, want.map(|w| w.map(str::to_string)).to_vec());
+    }
+
+    #[test]
+    fn an_english_list_is_mapped_by_its_words_too() {
+        let got = fields(&["section", "medicine", "forms_and_strengths", "Manufacturer", "Unit price"], &[]);
+        assert_eq!(
+            got,
+            vec![
+                None,
+                Some("generic_name_en".into()),
+                Some("strength".into()),
+                Some("manufacturer".into()),
+                Some("unit_price".into())
+            ]
+        );
     }
 
     #[test]

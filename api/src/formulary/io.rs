@@ -129,28 +129,26 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, FileError> {
     Ok(text.into_owned())
 }
 
+/// A workbook calamine cannot read, said in the reader's language (the library's words go to
+/// the log).
+fn unreadable_xlsx(e: impl std::fmt::Display) -> FileError {
+    tracing::info!(error = %e, "unreadable XLSX");
+    FileError::NotSpreadsheet(tr(
+        "无法读取这个 XLSX 文件（可能已损坏或加密），请用 Excel 重新保存后再试",
+        "this XLSX file cannot be read (damaged or encrypted?); save it again from Excel",
+    ))
+}
+
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
     use calamine::{Reader, Xlsx};
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec()))
-        .map_err(|e| {
-            tracing::info!(error = %e, "unreadable XLSX");
-            FileError::NotSpreadsheet(tr(
-                "无法读取这个 XLSX 文件（可能已损坏或加密），请用 Excel 重新保存后再试",
-                "this XLSX file cannot be read (damaged or encrypted?); save it again from Excel",
-            ))
-        })?;
+        .map_err(unreadable_xlsx)?;
     let range = wb
         .worksheet_range_at(0)
         .ok_or_else(|| {
             FileError::NotSpreadsheet(tr("工作簿中没有工作表", "the workbook has no sheet"))
         })?
-        .map_err(|e| {
-            tracing::info!(error = %e, "unreadable XLSX");
-            FileError::NotSpreadsheet(tr(
-                "无法读取这个 XLSX 文件（可能已损坏或加密），请用 Excel 重新保存后再试",
-                "this XLSX file cannot be read (damaged or encrypted?); save it again from Excel",
-            ))
-        })?;
+        .map_err(unreadable_xlsx)?;
     Ok(range
         .rows()
         .map(|r| {

@@ -66,22 +66,42 @@ impl Serialize for IndexedPage {
     }
 }
 
-fn filters_accept(
-    a: &DocAttrs,
-    d: NaiveDate,
+/// The list's filters, asked alike of the list, search and export (the list's plain-SQL path
+/// states the same in SQL).
+#[derive(Default)]
+struct Filters {
     status: Option<EntryStatus>,
     level: Option<Level>,
     essential: Option<bool>,
     special: Option<SpecialClass>,
-) -> bool {
-    a.valid_on(d)
-        && match status {
-            Some(s) => a.status == s,
-            None => a.status != EntryStatus::Withdrawn,
-        }
-        && level.is_none_or(|l| l.may_use(a.level_scope))
-        && essential.is_none_or(|x| a.essential == x)
-        && special.is_none_or(|s| a.special_class == s)
+    route: Option<Route>,
+}
+
+impl Filters {
+    /// Does an entry with these values pass? Withdrawn entries only when asked for.
+    fn accept(
+        &self,
+        status: EntryStatus,
+        scope: Level,
+        essential: bool,
+        special: SpecialClass,
+        route: Route,
+    ) -> bool {
+        let status_ok = match self.status {
+            Some(s) => status == s,
+            None => status != EntryStatus::Withdrawn,
+        };
+        status_ok
+            && self.level.is_none_or(|l| l.may_use(scope))
+            && self.essential.is_none_or(|x| essential == x)
+            && self.special.is_none_or(|s| special == s)
+            && self.route.is_none_or(|r| route == r)
+    }
+
+    /// A version of the index valid on `d` that passes.
+    fn accept_doc(&self, a: &DocAttrs, d: NaiveDate) -> bool {
+        a.valid_on(d) && self.accept(a.status, a.level_scope, a.essential, a.special_class, a.route)
+    }
 }
 
 /// The formulary as it stands on a day (default today), filtered and paged by (name, id).
@@ -94,10 +114,14 @@ pub async fn list(ctx: &Ctx, actor: &Actor, q: &ListQuery) -> AppResult<ListAnsw
     if !text.is_empty() || sort != ListSort::Name {
         // With search text, or another order than the name's, the in-memory index answers.
         let index = ctx.part::<SearchCache>().index(&ctx.db, c).await?;
-        let accept = |a: &DocAttrs| {
-            filters_accept(a, d, q.status, q.level, q.essential, q.special_class)
-                && q.route.is_none_or(|r| a.route == r)
+        let filters = Filters {
+            status: q.status,
+            level: q.level,
+            essential: q.essential,
+            special: q.special_class,
+            route: q.route,
         };
+        let accept = |a: &DocAttrs| filters.accept_doc(a, d);
         let mut hits: Vec<usize> = if text.is_empty() {
             (0..index.len())
                 .filter(|i| accept(&index.docs()[*i].attrs))
@@ -231,18 +255,16 @@ pub async fn search(ctx: &Ctx, actor: &Actor, q: &SearchQuery) -> AppResult<Sear
         ));
     }
     let d = q.as_of.unwrap_or_else(|| ctx.clock.today());
+    let filters = Filters {
+        status: q.status,
+        level: q.level,
+        essential: q.essential,
+        special: q.special_class,
+        ..Filters::default()
+    };
     let index = ctx.part::<SearchCache>().index(&ctx.db, c).await?;
     let hits = index
-        .search(&q.q, limit, |doc| {
-            filters_accept(
-                &doc.attrs,
-                d,
-                q.status,
-                q.level,
-                q.essential,
-                q.special_class,
-            )
-        })
+        .search(&q.q, limit, |doc| filters.accept_doc(&doc.attrs, d))
         .into_iter()
         .map(|h| {
             (
@@ -890,17 +912,16 @@ pub async fn export(ctx: &Ctx, actor: &Actor, q: &ExportQuery) -> AppResult<Down
     let d = q.as_of.unwrap_or_else(|| ctx.clock.today());
     let mut entries = store::entries_at(&ctx.db, c, d).await?;
     // What the list shows with the same filters (withdrawn entries only when asked for).
+    let filters = Filters {
+        status: q.status,
+        level: q.level,
+        essential: q.essential,
+        special: q.special_class,
+        route: q.route,
+    };
     entries.retain(|e| {
         let f = &e.fields;
-        let status = match q.status {
-            Some(s) => f.status == s,
-            None => f.status != EntryStatus::Withdrawn,
-        };
-        status
-            && q.level.is_none_or(|l| l.may_use(f.level_scope))
-            && q.essential.is_none_or(|x| f.is_essential() == x)
-            && q.special_class.is_none_or(|s| f.special_class == s)
-            && q.route.is_none_or(|r| f.route == r)
+        filters.accept(f.status, f.level_scope, f.is_essential(), f.special_class, f.route)
     });
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let index = ctx.part::<SearchCache>().index(&ctx.db, c).await?;

@@ -51,6 +51,31 @@ echo "RSS with the search index built: $(rss $server)"
 wrk -t2 -c8 -d10s --latency -s "$work/search.lua" "http://127.0.0.1:$port" | grep -E "Requests/sec|Latency|99%|50%|Non-2xx"
 echo "## healthz again in the same run (for the ratio)"
 wrk -t2 -c8 -d10s "http://127.0.0.1:$port/healthz" | grep -E "Requests/sec"
+
+echo "## the next search after an approval (5 approvals of a price change, each then one search)"
+cookie2=$(curl -s -i -X POST "http://127.0.0.1:$port/api/v1/session" -H 'x-tongyao-csrf: 1' -H 'content-type: application/json' \
+  -d '{"username":"demo-committee-2","password":"tongyao-demo"}' | awk -F'[=;]' '/^set-cookie/ {print $2}')
+first=$(curl -s -H "Cookie: tongyao_session=$cookie" "http://127.0.0.1:$port/api/v1/formulary/search?q=amxl&limit=1")
+entry=$(echo "$first" | jq '.items[0].entry.id')
+code=$(echo "$first" | jq -r '.items[0].entry.approval_number | sub("^国药准字"; "")')
+for i in 1 2 3 4 5; do
+  pid=$(curl -s -X POST "http://127.0.0.1:$port/api/v1/formulary/proposals" -H "Cookie: tongyao_session=$cookie" \
+    -H 'x-tongyao-csrf: 1' -H 'content-type: application/json' \
+    -d "{\"kind\":\"amend\",\"entry_id\":$entry,\"fields\":{\"unit_price\":\"3.$i\"},\"reason\":\"bench\",\"effective_date\":\"$(date -u -d '+8 hours' +%F)\"}" | jq .id)
+  curl -s -o /dev/null -w "approval $i: %{http_code} in %{time_total} s; " -X POST \
+    "http://127.0.0.1:$port/api/v1/formulary/proposals/$pid/approve" -H "Cookie: tongyao_session=$cookie2" \
+    -H 'x-tongyao-csrf: 1' -H 'content-type: application/json' -d '{}'
+  curl -s -o "$work/after.json" -w "next search %{time_total} s" -H "Cookie: tongyao_session=$cookie" \
+    "http://127.0.0.1:$port/api/v1/formulary/search?q=$code&limit=20"
+  echo " (finds entry $entry at the price $(jq -r --argjson e "$entry" '[.items[] | select(.entry.id == $e)][0].entry.unit_price' "$work/after.json")); RSS $(rss $server)"
+done
+echo "RSS after the approvals: $(rss $server)"
+echo "## whole-formulary reads over HTTP (one request each, after the approvals)"
+for u in "formulary/export?format=csv" "formulary/export?format=xlsx" "formulary/export?format=fhir" \
+         "formulary/diff?from=2025-12-31&to=$(date -u -d '+8 hours' +%F)"; do
+  curl -s -o /dev/null -w "$u: %{time_total} s, %{size_download} bytes\n" -H "Cookie: tongyao_session=$cookie" "http://127.0.0.1:$port/api/v1/$u"
+done
+echo "RSS after the whole-formulary reads: $(rss $server)"
 kill $server; wait $server 2>/dev/null || true; server=""
 
 echo "## the naive way: SQL LIKE '%q%' over name, pinyin and code columns, ranked, in-process, concurrency 8"

@@ -119,13 +119,16 @@ where
 }
 
 /// Formulary timings over whatever the database holds (run after `tongyao demo --entries N`).
+/// The whole-formulary reads come from the in-memory snapshot, built before the first timing.
 pub async fn formulary(
     ctx: &crate::kernel::Ctx,
     c: i64,
     csv: Option<std::path::PathBuf>,
     runs: usize,
 ) -> anyhow::Result<()> {
-    use crate::formulary::{import, io, service, store, views::ListQuery};
+    use crate::formulary::memory::FormularyCache;
+    use crate::formulary::views::{ExportFormat, ExportQuery, ListQuery};
+    use crate::formulary::{import, io, service};
     let db = &ctx.db;
     let actor = crate::kernel::Actor {
         consortium_id: Some(c),
@@ -134,7 +137,16 @@ pub async fn formulary(
     let actor = &actor;
     let today = ctx.clock.today();
     let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or(today);
-    let n = store::entries_at(db, c, today).await?.len();
+    let t = std::time::Instant::now();
+    let snap = ctx.part::<FormularyCache>().get(db, c).await?;
+    println!(
+        "snapshot of consortium {c}: {} versions, built in {:.0} ms, {:.1} MB of heap",
+        snap.len(),
+        t.elapsed().as_secs_f64() * 1000.0,
+        snap.heap_bytes() as f64 / 1048576.0
+    );
+    drop(snap);
+    let n = service::entries_on(ctx, actor, today).await?.len();
     println!("formulary of consortium {c}: {n} entries today");
     let page = median_ms(runs, || async {
         let q = ListQuery {
@@ -147,10 +159,25 @@ pub async fn formulary(
     .await?;
     println!("as of 2026-03-01, first page of 100 with total count: median {page:.1} ms");
     let full = median_ms(runs, || async {
-        Ok(store::entries_at(db, c, day("2026-03-01")).await?)
+        Ok(service::entries_on(ctx, actor, day("2026-03-01")).await?)
     })
     .await?;
     println!("as of 2026-03-01, every entry materialised: median {full:.1} ms");
+    for format in [ExportFormat::Csv, ExportFormat::Xlsx, ExportFormat::Fhir] {
+        let q = ExportQuery {
+            format: Some(format),
+            ..Default::default()
+        };
+        let ms = median_ms(runs, || async {
+            Ok(service::export(ctx, actor, &q).await?)
+        })
+        .await?;
+        let size = service::export(ctx, actor, &q).await?.bytes.len();
+        println!(
+            "export of today's formulary as {format:?} ({} KiB): median {ms:.0} ms",
+            size / 1024
+        );
+    }
     let diff_small = median_ms(runs, || async {
         Ok(service::diff(ctx, actor, day("2026-03-01"), today).await?)
     })
@@ -172,7 +199,7 @@ pub async fn formulary(
     );
     let bytes = match csv {
         Some(p) => std::fs::read(p)?,
-        None => io::to_csv(&store::entries_at(db, c, today).await?),
+        None => io::to_csv(&service::entries_on(ctx, actor, today).await?),
     };
     let rows = bytes
         .iter()

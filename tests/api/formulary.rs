@@ -1663,3 +1663,84 @@ both!(a_list_written_by_others_is_mapped_column_by_column_and_remembered, |app| 
     assert_eq!(field(&again, "药品名称"), (json!("generic_name_zh"), json!("remembered")));
     assert_eq!(field(&again, "备注"), (Value::Null, json!("ignored")));
 });
+
+/// What a user can read of the formulary through one instance: every entry today and a month
+/// ahead, searches, the diff over the month, and today's export.
+async fn everything_read(c: &Client) -> Vec<Value> {
+    let mut out = Vec::new();
+    for q in [
+        format!("as_of={}", day(0)),
+        format!("as_of={}&status=suspended", day(15)),
+        format!("as_of={}&sort=price_desc", day(30)),
+        "q=csyj".to_string(),
+        "sort=manufacturer".to_string(),
+    ] {
+        let mut cursor = String::new();
+        loop {
+            let r = c.get(&format!("/api/v1/formulary?limit=200&{q}{cursor}")).await;
+            r.assert_status(200);
+            out.extend(r["items"].as_array().expect("items").iter().cloned());
+            out.push(r["total"].clone());
+            match r["next_cursor"].as_str() {
+                Some(next) => cursor = format!("&cursor={}", urlencode(next)),
+                None => break,
+            }
+        }
+    }
+    for q in ["amxl", "测试", "H2002", "csyj"] {
+        let r = c.get(&format!("/api/v1/formulary/search?limit=50&q={}", urlencode(q))).await;
+        r.assert_status(200);
+        out.push(r.body.clone());
+    }
+    let r = c.get(&format!("/api/v1/formulary/diff?from={}&to={}", day(-1), day(30))).await;
+    r.assert_status(200);
+    out.push(r.body.clone());
+    let r = c.get("/api/v1/formulary/export?format=csv").await;
+    r.assert_status(200);
+    out.push(Value::String(String::from_utf8_lossy(&r.bytes).into_owned()));
+    out
+}
+
+// Every instance keeps the formulary in memory. The instance that approves a change brings its
+// copy up to date by reading only what changed (a small extra layer over the unchanged base);
+// another instance does the same within a second; both then answer exactly as an instance that
+// read everything afresh.
+both!(the_formulary_in_memory_follows_changes_on_every_instance, |app| async move {
+    use tongyao::formulary::memory::{CHECK_EVERY, FormularyCache};
+    let instance = || {
+        let state = AppState::new(app.db.clone(), app.settings().clone());
+        Client::new(tongyao::app(state))
+    };
+    // One entry before the instances read the formulary (in their base layer), one after.
+    let old = add_entry(&app, "测试滴耳液", "external", 72).await;
+    let other = instance();
+    other.login("demo-committee-1").await.assert_status(200);
+    let here = app.client_as("demo-committee-1").await;
+    let before_here = everything_read(&here).await;
+    assert_eq!(everything_read(&other).await, before_here);
+    let cache = app.state.ctx.part::<FormularyCache>();
+    let (base, extra) = cache.get(&app.db, app.consortium).await.expect("snapshot").layers();
+    assert_eq!(extra, 0);
+
+    // Changes of every kind, some effective later, one entry changed twice.
+    let added = add_entry(&app, "测试眼药水", "external", 71).await;
+    let found = here.get("/api/v1/formulary/search?q=csyys").await;
+    assert_eq!(found["items"][0]["entry"]["id"], added, "the new entry is found at once");
+    adopt(&app, json!({"kind": "amend", "entry_id": added, "fields": {"unit_price": "3.30"}, "reason": "调价", "effective_date": day(0)})).await;
+    adopt(&app, json!({"kind": "suspend", "entry_id": added, "reason": "暂停", "effective_date": day(10)})).await;
+    adopt(&app, json!({"kind": "amend", "entry_id": added, "fields": {"status": "active", "unit_price": "2.80"}, "reason": "恢复", "effective_date": day(20)})).await;
+    adopt(&app, json!({"kind": "amend", "entry_id": old, "fields": {"unit_price": "0.01"}, "reason": "集采", "effective_date": day(0)})).await;
+    adopt(&app, json!({"kind": "withdraw", "entry_id": old, "reason": "停用", "effective_date": day(25)})).await;
+
+    let after_here = everything_read(&here).await;
+    assert_ne!(after_here, before_here);
+    let (base_now, extra_now) = cache.get(&app.db, app.consortium).await.expect("snapshot").layers();
+    assert_eq!((base_now, extra_now), (base, 6), "the base is kept; the 6 new versions are layered");
+
+    let fresh = instance();
+    fresh.login("demo-committee-1").await.assert_status(200);
+    assert_eq!(after_here, everything_read(&fresh).await, "the layered copy answers as a fresh one");
+
+    tokio::time::sleep(CHECK_EVERY + std::time::Duration::from_millis(200)).await;
+    assert_eq!(after_here, everything_read(&other).await, "another instance catches up");
+});

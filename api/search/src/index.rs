@@ -20,7 +20,13 @@
 //!
 //! Hits are ordered by kind, then active before inactive, essential before
 //! not, shorter `name_zh` (in characters), `name_zh`, and finally the
-//! position of the document in the `Vec` given to [`SearchIndex::build`].
+//! document's number: its position in the `Vec` given to
+//! [`SearchIndex::build`] (for a [`Layered`] index, in base ++ extra).
+//!
+//! The index keeps no document: after `build` it holds only its own
+//! structures (below) and the distinct Chinese names, and knows documents by
+//! number. `accept` filters and [`Hit::doc`] use those numbers; the caller
+//! keeps its per-document data (ids, validity, filter fields) under them.
 //!
 //! # Design
 //!
@@ -50,38 +56,74 @@
 //! Very unselective queries (a single letter, `00`) match tens of thousands
 //! of documents. When expanding them would exceed a work budget (about
 //! 16,000 postings for `limit` 20 and 100,000 documents), the index walks the
-//! documents in ranking order instead, checking each one's own keys, and
-//! stops as soon as the best `limit` accepted hits are certain; if that walk
-//! runs long too (the accepted matches are rare), it falls back to the full
-//! expansion. Results are identical on every path (a property test checks
-//! them against a brute-force matcher on all paths).
+//! documents in ranking order instead, checking each one's own keys (its
+//! English name and codes, plus a reference to its Chinese name's keys,
+//! which all documents of that name share), and stops as soon as the best
+//! `limit` accepted hits are certain; if that walk runs long too (the
+//! accepted matches are rare), it falls back to the full expansion. Results
+//! are identical on every path (a property test checks them against a
+//! brute-force matcher on all paths).
+//!
+//! ## Layered updates
+//!
+//! [`Layered`] answers for base ++ extra from a shared base index and a small
+//! index built from the extra documents only. A document's best match
+//! depends on its own keys alone, and each index ranks its documents in the
+//! order of one index of base ++ extra, so the top `limit` of base ++ extra
+//! is among the top `limit` of each part: `Layered` takes both and merges
+//! them. Comparing a base hit with an extra hit needs their ranking keys:
+//! each index keeps its ranking groups (runs of ranks with the same flags
+//! and name, a few thousand) and its distinct Chinese names in name order,
+//! and [`Layered::new`] places each of the extra's names among the base's by
+//! binary search. A property test checks that every answer equals that of
+//! one index of base ++ extra.
 //!
 //! # Cost
 //!
 //! Measured on a synthetic formulary of 100,000 drugs (1,500 generic names,
 //! three codes each: approval number, 23-character NHSA code, ATC) on a
 //! 2-core machine, release build: typical 2–6 character queries (`amxl`,
-//! `阿莫`, `硝苯地平`, `H2000`, `J01C`, `amox`) take 4–16 µs for the top 20;
-//! queries matching 10,000+ drugs 60–80 µs; a single letter up to ~0.2 ms.
+//! `阿莫`, `硝苯地平`, `H2000`, `J01C`, `amox`) take 2–16 µs for the top 20;
+//! queries matching 10,000+ drugs 25–80 µs; a single letter up to ~0.2 ms.
 //! [`SearchIndex::matching`] costs about 5 ns per matching document, up to a
 //! few ms when a one-character query matches everything. The index takes
-//! ~60 MB of heap (mostly the suffix array over the codes), building it
-//! ~0.6–0.9 s with a transient peak of about twice that.
+//! ~46 MB of heap ([`SearchIndex::index_heap_bytes`]): 31 MB for the suffix
+//! array (mostly over the codes: 3.9 million positions, 8 bytes each), 5 MB
+//! of key text, 2.6 MB for the anchor array, 2.4 MB of per-document keys,
+//! 2 MB of posting lists, 1.8 MB of key offsets, 0.4 MB rank to document,
+//! and under 0.2 MB for the Chinese names, their keys and the ranking
+//! groups. Building it takes ~0.5–0.9 s and peaks at ~160 MB of heap,
+//! the 25 MB of documents given included: the suffix sort needs 16 bytes
+//! per position, twice over; the documents, which `build` consumes, are
+//! freed as soon as their keys are interned, before that sort.
 //!
-//! The index is immutable: rebuild it (see [`SearchIndex::build`]) when the
-//! formulary changes, off the async executor (`spawn_blocking`), and swap it
-//! in behind an `Arc`. It is `Send + Sync` whenever `A` is; queries take
+//! A [`Layered`] index over that base is made in ~0.1–0.3 ms for 5 extra
+//! documents (~20 KB of its own), ~13 ms for 1,000 (2 MB), ~70 ms for
+//! 10,000 (8 MB). Its queries cost those of the base plus a query of the
+//! extra index and a merge of at most `2 * limit` hits: the eight typical
+//! queries above take 31 µs together with 5 extra documents against 29 µs
+//! on the base alone, about 15% more with 1,000, 20% more with 10,000.
+//!
+//! Both are immutable: build (see [`SearchIndex::build`]) off the async
+//! executor (`spawn_blocking`) when the formulary changes much, make a
+//! [`Layered`] over the current base for a handful of new documents, and
+//! swap either in behind an `Arc`. Both are `Send + Sync`; queries take
 //! `&self` and allocate only per-query scratch (~n bytes).
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use crate::pinyin_keys::{name_keys, normalize_into, normalize_query};
 
-/// One searchable drug.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchDoc<A> {
+/// One searchable drug, as given to [`SearchIndex::build`] or
+/// [`Layered::new`]. The index keeps none of these strings: documents are
+/// known by their number (their position in the `Vec`), and the caller keeps
+/// whatever it needs per document (ids, validity, filter fields) under the
+/// same number.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SearchDoc {
     /// Chinese name, e.g. `阿莫西林胶囊`; source of the pinyin keys.
     pub name_zh: String,
     /// English name, e.g. `Amoxicillin Capsules`.
@@ -92,8 +134,6 @@ pub struct SearchDoc<A> {
     pub active: bool,
     /// Ranking: essential first.
     pub essential: bool,
-    /// The caller's data (ids, validity dates, filter fields); opaque to the index.
-    pub attrs: A,
 }
 
 /// How a query matched; declaration order is ranking order, best first.
@@ -121,7 +161,8 @@ pub enum MatchField {
 /// One search result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Hit {
-    /// Index into [`SearchIndex::docs`] (the order given to `build`).
+    /// The document's number: its position in the `Vec` given to
+    /// [`SearchIndex::build`] (for a [`Layered`] index, in base ++ extra).
     pub doc: usize,
     pub kind: MatchKind,
     pub field: MatchField,
@@ -153,6 +194,9 @@ const TAG_PAYLOAD: u32 = TAG_MULTI - 1;
 const MAX_DOCS: usize = 1 << 27;
 /// `doc_keys` hold `key << 3 | field` in a `u32`.
 const MAX_KEYS: usize = 1 << 29;
+/// A `doc_keys` entry with this field names the keys of a Chinese name
+/// (`zh_keys`) instead of one key: `name << 3 | F_ZH_KEYS`.
+const F_ZH_KEYS: u8 = 7;
 
 /// Work budgets. Expanding a posting costs ~5 ns, checking a document in
 /// the ranking-order walk ~300 ns, and the walk needs about
@@ -165,22 +209,38 @@ fn budgets(limit: usize, n: usize) -> (usize, usize) {
     (expand, scan)
 }
 
+/// Where key `k` ends in `text` (before its `MARK`): keys lie end to end,
+/// each followed by `MARK`, so just before the next key's start.
+#[inline]
+fn key_end(keys: &[KeyMeta], text_len: usize, k: usize) -> usize {
+    keys.get(k + 1).map_or(text_len, |m| m.start as usize) - 1
+}
+
 #[derive(Debug, Clone, Copy)]
 struct KeyMeta {
     /// Byte offset of the key in `text`.
     start: u32,
-    /// Byte length of the key.
-    len: u32,
     /// Byte offset of the code anchor inside the key; 0 for none.
     alt: u32,
 }
 
-/// An immutable search index over a set of [`SearchDoc`]s.
+/// An immutable search index over a set of [`SearchDoc`]s, which it does not
+/// keep: documents are known by their number (position in the `Vec` given to
+/// [`build`](Self::build)).
 #[derive(Debug, Clone)]
-pub struct SearchIndex<A> {
-    docs: Vec<SearchDoc<A>>,
-    /// Ranking position → index into `docs`.
+pub struct SearchIndex {
+    /// Number of documents given to `build` (the first `MAX_DOCS` are indexed).
+    len: usize,
+    /// Ranking position → document number.
     rank_to_doc: Vec<u32>,
+    /// The distinct Chinese names in name order (characters, then name), end
+    /// to end; name `i` is `zh_text[zh_off[i]..zh_off[i + 1]]`. Only
+    /// [`Layered`] reads them, to place its extra documents' names.
+    zh_text: String,
+    zh_off: Vec<usize>,
+    /// Ranking groups, by first rank: every rank from `.0` up to the next
+    /// group's start has the ranking key `.1` (see `group_key`).
+    groups: Vec<(u32, u32)>,
     /// Distinct keys, each followed by `MARK`.
     text: Vec<u8>,
     keys: Vec<KeyMeta>,
@@ -192,8 +252,17 @@ pub struct SearchIndex<A> {
     lists: Vec<u32>,
     /// Rank → range of `doc_keys` (CSR offsets).
     doc_key_off: Vec<u32>,
-    /// `key << 3 | field`, one per distinct key of the document (best field).
+    /// The document's keys, for the ranking-order walk: `name << 3 |
+    /// F_ZH_KEYS` for the keys of its Chinese name (`zh_keys`, shared by
+    /// every document of that name), then `key << 3 | field` for its English
+    /// name and codes (one per distinct key, with its best field). A key may
+    /// appear twice, under the name and as a code, which does not change the
+    /// document's best match.
     doc_keys: Vec<u32>,
+    /// Name id (in order of first appearance) → range of `zh_keys`.
+    zh_key_off: Vec<u32>,
+    /// `key << 3 | field`: the Chinese name and its pinyin keys.
+    zh_keys: Vec<u32>,
     /// Suffix array: every character position of every key, by suffix.
     sa_pos: Vec<u32>,
     sa_tag: Vec<u32>,
@@ -311,6 +380,12 @@ fn field_of(code: u8) -> MatchField {
 #[inline]
 fn pack(kind: u8, rank: u32, field: u8) -> u64 {
     (u64::from(kind) << 40) | (u64::from(rank) << 3) | u64::from(field)
+}
+
+/// Rank of a packed sort key.
+#[inline]
+fn rank_of(packed: u64) -> u32 {
+    ((packed >> 3) & u64::from(u32::MAX)) as u32
 }
 
 /// Substring test on bytes (needle non-empty). Matches of a valid UTF-8
@@ -587,7 +662,7 @@ impl KeyStore {
 
     fn bytes(&self, id: u32) -> &[u8] {
         let m = self.keys[id as usize];
-        &self.text[m.start as usize..(m.start + m.len) as usize]
+        &self.text[m.start as usize..key_end(&self.keys, self.text.len(), id as usize)]
     }
 
     fn slot(table_len: usize, h: u64) -> usize {
@@ -643,7 +718,6 @@ impl KeyStore {
         let id = self.keys.len() as u32;
         self.keys.push(KeyMeta {
             start: self.text.len() as u32,
-            len: s.len() as u32,
             alt: 0,
         });
         self.text.extend_from_slice(s);
@@ -655,12 +729,31 @@ impl KeyStore {
     }
 }
 
-impl<A> SearchIndex<A> {
-    /// Build the index. Cost is roughly linear in the total length of the
-    /// distinct keys; see the module docs for figures. Documents beyond 2^27
-    /// are kept in [`docs`](Self::docs) but not indexed.
-    pub fn build(docs: Vec<SearchDoc<A>>) -> Self {
-        let n = docs.len().min(MAX_DOCS);
+/// Ranking key of a group: `(!active) << 31 | (!essential) << 30 | name
+/// position` (the name's position among the index's distinct Chinese names in
+/// name order); ranks are sorted by it, then by document number.
+#[inline]
+fn group_key(active: bool, essential: bool, zh_pos: u32) -> u32 {
+    (u32::from(!active) << 31) | (u32::from(!essential) << 30) | zh_pos
+}
+
+/// Name order: shorter in characters first, then by the string.
+fn zh_cmp(a: &str, b: &str) -> Ordering {
+    a.chars()
+        .count()
+        .cmp(&b.chars().count())
+        .then_with(|| a.cmp(b))
+}
+
+impl SearchIndex {
+    /// Build the index, consuming the documents (their strings are freed
+    /// before the suffix arrays are built). Cost is roughly linear in the
+    /// total length of the distinct keys; see the module docs for figures.
+    /// Documents beyond 2^27 are counted in [`len`](Self::len) but not
+    /// indexed.
+    pub fn build(docs: Vec<SearchDoc>) -> Self {
+        let len = docs.len();
+        let n = len.min(MAX_DOCS);
 
         // Distinct Chinese names, ordered by (length in characters, name).
         let mut zh_ids: FxMap<&str, u32> = FxMap::default();
@@ -685,8 +778,13 @@ impl<A> SearchIndex<A> {
         });
         drop(zh_chars);
         let mut zh_rank = vec![0u32; zh_names.len()];
+        let mut zh_text = String::with_capacity(zh_names.iter().map(|z| z.len()).sum());
+        let mut zh_off: Vec<usize> = Vec::with_capacity(zh_names.len() + 1);
+        zh_off.push(0);
         for (r, &z) in zh_order.iter().enumerate() {
             zh_rank[z as usize] = r as u32;
+            zh_text.push_str(zh_names[z as usize]);
+            zh_off.push(zh_text.len());
         }
         drop(zh_order);
 
@@ -694,16 +792,22 @@ impl<A> SearchIndex<A> {
         // name order), starting from document order.
         let mut ent: Vec<Ent> = Vec::with_capacity(n);
         for (i, d) in docs[..n].iter().enumerate() {
-            let key = (u64::from(!d.active) << 63)
-                | (u64::from(!d.essential) << 62)
-                | u64::from(zh_rank[doc_zh[i] as usize]);
-            ent.push((key, i as u32, 0));
+            let key = group_key(d.active, d.essential, zh_rank[doc_zh[i] as usize]);
+            ent.push((u64::from(key), i as u32, 0));
         }
         let mut tmp = vec![(0, 0, 0); n];
         radix_sort(&mut ent, &mut tmp);
         drop(tmp);
         drop(zh_rank);
         let rank_to_doc: Vec<u32> = ent.iter().map(|e| e.1).collect();
+        let mut groups: Vec<(u32, u32)> = Vec::new();
+        for (rank, e) in ent.iter().enumerate() {
+            let key = e.0 as u32;
+            if groups.last().is_none_or(|g| g.1 != key) {
+                groups.push((rank as u32, key));
+            }
+        }
+        groups.shrink_to_fit();
         drop(ent);
 
         // Intern keys, document by document in ranking order.
@@ -719,11 +823,18 @@ impl<A> SearchIndex<A> {
         store.reserve(codes + n / 4 + zh_names.len() * 4);
         let mut zh_cache: Vec<Option<Vec<u32>>> = vec![None; zh_names.len()];
         let mut en_cache: FxMap<&str, Option<u32>> = FxMap::default();
+        // Every key of every document, for the postings: `key << 3 |
+        // field`, one per distinct key of the document (best field).
         let mut doc_key_off: Vec<u32> = Vec::with_capacity(n + 1);
         let mut doc_keys: Vec<u32> = Vec::new();
         doc_key_off.push(0);
+        // The documents' keys as kept for the walk (see `SearchIndex::doc_keys`).
+        let mut own_off: Vec<u32> = Vec::with_capacity(n + 1);
+        let mut own_keys: Vec<u32> = Vec::with_capacity(n * 4);
+        own_off.push(0);
         // Entries `key << 3 | field` of the current document.
         let mut pairs: Vec<u32> = Vec::new();
+        let mut own: Vec<u32> = Vec::new();
         let mut buf: Vec<u8> = Vec::new();
         for &d in &rank_to_doc {
             let doc = &docs[d as usize];
@@ -743,6 +854,10 @@ impl<A> SearchIndex<A> {
                     *slot = Some(ids);
                 }
             }
+            if !pairs.is_empty() {
+                own_keys.push(((z as u32) << 3) | u32::from(F_ZH_KEYS));
+            }
+            let zh_len = pairs.len();
             let en = match en_cache.get(doc.name_en.as_str()) {
                 Some(&id) => id,
                 None => {
@@ -770,6 +885,17 @@ impl<A> SearchIndex<A> {
             }
             // One entry per distinct key, with its best (smallest) field:
             // sorted, the best field of a key comes first.
+            own.clear();
+            own.extend_from_slice(&pairs[zh_len..]);
+            insertion_sort_u32(&mut own);
+            let mut last = u32::MAX;
+            for &e in &own {
+                if e >> 3 != last {
+                    own_keys.push(e);
+                    last = e >> 3;
+                }
+            }
+            own_off.push(own_keys.len() as u32);
             insertion_sort_u32(&mut pairs);
             let mut last = u32::MAX;
             for &e in &pairs {
@@ -782,17 +908,30 @@ impl<A> SearchIndex<A> {
             }
             doc_key_off.push(doc_keys.len() as u32);
         }
+        let mut zh_key_off: Vec<u32> = Vec::with_capacity(zh_cache.len() + 1);
+        let mut zh_keys: Vec<u32> = Vec::new();
+        zh_key_off.push(0);
+        for ids in &zh_cache {
+            zh_keys.extend_from_slice(ids.as_deref().unwrap_or_default());
+            zh_key_off.push(zh_keys.len() as u32);
+        }
+        own_keys.shrink_to_fit();
+        zh_keys.shrink_to_fit();
         let KeyStore {
-            text,
+            mut text,
             mut keys,
             has_code,
             counts,
             ..
         } = store;
+        text.shrink_to_fit();
+        keys.shrink_to_fit();
         drop(zh_cache);
         drop(en_cache);
         drop(doc_zh);
         drop(zh_names);
+        // The documents' strings are no longer needed.
+        drop(docs);
 
         // Postings per key (CSR), filled in ranking order so each list is sorted.
         let mut post_off: Vec<u32> = Vec::with_capacity(keys.len() + 1);
@@ -814,13 +953,15 @@ impl<A> SearchIndex<A> {
             }
         }
         drop(cursor);
+        drop(doc_keys);
+        drop(doc_key_off);
 
         // Code anchors.
-        for (meta, &code) in keys.iter_mut().zip(&has_code) {
-            if code {
-                let s = &text[meta.start as usize..(meta.start + meta.len) as usize];
+        for k in 0..keys.len() {
+            if has_code[k] {
+                let s = &text[keys[k].start as usize..key_end(&keys, text.len(), k)];
                 if let Ok(s) = std::str::from_utf8(s) {
-                    meta.alt = code_anchor(s) as u32;
+                    keys[k].alt = code_anchor(s) as u32;
                 }
             }
         }
@@ -849,6 +990,8 @@ impl<A> SearchIndex<A> {
         }
         drop(postings);
         drop(post_off);
+        list_off.shrink_to_fit();
+        lists.shrink_to_fit();
         let tag_of = |k: usize| -> u32 { key_tag[k] };
 
         // Suffix array and anchor array.
@@ -863,7 +1006,7 @@ impl<A> SearchIndex<A> {
         let t = &text[..];
         for (k, meta) in keys.iter().enumerate() {
             let tag = tag_of(k);
-            let (start, end) = (meta.start as usize, (meta.start + meta.len) as usize);
+            let (start, end) = (meta.start as usize, key_end(&keys, t.len(), k));
             let alt = meta.alt as usize;
             // Sliding big-endian window of the 8 bytes from `p`.
             let mut w = 0u64;
@@ -906,14 +1049,19 @@ impl<A> SearchIndex<A> {
         let (pa_pos, pa_tag) = split_entries(pa);
 
         SearchIndex {
-            docs,
+            len,
             rank_to_doc,
+            zh_text,
+            zh_off,
+            groups,
             text,
             keys,
             list_off,
             lists,
-            doc_key_off,
-            doc_keys,
+            doc_key_off: own_off,
+            doc_keys: own_keys,
+            zh_key_off,
+            zh_keys,
             sa_pos,
             sa_tag,
             pa_pos,
@@ -922,48 +1070,90 @@ impl<A> SearchIndex<A> {
         }
     }
 
-    /// The documents, in the order given to [`build`](Self::build); `Hit::doc`
-    /// indexes this slice.
-    pub fn docs(&self) -> &[SearchDoc<A>] {
-        &self.docs
-    }
-
-    /// Number of documents.
+    /// Number of documents given to [`build`](Self::build); documents are
+    /// numbered `0..len()`.
     pub fn len(&self) -> usize {
-        self.docs.len()
+        self.len
     }
 
     /// True when the index holds no documents.
     pub fn is_empty(&self) -> bool {
-        self.docs.is_empty()
+        self.len == 0
     }
 
-    /// Approximate heap bytes used by the index structures (excluding the
-    /// documents themselves).
+    /// Approximate heap bytes of everything the index holds.
     pub fn index_heap_bytes(&self) -> usize {
-        self.rank_to_doc.capacity() * 4
-            + self.text.capacity()
-            + self.keys.capacity() * std::mem::size_of::<KeyMeta>()
-            + (self.list_off.capacity() + self.lists.capacity()) * 4
-            + (self.doc_key_off.capacity() + self.doc_keys.capacity()) * 4
-            + (self.sa_pos.capacity() + self.sa_tag.capacity()) * 4
-            + (self.pa_pos.capacity() + self.pa_tag.capacity()) * 4
+        self.heap_parts().iter().map(|p| p.1).sum()
     }
 
-    /// Up to `limit` best hits among docs for which `accept(&doc)` is true,
-    /// best first (see the module docs for the order). An empty or
-    /// whitespace-only query gives no hits. `accept` is only called on
-    /// matching documents, usually a few more than `limit` of them (all of
-    /// them when it rejects most, and possibly twice for one document), so
-    /// it should be cheap and deterministic.
-    pub fn search(
-        &self,
-        q: &str,
-        limit: usize,
-        accept: impl Fn(&SearchDoc<A>) -> bool,
-    ) -> Vec<Hit> {
+    /// Heap bytes per structure, for [`index_heap_bytes`](Self::index_heap_bytes)
+    /// and the memory figures of the module docs.
+    fn heap_parts(&self) -> [(&'static str, usize); 10] {
+        [
+            (
+                "suffix array (positions + tags)",
+                (self.sa_pos.capacity() + self.sa_tag.capacity()) * 4,
+            ),
+            (
+                "anchor array (positions + tags)",
+                (self.pa_pos.capacity() + self.pa_tag.capacity()) * 4,
+            ),
+            ("key text", self.text.capacity()),
+            (
+                "key table",
+                self.keys.capacity() * std::mem::size_of::<KeyMeta>(),
+            ),
+            (
+                "posting lists",
+                (self.list_off.capacity() + self.lists.capacity()) * 4,
+            ),
+            (
+                "per-document keys",
+                (self.doc_key_off.capacity() + self.doc_keys.capacity()) * 4,
+            ),
+            (
+                "Chinese name keys",
+                (self.zh_key_off.capacity() + self.zh_keys.capacity()) * 4,
+            ),
+            ("rank to document", self.rank_to_doc.capacity() * 4),
+            (
+                "Chinese names",
+                self.zh_text.capacity() + self.zh_off.capacity() * std::mem::size_of::<usize>(),
+            ),
+            ("ranking groups", self.groups.capacity() * 8),
+        ]
+    }
+
+    /// Up to `limit` best hits among the documents for which `accept(doc)`
+    /// is true (`doc` being the document's number), best first (see the
+    /// module docs for the order). An empty or whitespace-only query gives
+    /// no hits. `accept` is only called on matching documents, usually a few
+    /// more than `limit` of them (all of them when it rejects most, and
+    /// possibly twice for one document), so it should be cheap and
+    /// deterministic.
+    pub fn search(&self, q: &str, limit: usize, accept: impl Fn(usize) -> bool) -> Vec<Hit> {
         let q = normalize_query(q);
-        let qb = q.as_bytes();
+        self.search_packed(q.as_bytes(), limit, &accept)
+            .into_iter()
+            .map(|p| self.hit(p))
+            .collect()
+    }
+
+    /// Numbers of every document matching `q` and accepted by `accept`, in
+    /// ascending order — for a paged list filtered by `q`. An empty or
+    /// whitespace-only query gives no documents.
+    pub fn matching(&self, q: &str, accept: impl Fn(usize) -> bool) -> Vec<usize> {
+        let q = normalize_query(q);
+        let mut out = Vec::new();
+        self.matching_into(q.as_bytes(), 0, &accept, &mut out);
+        out
+    }
+
+    // ----- shared with `Layered` ---------------------------------------------
+
+    /// [`search`](Self::search) for a normalised query, as packed sort keys
+    /// (`pack(kind, rank, field)`), best first.
+    fn search_packed<F: Fn(usize) -> bool>(&self, qb: &[u8], limit: usize, accept: &F) -> Vec<u64> {
         let n = self.rank_to_doc.len();
         let limit = limit.min(n);
         if qb.is_empty() || limit == 0 {
@@ -987,9 +1177,9 @@ impl<A> SearchIndex<A> {
             if sa_hi - sa_lo <= budget.saturating_sub(acc.work)
                 && self.expand_sa(sa_lo, sa_hi, true, &mut acc, budget)
             {
-                return self.top_from_acc(&acc, K_SUBSTRING, limit, &accept);
+                return self.top_from_acc(&acc, K_SUBSTRING, limit, accept);
             }
-            if let Some(hits) = self.walk(&acc, K_PREFIX, qb, limit, scan_budget, &accept) {
+            if let Some(hits) = self.walk(&acc, K_PREFIX, qb, limit, scan_budget, accept) {
                 return hits;
             }
         } else {
@@ -997,7 +1187,7 @@ impl<A> SearchIndex<A> {
             // collected; the walk finds the best prefix ones.
             let mut acc = Acc::new(n, self.list_count());
             self.expand_pa(ex_lo, ex_lo, pa_hi, &mut acc, usize::MAX);
-            if let Some(hits) = self.walk(&acc, K_EXACT, qb, limit, scan_budget, &accept) {
+            if let Some(hits) = self.walk(&acc, K_EXACT, qb, limit, scan_budget, accept) {
                 return hits;
             }
         }
@@ -1005,23 +1195,26 @@ impl<A> SearchIndex<A> {
         let mut acc = Acc::new(n, self.list_count());
         self.expand_pa(pa_lo, ex_lo, pa_hi, &mut acc, usize::MAX);
         self.expand_sa(sa_lo, sa_hi, true, &mut acc, usize::MAX);
-        self.top_from_acc(&acc, K_SUBSTRING, limit, &accept)
+        self.top_from_acc(&acc, K_SUBSTRING, limit, accept)
     }
 
-    /// Indices (into [`docs`](Self::docs)) of every document matching `q` and
-    /// accepted by `accept`, in ascending order — for a paged list filtered by
-    /// `q`. An empty or whitespace-only query gives no documents.
-    pub fn matching(&self, q: &str, accept: impl Fn(&SearchDoc<A>) -> bool) -> Vec<usize> {
-        let q = normalize_query(q);
-        let qb = q.as_bytes();
+    /// Append `offset + doc` for every document matching the normalised
+    /// query `qb` and accepted by `accept(doc)`, in ascending order.
+    fn matching_into<F: Fn(usize) -> bool>(
+        &self,
+        qb: &[u8],
+        offset: usize,
+        accept: &F,
+        out: &mut Vec<usize>,
+    ) {
         if qb.is_empty() {
-            return Vec::new();
+            return;
         }
         let (lo, hi) = self.range(&self.sa_pos, qb);
         if lo == hi {
-            return Vec::new();
+            return;
         }
-        let mut bits = vec![0u64; self.docs.len().div_ceil(64)];
+        let mut bits = vec![0u64; self.rank_to_doc.len().div_ceil(64)];
         let mut seen = Acc::new(0, self.list_count());
         let mut single = 0u32;
         for &tag in &self.sa_tag[lo..hi] {
@@ -1033,18 +1226,32 @@ impl<A> SearchIndex<A> {
                 bits[d / 64] |= 1 << (d % 64);
             }
         }
-        let mut out = Vec::new();
         for (w, &word) in bits.iter().enumerate() {
             let mut word = word;
             while word != 0 {
                 let d = w * 64 + word.trailing_zeros() as usize;
                 word &= word - 1;
-                if accept(&self.docs[d]) {
-                    out.push(d);
+                if accept(d) {
+                    out.push(offset + d);
                 }
             }
         }
-        out
+    }
+
+    /// Ranking group key (see [`group_key`]) of the document at `rank`.
+    fn group_at(&self, rank: u32) -> u32 {
+        let g = self.groups.partition_point(|g| g.0 <= rank);
+        self.groups[g.saturating_sub(1)].1
+    }
+
+    /// Number of distinct Chinese names.
+    fn zh_count(&self) -> usize {
+        self.zh_off.len().saturating_sub(1)
+    }
+
+    /// The distinct Chinese name at position `i` in name order.
+    fn zh_name(&self, i: usize) -> &str {
+        &self.zh_text[self.zh_off[i]..self.zh_off[i + 1]]
     }
 
     // ----- internals -------------------------------------------------------
@@ -1166,8 +1373,8 @@ impl<A> SearchIndex<A> {
         acc: &Acc,
         max_kind: u8,
         limit: usize,
-        accept: &impl Fn(&SearchDoc<A>) -> bool,
-    ) -> Vec<Hit> {
+        accept: &impl Fn(usize) -> bool,
+    ) -> Vec<u64> {
         let mut cands: Vec<u64> = Vec::with_capacity(acc.touched.len());
         for &r in &acc.touched {
             let v = acc.best[r as usize] - 1;
@@ -1176,7 +1383,7 @@ impl<A> SearchIndex<A> {
                 cands.push(pack(kind, r, field));
             }
         }
-        let mut out: Vec<Hit> = Vec::with_capacity(limit.min(cands.len()));
+        let mut out: Vec<u64> = Vec::with_capacity(limit.min(cands.len()));
         let mut start = 0;
         while out.len() < limit && start < cands.len() {
             // Rank the next chunk of best candidates; grow it only if `accept`
@@ -1191,9 +1398,8 @@ impl<A> SearchIndex<A> {
             };
             rest[..end].sort_unstable();
             for &c in &rest[..end] {
-                let hit = self.hit(c);
-                if accept(&self.docs[hit.doc]) {
-                    out.push(hit);
+                if accept(self.rank_to_doc[rank_of(c) as usize] as usize) {
+                    out.push(c);
                     if out.len() == limit {
                         break;
                     }
@@ -1206,9 +1412,8 @@ impl<A> SearchIndex<A> {
 
     #[inline]
     fn hit(&self, packed: u64) -> Hit {
-        let rank = ((packed >> 3) & u64::from(u32::MAX)) as usize;
         Hit {
-            doc: self.rank_to_doc[rank] as usize,
+            doc: self.rank_to_doc[rank_of(packed) as usize] as usize,
             kind: kind_of((packed >> 40) as u8),
             field: field_of((packed & 7) as u8),
         }
@@ -1222,24 +1427,39 @@ impl<A> SearchIndex<A> {
         );
         let mut best: Option<(u8, u8)> = None;
         for &e in &self.doc_keys[lo..hi] {
-            let meta = self.keys[(e >> 3) as usize];
-            let field = (e & 7) as u8;
-            let key = &self.text[meta.start as usize..(meta.start + meta.len) as usize];
-            let tail = (field == F_CODE && meta.alt != 0).then(|| &key[meta.alt as usize..]);
-            let kind = if field == F_CODE && (key == q || tail == Some(q)) {
-                K_EXACT
-            } else if key.starts_with(q) || tail.is_some_and(|t| t.starts_with(q)) {
-                K_PREFIX
-            } else if contains_bytes(key, q) {
-                K_SUBSTRING
+            if e & 7 == u32::from(F_ZH_KEYS) {
+                let z = (e >> 3) as usize;
+                let (zl, zh) = (self.zh_key_off[z] as usize, self.zh_key_off[z + 1] as usize);
+                for &e in &self.zh_keys[zl..zh] {
+                    self.verify_key(e, q, &mut best);
+                }
             } else {
-                continue;
-            };
-            if best.is_none_or(|b| (kind, field) < b) {
-                best = Some((kind, field));
+                self.verify_key(e, q, &mut best);
             }
         }
         best
+    }
+
+    /// Fold the match of key entry `e` (`key << 3 | field`) into `best`.
+    #[inline]
+    fn verify_key(&self, e: u32, q: &[u8], best: &mut Option<(u8, u8)>) {
+        let k = (e >> 3) as usize;
+        let meta = self.keys[k];
+        let field = (e & 7) as u8;
+        let key = &self.text[meta.start as usize..key_end(&self.keys, self.text.len(), k)];
+        let tail = (field == F_CODE && meta.alt != 0).then(|| &key[meta.alt as usize..]);
+        let kind = if field == F_CODE && (key == q || tail == Some(q)) {
+            K_EXACT
+        } else if key.starts_with(q) || tail.is_some_and(|t| t.starts_with(q)) {
+            K_PREFIX
+        } else if contains_bytes(key, q) {
+            K_SUBSTRING
+        } else {
+            return;
+        };
+        if best.is_none_or(|b| (kind, field) < b) {
+            *best = Some((kind, field));
+        }
     }
 
     /// Walk documents in ranking order when expanding all matches would be
@@ -1253,15 +1473,15 @@ impl<A> SearchIndex<A> {
         q: &[u8],
         limit: usize,
         scan_budget: usize,
-        accept: &impl Fn(&SearchDoc<A>) -> bool,
-    ) -> Option<Vec<Hit>> {
+        accept: &impl Fn(usize) -> bool,
+    ) -> Option<Vec<u64>> {
         let mut out = self.top_from_acc(acc, known, limit, accept);
         if out.len() >= limit {
             return Some(out);
         }
         let need = limit - out.len();
-        let mut prefix: Vec<Hit> = Vec::new();
-        let mut substring: Vec<Hit> = Vec::new();
+        let mut prefix: Vec<u64> = Vec::new();
+        let mut substring: Vec<u64> = Vec::new();
         let mut checked = 0usize;
         for rank in 0..self.rank_to_doc.len() {
             if acc.kind(rank).is_some_and(|k| k <= known) {
@@ -1278,19 +1498,15 @@ impl<A> SearchIndex<A> {
                 continue; // already in `out` (cannot happen: `acc` is complete)
             }
             let doc = self.rank_to_doc[rank] as usize;
-            let hit = Hit {
-                doc,
-                kind: kind_of(kind),
-                field: field_of(field),
-            };
+            let hit = pack(kind, rank as u32, field);
             if kind == K_PREFIX {
-                if accept(&self.docs[doc]) {
+                if accept(doc) {
                     prefix.push(hit);
                     if prefix.len() == need {
                         break; // later prefix hits rank lower; substrings lower still
                     }
                 }
-            } else if substring.len() < need && accept(&self.docs[doc]) {
+            } else if substring.len() < need && accept(doc) {
                 substring.push(hit);
                 if known == K_PREFIX && substring.len() == need {
                     break; // no prefix hits remain unseen
@@ -1310,25 +1526,205 @@ impl<A> SearchIndex<A> {
     }
 }
 
+/// Name part of a [`group_key`].
+const GROUP_NAME: u32 = (1 << 30) - 1;
+
+/// Order of a base hit relative to an extra hit in a [`Layered`] index:
+/// kind, then the ranking group's flags (inactive, not essential), the
+/// name's place among the base's names (see `Layered::extra_names`), and the
+/// document number. Each index gives its hits in its own order, which agrees
+/// with the order of one index of base ++ extra on its documents, so a merge
+/// of the two lists is that order.
+type MergeKey = (u8, u32, u32, usize);
+
+/// A shared base index plus a small index of documents appended after it,
+/// answering exactly as one [`SearchIndex`] built from base ++ extra would:
+/// same hits, same order, same kind and field, documents numbered
+/// `0..base.len()` for the base's and then `extra` in order.
+///
+/// Meant for a formulary that grows by a handful of documents between full
+/// rebuilds: [`new`](Self::new) costs about as much as building an index of
+/// the extra documents alone, and a query costs a query of each index plus a
+/// merge of at most `2 * limit` hits. To add more documents later, call
+/// [`new`](Self::new) again with the same base and all documents added since
+/// it was built (layers do not stack); rebuild the base once the extra part
+/// grows large (its build cost and memory grow with it, and its documents
+/// share none of the base's interned keys). Only additions are expressible:
+/// a change to an existing document needs a rebuild.
+#[derive(Debug, Clone)]
+pub struct Layered {
+    base: Arc<SearchIndex>,
+    extra: SearchIndex,
+    /// Documents in base ++ extra.
+    len: usize,
+    /// For each of `extra`'s distinct Chinese names, in its name order, the
+    /// name's place among the base's names: `2 * i + 1` when it is the
+    /// base's name `i` (whose base documents are numbered `2 * i + 1` for
+    /// the merge), `2 * i` when it falls between the base's names `i - 1`
+    /// and `i`. (New names falling at the same place share a number: the
+    /// merge only ever compares a base hit with an extra hit.)
+    extra_names: Vec<u32>,
+}
+
+impl Layered {
+    /// Documents `0..base.len()` are the base's, then `extra` in order.
+    /// Costs about as much as building an index of `extra` alone, plus a
+    /// binary search among the base's distinct Chinese names for each of
+    /// the extra's.
+    pub fn new(base: Arc<SearchIndex>, extra: Vec<SearchDoc>) -> Layered {
+        let len = base.len() + extra.len();
+        let mut extra = extra;
+        // As in one index of base ++ extra, documents past `MAX_DOCS` are
+        // counted but not indexed.
+        extra.truncate(MAX_DOCS.saturating_sub(base.len()));
+        let extra = SearchIndex::build(extra);
+        let nb = base.zh_count();
+        let extra_names = (0..extra.zh_count())
+            .map(|j| {
+                let name = extra.zh_name(j);
+                let (mut lo, mut hi) = (0, nb);
+                while lo < hi {
+                    let mid = lo + (hi - lo) / 2;
+                    if zh_cmp(base.zh_name(mid), name) == Ordering::Less {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                // Fewer than 2^27 names: no overflow.
+                if lo < nb && base.zh_name(lo) == name {
+                    2 * lo as u32 + 1
+                } else {
+                    2 * lo as u32
+                }
+            })
+            .collect();
+        Layered {
+            base,
+            extra,
+            len,
+            extra_names,
+        }
+    }
+
+    /// The base alone, with no extra documents (answers as the base does).
+    pub fn from_base(base: Arc<SearchIndex>) -> Layered {
+        Layered::new(base, Vec::new())
+    }
+
+    /// The shared base index.
+    pub fn base(&self) -> &Arc<SearchIndex> {
+        &self.base
+    }
+
+    /// Number of documents, base and extra; documents are numbered `0..len()`.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when neither part holds a document.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Approximate heap bytes of the extra part (the base is shared; see its
+    /// own [`SearchIndex::index_heap_bytes`]).
+    pub fn index_heap_bytes(&self) -> usize {
+        self.extra.index_heap_bytes() + self.extra_names.capacity() * 4
+    }
+
+    /// As [`SearchIndex::search`] on one index of base ++ extra; `accept`
+    /// gets document numbers in base ++ extra.
+    pub fn search(&self, q: &str, limit: usize, accept: impl Fn(usize) -> bool) -> Vec<Hit> {
+        let q = normalize_query(q);
+        let qb = q.as_bytes();
+        let base = self.base.search_packed(qb, limit, &accept);
+        let nb = self.base.len();
+        let extra = if self.extra.is_empty() {
+            Vec::new()
+        } else {
+            self.extra.search_packed(qb, limit, &|d| accept(nb + d))
+        };
+        if extra.is_empty() {
+            return base.into_iter().map(|p| self.base.hit(p)).collect();
+        }
+        let base: Vec<(MergeKey, Hit)> = base
+            .into_iter()
+            .map(|p| {
+                let hit = self.base.hit(p);
+                let g = self.base.group_at(rank_of(p));
+                let key = ((p >> 40) as u8, g >> 30, 2 * (g & GROUP_NAME) + 1, hit.doc);
+                (key, hit)
+            })
+            .collect();
+        let extra: Vec<(MergeKey, Hit)> = extra
+            .into_iter()
+            .map(|p| {
+                let mut hit = self.extra.hit(p);
+                hit.doc += nb;
+                let g = self.extra.group_at(rank_of(p));
+                let name = self.extra_names[(g & GROUP_NAME) as usize];
+                (((p >> 40) as u8, g >> 30, name, hit.doc), hit)
+            })
+            .collect();
+        let mut out = Vec::with_capacity(limit.min(base.len() + extra.len()));
+        let (mut i, mut j) = (0, 0);
+        while out.len() < limit {
+            let from_base = match (base.get(i), extra.get(j)) {
+                (Some(b), Some(e)) => b.0 < e.0,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            if from_base {
+                out.push(base[i].1);
+                i += 1;
+            } else {
+                out.push(extra[j].1);
+                j += 1;
+            }
+        }
+        out
+    }
+
+    /// As [`SearchIndex::matching`] on one index of base ++ extra: numbers
+    /// in base ++ extra, ascending.
+    pub fn matching(&self, q: &str, accept: impl Fn(usize) -> bool) -> Vec<usize> {
+        let q = normalize_query(q);
+        let qb = q.as_bytes();
+        let mut out = Vec::new();
+        self.base.matching_into(qb, 0, &accept, &mut out);
+        let nb = self.base.len();
+        self.extra
+            .matching_into(qb, nb, &|d| accept(nb + d), &mut out);
+        out
+    }
+
+    #[cfg(test)]
+    fn with_budgets(mut self, expand: usize, scan: usize) -> Self {
+        self.extra.budget_override = Some((expand, scan));
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::synthetic::synthetic;
     use proptest::prelude::*;
 
-    fn doc(zh: &str, en: &str, codes: &[&str]) -> SearchDoc<u32> {
+    fn doc(zh: &str, en: &str, codes: &[&str]) -> SearchDoc {
         SearchDoc {
             name_zh: zh.to_string(),
             name_en: en.to_string(),
             codes: codes.iter().map(|c| c.to_string()).collect(),
             active: true,
             essential: false,
-            attrs: 0,
         }
     }
 
-    fn corpus() -> SearchIndex<u32> {
-        let mut docs = vec![
+    fn corpus() -> SearchIndex {
+        let docs = vec![
             doc(
                 "阿莫西林胶囊",
                 "Amoxicillin Capsules",
@@ -1351,13 +1747,10 @@ mod tests {
                 &["国药准字H10910052", "C08CA05"],
             ),
         ];
-        for (i, d) in docs.iter_mut().enumerate() {
-            d.attrs = i as u32;
-        }
         SearchIndex::build(docs)
     }
 
-    fn first(ix: &SearchIndex<u32>, q: &str) -> Option<Hit> {
+    fn first(ix: &SearchIndex, q: &str) -> Option<Hit> {
         ix.search(q, 10, |_| true).first().copied()
     }
 
@@ -1589,10 +1982,9 @@ mod tests {
 
     #[test]
     fn accept_filter_and_limit() {
-        let docs: Vec<SearchDoc<u32>> = (0..50)
-            .map(|i| SearchDoc {
-                attrs: i,
-                ..doc(
+        let docs: Vec<SearchDoc> = (0..50)
+            .map(|i| {
+                doc(
                     "阿莫西林胶囊",
                     "Amoxicillin",
                     &[&format!("国药准字H2000{i:04}")],
@@ -1601,12 +1993,9 @@ mod tests {
             .collect();
         let ix = SearchIndex::build(docs);
         assert_eq!(ix.len(), 50);
-        let hits = ix.search("amxl", 7, |d| d.attrs % 3 == 0);
+        let hits = ix.search("amxl", 7, |d| d % 3 == 0);
         assert_eq!(hits.len(), 7);
-        assert!(
-            hits.iter()
-                .all(|h| ix.docs()[h.doc].attrs.is_multiple_of(3))
-        );
+        assert!(hits.iter().all(|h| h.doc.is_multiple_of(3)));
         assert_eq!(
             hits.iter().map(|h| h.doc).collect::<Vec<_>>(),
             vec![0, 3, 6, 9, 12, 15, 18]
@@ -1614,7 +2003,7 @@ mod tests {
         assert_eq!(ix.search("amxl", 1000, |_| true).len(), 50);
         assert!(ix.search("amxl", 0, |_| true).is_empty());
         assert!(ix.search("amxl", 10, |_| false).is_empty());
-        let m = ix.matching("h2000", |d| d.attrs >= 45);
+        let m = ix.matching("h2000", |d| d >= 45);
         assert_eq!(m, vec![45, 46, 47, 48, 49]);
     }
 
@@ -1625,7 +2014,7 @@ mod tests {
             assert!(ix.search(q, 10, |_| true).is_empty(), "{q:?}");
             assert!(ix.matching(q, |_| true).is_empty(), "{q:?}");
         }
-        let empty: SearchIndex<u32> = SearchIndex::build(Vec::new());
+        let empty = SearchIndex::build(Vec::new());
         assert!(empty.is_empty());
         assert!(empty.search("a", 10, |_| true).is_empty());
         assert!(empty.matching("a", |_| true).is_empty());
@@ -1636,7 +2025,8 @@ mod tests {
         let name = "重行地长乐参还给藏重行地";
         let ix = SearchIndex::build(vec![doc(name, "", &[])]);
         // every key of that doc: name, ≤32 initials, ≤32 full
-        assert!(ix.doc_keys.len() <= 1 + 2 * crate::pinyin_keys::MAX_COMBINATIONS);
+        assert!(ix.zh_keys.len() <= 1 + 2 * crate::pinyin_keys::MAX_COMBINATIONS);
+        assert_eq!(ix.doc_keys, vec![u32::from(F_ZH_KEYS)]);
         assert!(first(&ix, "zxdzl").is_some());
         assert!(first(&ix, "zhongxingdi").is_some());
     }
@@ -1644,13 +2034,13 @@ mod tests {
     #[test]
     fn index_is_send_and_sync() {
         fn assert_send_sync<T: Send + Sync>() {}
-        assert_send_sync::<SearchIndex<u32>>();
-        assert_send_sync::<SearchIndex<(String, Vec<u64>)>>();
+        assert_send_sync::<SearchIndex>();
+        assert_send_sync::<Layered>();
     }
 
     // ----- reference matcher ------------------------------------------------
 
-    fn reference_keys(d: &SearchDoc<u32>) -> Vec<(String, u8)> {
+    fn reference_keys(d: &SearchDoc) -> Vec<(String, u8)> {
         let mut keys = zh_keys(&d.name_zh);
         let en = normalize_query(&d.name_en);
         if !en.is_empty() {
@@ -1690,7 +2080,7 @@ mod tests {
     }
 
     /// Every match, ranked: (hit, doc) pairs in the specified order.
-    fn reference_ranked(docs: &[SearchDoc<u32>], keys: &[Vec<(String, u8)>], q: &str) -> Vec<Hit> {
+    fn reference_ranked(docs: &[SearchDoc], keys: &[Vec<(String, u8)>], q: &str) -> Vec<Hit> {
         let q = normalize_query(q);
         if q.is_empty() {
             return Vec::new();
@@ -1719,15 +2109,10 @@ mod tests {
             .collect()
     }
 
-    fn reference_search(
-        docs: &[SearchDoc<u32>],
-        ranked: &[Hit],
-        limit: usize,
-        accept: impl Fn(&SearchDoc<u32>) -> bool,
-    ) -> Vec<Hit> {
+    fn reference_search(ranked: &[Hit], limit: usize, accept: impl Fn(usize) -> bool) -> Vec<Hit> {
         ranked
             .iter()
-            .filter(|h| accept(&docs[h.doc]))
+            .filter(|h| accept(h.doc))
             .take(limit)
             .copied()
             .collect()
@@ -1739,22 +2124,25 @@ mod tests {
         m
     }
 
+    type Accept = fn(usize) -> bool;
+
+    /// Filters on document numbers for the comparisons.
+    const ACCEPTS: [Accept; 3] = [|_| true, |d| d % 4 != 1, |d| d % 7 == 3];
+
     /// Compare `search` (several limits and filters) and `matching` with the
     /// brute-force reference.
     fn check_against_reference(
-        ix: &SearchIndex<u32>,
-        docs: &[SearchDoc<u32>],
+        ix: &SearchIndex,
+        docs: &[SearchDoc],
         keys: &[Vec<(String, u8)>],
         q: &str,
         limits: &[usize],
     ) -> Result<(), String> {
         let ranked = reference_ranked(docs, keys, q);
-        type Accept<'a> = &'a dyn Fn(&SearchDoc<u32>) -> bool;
-        let accepts: [Accept; 3] = [&|_| true, &|d| d.attrs % 4 != 1, &|d| d.attrs % 7 == 3];
         for &limit in limits {
-            for (a, accept) in accepts.iter().enumerate() {
+            for (a, accept) in ACCEPTS.iter().enumerate() {
                 let got = ix.search(q, limit, accept);
-                let want = reference_search(docs, &ranked, limit, accept);
+                let want = reference_search(&ranked, limit, accept);
                 if got != want {
                     return Err(format!(
                         "search q={q:?} limit={limit} accept#{a}: got {got:?}, want {want:?}"
@@ -1783,22 +2171,29 @@ mod tests {
             .prop_map(|v| v.into_iter().collect())
     }
 
-    fn doc_strategy() -> impl Strategy<Value = SearchDoc<u32>> {
+    /// Random documents; a third of them take one of a few shared Chinese
+    /// names (which sort between, before and after random ones), so that
+    /// equal names with different flags and documents rank against each
+    /// other.
+    fn doc_strategy() -> impl Strategy<Value = SearchDoc> {
+        let zh = prop_oneof![
+            2 => text_strategy(6),
+            1 => prop::sample::select(vec!["阿莫西林", "参", "人参", "重行地长乐参", ""])
+                .prop_map(str::to_string),
+        ];
         (
-            text_strategy(6),
+            zh,
             text_strategy(5),
             prop::collection::vec(text_strategy(7), 0..3),
             any::<bool>(),
             any::<bool>(),
-            0u32..4,
         )
-            .prop_map(|(zh, en, codes, active, essential, attrs)| SearchDoc {
+            .prop_map(|(zh, en, codes, active, essential)| SearchDoc {
                 name_zh: zh,
                 name_en: en,
                 codes,
                 active,
                 essential,
-                attrs,
             })
     }
 
@@ -1831,6 +2226,275 @@ mod tests {
             for q in &qs {
                 let r = check_against_reference(&ix, &docs, &keys, q, &[limit]);
                 prop_assert!(r.is_ok(), "{}", r.err().unwrap_or_default());
+            }
+        }
+    }
+
+    // ----- layered ---------------------------------------------------------------
+
+    /// Compare a layered index with the one index of the same documents:
+    /// `search` at several limits and filters, and `matching`.
+    fn check_layered(
+        layered: &Layered,
+        full: &SearchIndex,
+        q: &str,
+        limits: &[usize],
+    ) -> Result<(), String> {
+        if layered.len() != full.len() {
+            return Err(format!("len {} vs {}", layered.len(), full.len()));
+        }
+        for &limit in limits {
+            for (a, accept) in ACCEPTS.iter().enumerate() {
+                let got = layered.search(q, limit, accept);
+                let want = full.search(q, limit, accept);
+                if got != want {
+                    return Err(format!(
+                        "search q={q:?} limit={limit} accept#{a}: got {got:?}, want {want:?}"
+                    ));
+                }
+            }
+        }
+        for (a, accept) in ACCEPTS.iter().enumerate() {
+            let got = layered.matching(q, accept);
+            let want = full.matching(q, accept);
+            if got != want {
+                return Err(format!(
+                    "matching q={q:?} accept#{a}: got {got:?}, want {want:?}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Queries for a corpus: the given ones, inner parts of pinyin keys, a
+    /// full pinyin key, a Chinese name and a whole code of a few documents.
+    fn queries_for(docs: &[SearchDoc], mut qs: Vec<String>) -> Vec<String> {
+        for d in docs.iter().rev().take(3).chain(docs.iter().take(3)) {
+            let nk = name_keys(&d.name_zh);
+            qs.extend(
+                nk.initials
+                    .iter()
+                    .take(2)
+                    .map(|k| k.chars().skip(1).take(3).collect::<String>()),
+            );
+            qs.extend(nk.full.first().cloned());
+            qs.push(d.name_zh.clone());
+            qs.extend(d.codes.first().cloned());
+        }
+        qs
+    }
+
+    #[test]
+    fn layered_interleaves_base_and_extra_hits() {
+        let mk = |zh: &str, active: bool, essential: bool, code: &str| SearchDoc {
+            active,
+            essential,
+            ..doc(zh, "Aspirin", &[code])
+        };
+        let base = vec![
+            mk("阿司匹林肠溶片", true, false, "A1"), // 0
+            mk("阿司匹林片", false, true, "A2"),     // 1: inactive
+            mk("阿司匹林片", true, false, "A3"),     // 2
+        ];
+        let extra = vec![
+            mk("阿司匹林片", true, false, "A4"), // 3: after 2 (same key, later)
+            mk("阿司匹林", true, false, "A5"),   // 4: new, shorter name
+            mk("阿司匹林肠溶片", true, true, "ASPI"), // 5: essential first
+            mk("阿司匹林泡腾片", true, false, "A7"), // 6: new name, same length as 0
+        ];
+        let mut all = base.clone();
+        all.extend(extra.iter().cloned());
+        let full = SearchIndex::build(all);
+        let layered = Layered::new(Arc::new(SearchIndex::build(base)), extra);
+        assert_eq!(layered.len(), 7);
+        assert_eq!(layered.base().len(), 3);
+        let order = |hits: Vec<Hit>| hits.iter().map(|h| h.doc).collect::<Vec<_>>();
+        let (a, b) = if "阿司匹林泡腾片" < "阿司匹林肠溶片" {
+            (6, 0)
+        } else {
+            (0, 6)
+        };
+        let want = vec![5, 4, 2, 3, a, b, 1];
+        assert_eq!(order(layered.search("aspirin", 10, |_| true)), want);
+        assert_eq!(order(full.search("aspirin", 10, |_| true)), want);
+        assert_eq!(
+            order(layered.search("aspirin", 3, |d| d != 4)),
+            vec![5, 2, 3]
+        );
+        // A prefix match in the base beats the extra's substring matches.
+        let hits = layered.search("a", 3, |_| true);
+        assert_eq!(hits, full.search("a", 3, |_| true));
+        assert_eq!(hits[0].kind, MatchKind::Prefix);
+        assert_eq!(
+            layered.search("aspi", 10, |_| true)[0],
+            Hit {
+                doc: 5,
+                kind: MatchKind::CodeExact,
+                field: MatchField::Code
+            }
+        );
+        assert_eq!(layered.matching("aspirin", |d| d % 2 == 1), vec![1, 3, 5]);
+        assert_eq!(layered.matching("a7", |_| true), vec![6]);
+        assert!(layered.search("", 10, |_| true).is_empty());
+        assert!(layered.matching(" ", |_| true).is_empty());
+        assert!(layered.index_heap_bytes() > 0);
+
+        let alone = Layered::from_base(Arc::new(full.clone()));
+        assert_eq!(order(alone.search("aspirin", 10, |_| true)), want);
+        assert!(alone.index_heap_bytes() < 64);
+        let empty = Layered::new(Arc::new(SearchIndex::build(Vec::new())), Vec::new());
+        assert!(empty.is_empty());
+        assert!(empty.search("a", 10, |_| true).is_empty());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// A layered index answers exactly as one index of base ++ extra,
+        /// including with an empty base or extra, names shared between the
+        /// two, and base documents repeated in the extra with other flags.
+        #[test]
+        fn layered_answers_as_one_index(
+            base in prop::collection::vec(doc_strategy(), 0..25),
+            extra in prop::collection::vec(doc_strategy(), 0..10),
+            copies in prop::collection::vec((any::<prop::sample::Index>(), any::<bool>(), any::<bool>()), 0..4),
+            queries in prop::collection::vec(query_strategy(), 1..6),
+            limit in 0usize..12,
+            budgets in prop::sample::select(vec![None, Some((0, 0)), Some((0, 3)), Some((2, 1000)), Some((1000, 0))]),
+        ) {
+            let mut extra = extra;
+            if !base.is_empty() {
+                for (i, active, essential) in &copies {
+                    extra.push(SearchDoc {
+                        active: *active,
+                        essential: *essential,
+                        ..base[i.index(base.len())].clone()
+                    });
+                }
+            }
+            let mut all = base.clone();
+            all.extend(extra.iter().cloned());
+            let qs = queries_for(&all, queries);
+            let budgeted = |ix: SearchIndex| match budgets {
+                Some((e, s)) => ix.with_budgets(e, s),
+                None => ix,
+            };
+            let layer = |base: Vec<SearchDoc>, extra: Vec<SearchDoc>| {
+                let l = Layered::new(Arc::new(budgeted(SearchIndex::build(base))), extra);
+                match budgets {
+                    Some((e, s)) => l.with_budgets(e, s),
+                    None => l,
+                }
+            };
+            let full = budgeted(SearchIndex::build(all.clone()));
+            // The split drawn, and the two extremes (everything in the base,
+            // everything in the extra).
+            let splits = [
+                layer(base.clone(), extra.clone()),
+                layer(all.clone(), Vec::new()),
+                layer(Vec::new(), all.clone()),
+            ];
+            for (s, layered) in splits.iter().enumerate() {
+                for q in &qs {
+                    let r = check_layered(layered, &full, q, &[limit, 1, 100]);
+                    prop_assert!(r.is_ok(), "split #{s}: {}", r.err().unwrap_or_default());
+                }
+            }
+        }
+    }
+
+    /// Three thousand synthetic drugs in the base, a few new ones in the
+    /// extra (new names shorter, longer and between the base's, base names
+    /// with other flags, a repeated code): every path at the default budgets
+    /// answers as one index of all of them.
+    #[test]
+    fn layered_agrees_with_one_index_at_3000_docs() {
+        let docs = synthetic(3_012);
+        let (base, tail) = docs.split_at(3_000);
+        let mut extra = tail.to_vec();
+        let mk = |zh: &str, en: &str, codes: &[&str], active: bool, essential: bool| SearchDoc {
+            active,
+            essential,
+            ..doc(zh, en, codes)
+        };
+        extra.extend([
+            mk("阿", "A", &["国药准字H20990001"], true, true),
+            mk(
+                "阿莫西林胶囊",
+                "Amoxicillin Capsules",
+                &["J01CA04"],
+                true,
+                true,
+            ),
+            mk(
+                "阿莫西林胶囊",
+                "Amoxicillin",
+                &["国药准字H20990003"],
+                false,
+                false,
+            ),
+            mk(
+                "硝苯地平缓释片二号",
+                "Nifedipine",
+                &["C08CA05", "X0"],
+                true,
+                false,
+            ),
+            mk(
+                "人参片",
+                "Ginseng Tablets",
+                &[&base[7].codes[0]],
+                true,
+                true,
+            ),
+            SearchDoc {
+                active: !base[3].active,
+                essential: !base[3].essential,
+                ..base[3].clone()
+            },
+            mk("重组人参", "", &[], false, true),
+        ]);
+        let base_ix = Arc::new(SearchIndex::build(base.to_vec()));
+        let layered = Layered::new(Arc::clone(&base_ix), extra.clone());
+        assert!(Arc::ptr_eq(layered.base(), &base_ix));
+        let mut all = base.to_vec();
+        all.extend(extra);
+        let full = SearchIndex::build(all.clone());
+        assert_eq!(layered.len(), 3_019);
+        // The extra part is small next to the base.
+        assert!(layered.index_heap_bytes() * 20 < base_ix.index_heap_bytes());
+        let fixed: Vec<String> = [
+            "a",
+            "x",
+            "0",
+            "1",
+            "00",
+            "h2",
+            "H2000",
+            "h2099",
+            "j01c",
+            "J01CA04",
+            "amxl",
+            "阿莫",
+            "阿",
+            "moxi",
+            "rs",
+            "人参",
+            "zzrs",
+            "胶囊",
+            "zhusheye",
+            "国药准字",
+            "0003",
+            "片",
+            "l",
+            "zzzz",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for q in &queries_for(&all, fixed) {
+            if let Err(e) = check_layered(&layered, &full, q, &[1, 20, 200]) {
+                panic!("{e}");
             }
         }
     }
@@ -1885,7 +2549,7 @@ mod tests {
     #[test]
     fn large_corpus_gives_full_ranked_pages() {
         let docs = synthetic(10_000);
-        let ix = SearchIndex::build(docs);
+        let ix = SearchIndex::build(docs.clone());
         assert_eq!(ix.len(), 10_000);
         for q in [
             "amxl",
@@ -1903,12 +2567,11 @@ mod tests {
             // ranked: kinds never get better down the list
             assert!(hits.windows(2).all(|w| w[0].kind <= w[1].kind), "{q}");
         }
-        let hits = ix.search("amxl", 20, |d| d.active);
+        let hits = ix.search("amxl", 20, |d| docs[d].active);
         assert_eq!(hits.len(), 20);
         assert!(
-            hits.iter().all(
-                |h| ix.docs()[h.doc].active && ix.docs()[h.doc].name_zh.starts_with("阿莫西林")
-            )
+            hits.iter()
+                .all(|h| docs[h.doc].active && docs[h.doc].name_zh.starts_with("阿莫西林"))
         );
     }
 }

@@ -16,11 +16,16 @@
 //! every distinct key (substring matches) and an *anchor array* of key starts
 //! (prefix and exact matches), without verification and without scanning.
 //! Hits are ranked by [`MatchKind`] (exact code, prefix, substring), then
-//! active, essential, shorter name, name. See [`index`] for the design and its
-//! measured cost, and `benches/index.rs` for the benchmark.
+//! active, essential, shorter name, name, document number. [`Layered`] adds a
+//! handful of new documents to a shared index in well under a millisecond
+//! and answers exactly as a rebuilt index would. See [`index`] for the design
+//! and its measured cost, and `benches/index.rs` for the benchmark.
 //!
-//! The crate knows nothing of databases or HTTP: a document carries opaque
-//! caller data `A` ([`SearchDoc::attrs`]) that the caller filters on.
+//! The crate knows nothing of databases or HTTP, and keeps no document: the
+//! index knows documents by their number (position in the `Vec` given to
+//! [`SearchIndex::build`]), reports hits by number ([`Hit::doc`]) and filters
+//! through the caller's `accept(number)`; the caller keeps its own data per
+//! number.
 
 pub mod index;
 pub mod pinyin_keys;
@@ -28,5 +33,5 @@ pub mod pinyin_keys;
 #[cfg(test)]
 mod synthetic;
 
-pub use index::{Hit, MatchField, MatchKind, SearchDoc, SearchIndex};
+pub use index::{Hit, Layered, MatchField, MatchKind, SearchDoc, SearchIndex};
 pub use pinyin_keys::{NameKeys, name_keys, normalize_query, sort_key};

@@ -7,7 +7,7 @@ use crate::SearchDoc;
 
 /// Deterministic synthetic formulary: ~1,500 generic names × manufacturers,
 /// three distinct codes per drug.
-pub fn synthetic(n: usize) -> Vec<SearchDoc<u32>> {
+pub fn synthetic(n: usize) -> Vec<SearchDoc> {
     let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut rnd = move |m: u64| {
         seed ^= seed << 13;
@@ -104,7 +104,6 @@ pub fn synthetic(n: usize) -> Vec<SearchDoc<u32>> {
                 codes: vec![approval, nhsa, g.2.clone()],
                 active: rnd(10) != 0,
                 essential: rnd(3) == 0,
-                attrs: i as u32,
             }
         })
         .collect()

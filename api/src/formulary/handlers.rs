@@ -79,8 +79,8 @@ pub async fn diff_formulary(
     State(state): State<AppState>,
     actor: Actor,
     ApiQuery(q): ApiQuery<DiffQuery>,
-) -> AppResult<Json<Diff>> {
-    Ok(Json(service::diff(&state.ctx, &actor, q.from, q.to).await?))
+) -> AppResult<Response> {
+    Ok(Json(service::diff(&state.ctx, &actor, q.from, q.to).await?).into_response())
 }
 
 /// Essential-medicine share per level group against the consortium's targets (F3).

@@ -1,5 +1,6 @@
 //! Import and export in the formats a county pharmacy lives in: CSV (UTF-8 with or without BOM,
 //! and GBK/GB18030 as Excel in China writes it), XLSX, and FHIR R5 JSON for other systems.
+use std::borrow::Borrow;
 use crate::i18n::tr;
 use std::collections::HashMap;
 use std::io::Cursor;
@@ -455,20 +456,24 @@ pub fn row_of(e: &Entry) -> Vec<String> {
 }
 
 /// CSV with a UTF-8 BOM so Excel opens it as UTF-8.
-pub fn to_csv(entries: &[Entry]) -> Vec<u8> {
+/// Entries as CSV (UTF-8 with BOM). Entries may come one at a time (an export of the whole
+/// formulary never holds them all).
+pub fn to_csv<E: Borrow<Entry>>(entries: impl IntoIterator<Item = E>) -> Vec<u8> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
         let mut w = csv::Writer::from_writer(&mut out);
         let _ = w.write_record(COLUMNS.iter().map(|(_, z)| *z));
         for e in entries {
-            let _ = w.write_record(row_of(e));
+            let _ = w.write_record(row_of(e.borrow()));
         }
         let _ = w.flush();
     }
     out
 }
 
-pub fn to_xlsx(entries: &[Entry]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+pub fn to_xlsx<E: Borrow<Entry>>(
+    entries: impl IntoIterator<Item = E>,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Format, Workbook};
     // Counts and prices are numbers (Excel sums and sorts them); codes stay text so that Excel
     // does not reformat them. A price keeps its decimals exactly as stored (at most four).
@@ -485,9 +490,9 @@ pub fn to_xlsx(entries: &[Entry]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError>
     for (c, (_, z)) in COLUMNS.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *z, &bold)?;
     }
-    for (r, e) in entries.iter().enumerate() {
+    for (r, e) in entries.into_iter().enumerate() {
         let r = r as u32 + 1;
-        for (c, v) in row_of(e).into_iter().enumerate() {
+        for (c, v) in row_of(e.borrow()).into_iter().enumerate() {
             let key = COLUMNS[c].0;
             widths[c] = widths[c].max(width(&v));
             let n = NUMBERS.contains(&key).then(|| v.parse::<f64>().ok()).flatten();
@@ -541,7 +546,7 @@ pub fn rejected_xlsx(
 }
 
 pub fn template_csv() -> Vec<u8> {
-    to_csv(&[])
+    to_csv(std::iter::empty::<Entry>())
 }
 
 // FHIR R5 export.
@@ -618,104 +623,133 @@ pub fn to_fhir(
     as_of: chrono::NaiveDate,
     max_long_days: u32,
 ) -> serde_json::Value {
+    let mut bundle = serde_json::json!({
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": fhir_timestamp(as_of),
+        "entry": entries.iter().map(|e| fhir_entry(e, max_long_days)).collect::<Vec<_>>()
+    });
+    fhir_prune(&mut bundle);
+    bundle
+}
+
+fn fhir_timestamp(as_of: chrono::NaiveDate) -> String {
+    format!("{as_of}T00:00:00+08:00")
+}
+
+/// The bundle of [`to_fhir`] as compact JSON, written entry by entry (the same document: a
+/// test holds them equal), so that exporting the whole formulary never holds it as a tree.
+pub fn write_fhir<E: Borrow<Entry>>(
+    entries: impl IntoIterator<Item = E>,
+    as_of: chrono::NaiveDate,
+    max_long_days: u32,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    let head = serde_json::json!({"resourceType": "Bundle", "type": "collection", "timestamp": fhir_timestamp(as_of)});
+    let head = head.to_string();
+    out.extend_from_slice(&head.as_bytes()[..head.len() - 1]);
+    let mut first = true;
+    for e in entries {
+        out.extend_from_slice(if first { b",\"entry\":[" } else { b"," });
+        first = false;
+        // Writing a Value into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut out, &fhir_entry(e.borrow(), max_long_days));
+    }
+    out.extend_from_slice(if first { b"}" } else { b"]}" });
+    out
+}
+
+/// One bundle entry (pruned of empty values).
+fn fhir_entry(e: &Entry, max_long_days: u32) -> serde_json::Value {
     use serde_json::json;
     let ext = |name: &str, code: &str| {
         json!({"url": format!("{FHIR_NS}/StructureDefinition/{name}"), "valueCode": code})
     };
     let days = json!({"value": max_long_days, "unit": "d", "system": FHIR_UCUM, "code": "d"});
-    let mut bundle_entries = Vec::with_capacity(entries.len());
-    for e in entries {
-        let f = &e.fields;
-        let label = [&f.generic_name_zh, &f.strength, &f.dosage_form]
-            .iter()
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let pack_label = f.pack_label();
+    let f = &e.fields;
+    let label = [&f.generic_name_zh, &f.strength, &f.dosage_form]
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let pack_label = f.pack_label();
 
-        let mut codings = vec![json!({"system": FHIR_NMPA_APPROVAL, "code": f.approval_number, "display": f.generic_name_zh})];
-        if let Some(n) = f.nhsa_code.as_deref().filter(|s| !s.trim().is_empty()) {
-            codings.push(json!({"system": FHIR_NHSA_DRUG, "code": n}));
-        }
-        if let Some(a) = f.atc_code.as_deref().filter(|s| !s.trim().is_empty()) {
-            codings.push(json!({"system": FHIR_ATC, "code": a}));
-        }
-        let essential_cs = format!("{FHIR_NS}/CodeSystem/essential-medicine");
-        let mut essential = vec![];
-        if f.essential_national {
-            essential.push(json!({"coding": [{"system": essential_cs, "code": "national", "display": "国家基本药物"}]}));
-        }
-        if f.essential_provincial {
-            essential.push(json!({"coding": [{"system": essential_cs, "code": "provincial", "display": "省增补"}]}));
-        }
-        let classification = (!essential.is_empty()).then(|| {
-            json!([{"type": {"text": "essential-medicine"}, "classification": essential}])
-        });
-        // R5 medicationknowledge-status: active | entered-in-error | inactive. The finer
-        // status (suspended, withdrawn) travels in the entry-status extension.
-        let status = match f.status {
-            EntryStatus::Active => "active",
-            EntryStatus::Suspended | EntryStatus::Withdrawn => "inactive",
-        };
-        let regulatory = f.long_rx_eligible.then(|| {
-            json!([{"regulatoryAuthority": {"display": "consortium P&T committee"},
-                    "maxDispense": {"quantity": days, "period": days}}])
-        });
-        // The pack: `containedItemQuantity` is the pack size in base units (28 片), `packaging`
-        // the pack itself (one 盒), holding its inner packs where it has them (4 of 7 片).
-        let mut packaging = json!({"type": {"text": f.pack_unit}, "quantity": 1});
-        if let Some(n) = f.inner_pack_size.filter(|n| *n > 0 && *n < f.pack_size) {
-            packaging["packaging"] = json!([{
-                "type": {"text": format!("{n}{}", f.base_unit)},
-                "quantity": f.pack_size / n
-            }]);
-        }
-        let pack = json!({
-            "resourceType": "PackagedProductDefinition",
-            "id": "pack",
-            "name": format!("{label} {pack_label}"),
-            "containedItemQuantity": [{"value": f.pack_size, "unit": f.base_unit}],
-            "manufacturer": [{"display": f.manufacturer}],
-            "packaging": packaging
-        });
-        let medication = json!({
-            "resourceType": "MedicationKnowledge",
-            "id": e.id.to_string(),
-            "contained": [pack],
-            "extension": [
-                ext("level-scope", f.level_scope.code()),
-                ext("special-class", f.special_class.code()),
-                ext("entry-status", f.status.code()),
-            ],
-            "code": {"coding": codings, "text": label},
-            "status": status,
-            "name": [f.generic_name_zh, f.generic_name_en],
-            "medicineClassification": classification,
-            "packaging": [{
-                "cost": [{"type": {"text": "contracted"},
-                          "costMoney": {"value": fhir_decimal(f.unit_price.decimal()), "currency": "CNY"}}],
-                "packagedProduct": {"reference": "#pack", "type": "PackagedProductDefinition", "display": pack_label}
-            }],
-            "definitional": {
-                "doseForm": {"text": f.dosage_form},
-                "intendedRoute": [{
-                    "coding": [{"system": format!("{FHIR_NS}/CodeSystem/route"), "code": f.route.code(), "display": f.route.zh()}],
-                    "text": f.route.zh()
-                }]
-            },
-            "regulatory": regulatory
-        });
-        bundle_entries.push(json!({"fullUrl": fhir_full_url(e.id), "resource": medication}));
+    let mut codings = vec![json!({"system": FHIR_NMPA_APPROVAL, "code": f.approval_number, "display": f.generic_name_zh})];
+    if let Some(n) = f.nhsa_code.as_deref().filter(|s| !s.trim().is_empty()) {
+        codings.push(json!({"system": FHIR_NHSA_DRUG, "code": n}));
     }
-    let mut bundle = json!({
-        "resourceType": "Bundle",
-        "type": "collection",
-        "timestamp": format!("{as_of}T00:00:00+08:00"),
-        "entry": bundle_entries
+    if let Some(a) = f.atc_code.as_deref().filter(|s| !s.trim().is_empty()) {
+        codings.push(json!({"system": FHIR_ATC, "code": a}));
+    }
+    let essential_cs = format!("{FHIR_NS}/CodeSystem/essential-medicine");
+    let mut essential = vec![];
+    if f.essential_national {
+        essential.push(json!({"coding": [{"system": essential_cs, "code": "national", "display": "国家基本药物"}]}));
+    }
+    if f.essential_provincial {
+        essential.push(json!({"coding": [{"system": essential_cs, "code": "provincial", "display": "省增补"}]}));
+    }
+    let classification = (!essential.is_empty()).then(|| {
+        json!([{"type": {"text": "essential-medicine"}, "classification": essential}])
     });
-    fhir_prune(&mut bundle);
-    bundle
+    // R5 medicationknowledge-status: active | entered-in-error | inactive. The finer
+    // status (suspended, withdrawn) travels in the entry-status extension.
+    let status = match f.status {
+        EntryStatus::Active => "active",
+        EntryStatus::Suspended | EntryStatus::Withdrawn => "inactive",
+    };
+    let regulatory = f.long_rx_eligible.then(|| {
+        json!([{"regulatoryAuthority": {"display": "consortium P&T committee"},
+                "maxDispense": {"quantity": days, "period": days}}])
+    });
+    // The pack: `containedItemQuantity` is the pack size in base units (28 片), `packaging`
+    // the pack itself (one 盒), holding its inner packs where it has them (4 of 7 片).
+    let mut packaging = json!({"type": {"text": f.pack_unit}, "quantity": 1});
+    if let Some(n) = f.inner_pack_size.filter(|n| *n > 0 && *n < f.pack_size) {
+        packaging["packaging"] = json!([{
+            "type": {"text": format!("{n}{}", f.base_unit)},
+            "quantity": f.pack_size / n
+        }]);
+    }
+    let pack = json!({
+        "resourceType": "PackagedProductDefinition",
+        "id": "pack",
+        "name": format!("{label} {pack_label}"),
+        "containedItemQuantity": [{"value": f.pack_size, "unit": f.base_unit}],
+        "manufacturer": [{"display": f.manufacturer}],
+        "packaging": packaging
+    });
+    let medication = json!({
+        "resourceType": "MedicationKnowledge",
+        "id": e.id.to_string(),
+        "contained": [pack],
+        "extension": [
+            ext("level-scope", f.level_scope.code()),
+            ext("special-class", f.special_class.code()),
+            ext("entry-status", f.status.code()),
+        ],
+        "code": {"coding": codings, "text": label},
+        "status": status,
+        "name": [f.generic_name_zh, f.generic_name_en],
+        "medicineClassification": classification,
+        "packaging": [{
+            "cost": [{"type": {"text": "contracted"},
+                      "costMoney": {"value": fhir_decimal(f.unit_price.decimal()), "currency": "CNY"}}],
+            "packagedProduct": {"reference": "#pack", "type": "PackagedProductDefinition", "display": pack_label}
+        }],
+        "definitional": {
+            "doseForm": {"text": f.dosage_form},
+            "intendedRoute": [{
+                "coding": [{"system": format!("{FHIR_NS}/CodeSystem/route"), "code": f.route.code(), "display": f.route.zh()}],
+                "text": f.route.zh()
+            }]
+        },
+        "regulatory": regulatory
+    });
+    let mut entry = json!({"fullUrl": fhir_full_url(e.id), "resource": medication});
+    fhir_prune(&mut entry);
+    entry
 }
 
 #[cfg(test)]
@@ -1009,6 +1043,13 @@ mod tests {
             }),
         ];
         let fhir = to_fhir(&entries, day(), 60);
+        // The export writes the same document entry by entry.
+        let written: serde_json::Value =
+            serde_json::from_slice(&write_fhir(&entries, day(), 60)).unwrap();
+        assert_eq!(written, fhir);
+        let empty: serde_json::Value =
+            serde_json::from_slice(&write_fhir(&entries[..0], day(), 60)).unwrap();
+        assert_eq!(empty, to_fhir(&[], day(), 60));
         let bundle = fhir["entry"].as_array().unwrap();
         assert_eq!(bundle.len(), 2, "one entry per product");
         let urls: std::collections::HashSet<&str> = bundle

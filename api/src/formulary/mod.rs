@@ -4,7 +4,7 @@ pub mod handlers;
 pub mod import;
 pub mod io;
 pub mod rules;
-pub mod search_cache;
+pub mod memory;
 pub mod seed;
 pub mod service;
 pub mod store;
@@ -69,7 +69,7 @@ pub const CAPABILITY: Capability = Capability {
             .upload(routes!(import_rejected_rows), PROPOSE)
             .upload(routes!(import_columns), PROPOSE)
     },
-    init: |ctx, _| ctx.with_part(search_cache::SearchCache::default()),
+    init: |ctx, _| ctx.with_part(memory::FormularyCache::default()),
     messages: &[],
     demo: Some(seed::demo),
 };

@@ -9,16 +9,13 @@ use entity::formulary_proposal as proposal;
 use entity::formulary_setting as setting;
 use entity::formulary_version as version;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
-use serde_json::value::RawValue;
 
 use super::io;
 use super::rules;
 use tongyao_search::{MatchField, MatchKind};
-use super::search_cache::{DocAttrs, Index, SearchCache};
+use super::memory::{Doc, FormularyCache, Snapshot};
 use super::store::{self, NewProposal, PlannedItem};
 use super::views::*;
 use crate::audit::{self, Event};
@@ -29,36 +26,24 @@ use crate::kernel::versioned::guarded_update;
 use crate::kernel::{Actor, Ctx, Download};
 use entity::institution::Level;
 
-/// A page of the formulary: rows read from the database, or (with search text) entries as the
-/// in-memory index keeps them, serialised once. Both have the shape of `EntryPage`.
-#[derive(Serialize)]
-#[serde(untagged)]
-pub enum ListAnswer {
-    Rows(EntryPage),
-    Indexed(IndexedPage),
-}
-
-pub struct IndexedPage {
-    index: Arc<Index>,
+/// A page of the formulary as the in-memory snapshot keeps it; the shape of `EntryPage`.
+pub struct ListAnswer {
+    snap: Arc<Snapshot>,
     docs: Vec<usize>,
     next_cursor: Option<String>,
     total: u64,
 }
 
-impl Serialize for IndexedPage {
+impl Serialize for ListAnswer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
         struct Raw<'a> {
-            items: Vec<&'a RawValue>,
+            items: Vec<Doc<'a>>,
             next_cursor: &'a Option<String>,
             total: u64,
         }
         Raw {
-            items: self
-                .docs
-                .iter()
-                .map(|d| self.index.docs()[*d].attrs.json.as_ref())
-                .collect(),
+            items: self.docs.iter().map(|d| self.snap.doc(*d)).collect(),
             next_cursor: &self.next_cursor,
             total: self.total,
         }
@@ -66,8 +51,7 @@ impl Serialize for IndexedPage {
     }
 }
 
-/// The list's filters, asked alike of the list, search and export (the list's plain-SQL path
-/// states the same in SQL).
+/// The list's filters, asked alike of the list, search and export.
 #[derive(Default)]
 struct Filters {
     status: Option<EntryStatus>,
@@ -98,115 +82,85 @@ impl Filters {
             && self.route.is_none_or(|r| route == r)
     }
 
-    /// A version of the index valid on `d` that passes.
-    fn accept_doc(&self, a: &DocAttrs, d: NaiveDate) -> bool {
-        a.valid_on(d) && self.accept(a.status, a.level_scope, a.essential, a.special_class, a.route)
+    /// A version valid on `d` that passes.
+    fn accept_doc(&self, v: Doc<'_>, d: NaiveDate) -> bool {
+        v.valid_on(d)
+            && self.accept(v.status(), v.level_scope(), v.essential(), v.special_class(), v.route())
     }
 }
 
-/// The formulary as it stands on a day (default today), filtered and paged by (name, id).
+/// Versions valid on `d` that pass the filters (and match `text`, when given), in name order.
+fn select(snap: &Snapshot, filters: &Filters, d: NaiveDate, text: &str) -> Vec<usize> {
+    let accept = |i: usize| filters.accept_doc(snap.doc(i), d);
+    if text.is_empty() {
+        snap.in_name_order().filter(|&i| accept(i)).collect()
+    } else {
+        let mut hits = snap.matching(text, accept);
+        hits.sort_unstable_by_key(|&i| snap.name_pos(i));
+        hits
+    }
+}
+
+/// The formulary as it stands on a day (default today), filtered, optionally by search text,
+/// ordered by name (pinyin), price or manufacturer, and paged.
 pub async fn list(ctx: &Ctx, actor: &Actor, q: &ListQuery) -> AppResult<ListAnswer> {
     let c = actor.consortium()?;
     let page: Page<(String, i64)> = Page::parse(q.cursor.as_deref(), q.limit)?;
     let d = q.as_of.unwrap_or_else(|| ctx.clock.today());
     let text = q.q.as_deref().map(str::trim).unwrap_or("");
     let sort = q.sort.unwrap_or_default();
-    if !text.is_empty() || sort != ListSort::Name {
-        // With search text, or another order than the name's, the in-memory index answers.
-        let index = ctx.part::<SearchCache>().index(&ctx.db, c).await?;
-        let filters = Filters {
-            status: q.status,
-            level: q.level,
-            essential: q.essential,
-            special: q.special_class,
-            route: q.route,
-        };
-        let accept = |a: &DocAttrs| filters.accept_doc(a, d);
-        let mut hits: Vec<usize> = if text.is_empty() {
-            (0..index.len())
-                .filter(|i| accept(&index.docs()[*i].attrs))
-                .collect()
-        } else {
-            index.matching(text, |doc| accept(&doc.attrs))
-        };
-        // The page key: the order's value as text that sorts like it, then name and entry.
-        let key = |i: &usize| {
-            let a = &index.docs()[*i].attrs;
-            let k = match sort {
-                ListSort::Name => a.sort_key.clone(),
-                ListSort::Price => format!("{:020}\u{1}{}", a.price_e4.max(0), a.sort_key),
-                ListSort::PriceDesc => {
-                    format!("{:020}\u{1}{}", i64::MAX - a.price_e4.max(0), a.sort_key)
-                }
-                ListSort::Manufacturer => format!("{:010}\u{1}{}", a.maker_rank, a.sort_key),
-            };
-            (k, a.entry_id)
-        };
-        hits.sort_by_cached_key(key);
-        let total = hits.len() as u64;
-        if let Some(after) = &page.after {
-            hits.retain(|i| key(i) > *after);
+    let snap = ctx.part::<FormularyCache>().get(&ctx.db, c).await?;
+    let filters = Filters {
+        status: q.status,
+        level: q.level,
+        essential: q.essential,
+        special: q.special_class,
+        route: q.route,
+    };
+    let mut hits = select(&snap, &filters, d, text);
+    let s = &snap;
+    match sort {
+        ListSort::Name => {}
+        ListSort::Price => {
+            hits.sort_by_key(|&i| (s.doc(i).price_e4().max(0), s.name_pos(i)))
         }
-        hits.truncate(page.fetch() as usize);
-        let (docs, next_cursor) = page.finish(hits, key);
-        return Ok(ListAnswer::Indexed(IndexedPage {
-            index,
-            docs,
-            next_cursor,
-            total,
-        }));
+        ListSort::PriceDesc => hits.sort_by_key(|&i| {
+            (std::cmp::Reverse(s.doc(i).price_e4().max(0)), s.name_pos(i))
+        }),
+        ListSort::Manufacturer => hits.sort_by_key(|&i| (s.maker_rank(i), s.name_pos(i))),
     }
-    let mut sel = version::Entity::find()
-        .filter(version::Column::ConsortiumId.eq(c))
-        .filter(store::valid_at(d));
-    match q.status {
-        Some(s) => sel = sel.filter(version::Column::Status.eq(s)),
-        None => sel = sel.filter(version::Column::Status.ne(EntryStatus::Withdrawn)),
+    // The page key (in the cursor): the order's value as text that sorts like it, then the
+    // entry. The hits are in that order, so the page starts right after the cursor's key.
+    let key = |i: &usize| {
+        let v = s.doc(*i);
+        let k = match sort {
+            ListSort::Name => v.sort_key().to_owned(),
+            ListSort::Price => format!("{:020}\u{1}{}", v.price_e4().max(0), v.sort_key()),
+            ListSort::PriceDesc => {
+                format!("{:020}\u{1}{}", i64::MAX - v.price_e4().max(0), v.sort_key())
+            }
+            ListSort::Manufacturer => format!("{:020}\u{1}{}", s.maker_rank(*i), v.sort_key()),
+        };
+        (k, v.entry_id())
+    };
+    let total = hits.len() as u64;
+    if let Some(after) = &page.after {
+        let start = hits.partition_point(|i| key(i) <= *after);
+        hits.drain(..start);
     }
-    if let Some(l) = q.level {
-        sel = sel.filter(version::Column::LevelScope.is_in(store::scopes_usable_at(l)));
-    }
-    if let Some(e) = q.essential {
-        let ess = Condition::any()
-            .add(version::Column::EssentialNational.eq(true))
-            .add(version::Column::EssentialProvincial.eq(true));
-        sel = sel.filter(if e { ess } else { ess.not() });
-    }
-    if let Some(s) = q.special_class {
-        sel = sel.filter(version::Column::SpecialClass.eq(s));
-    }
-    if let Some(r) = q.route {
-        sel = sel.filter(version::Column::Route.eq(r));
-    }
-    let total = sel.clone().count(&ctx.db).await?;
-    if let Some((key, id)) = &page.after {
-        sel = sel.filter(
-            Condition::any()
-                .add(version::Column::SortKey.gt(key.clone()))
-                .add(
-                    Condition::all()
-                        .add(version::Column::SortKey.eq(key.clone()))
-                        .add(version::Column::EntryId.gt(*id)),
-                ),
-        );
-    }
-    let rows = sel
-        .order_by_asc(version::Column::SortKey)
-        .order_by_asc(version::Column::EntryId)
-        .limit(page.fetch())
-        .all(&ctx.db)
-        .await?;
-    let (rows, next_cursor) = page.finish(rows, |r| (r.sort_key.clone(), r.entry_id));
-    Ok(ListAnswer::Rows(EntryPage {
-        items: rows.iter().map(store::to_entry).collect(),
+    hits.truncate(page.fetch() as usize);
+    let (docs, next_cursor) = page.finish(hits, key);
+    Ok(ListAnswer {
+        snap,
+        docs,
         next_cursor,
         total,
-    }))
+    })
 }
 
-/// Search hits as the index keeps each entry; the shape of `SearchResults`.
+/// Search hits as the snapshot keeps each entry; the shape of `SearchResults`.
 pub struct SearchAnswer {
-    index: Arc<Index>,
+    snap: Arc<Snapshot>,
     hits: Vec<(usize, HitMatch, HitField)>,
 }
 
@@ -214,7 +168,7 @@ impl Serialize for SearchAnswer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
         struct RawHit<'a> {
-            entry: &'a RawValue,
+            entry: Doc<'a>,
             #[serde(rename = "match")]
             match_kind: HitMatch,
             field: HitField,
@@ -228,7 +182,7 @@ impl Serialize for SearchAnswer {
                 .hits
                 .iter()
                 .map(|(d, m, f)| RawHit {
-                    entry: &self.index.docs()[*d].attrs.json,
+                    entry: self.snap.doc(*d),
                     match_kind: *m,
                     field: *f,
                 })
@@ -262,9 +216,9 @@ pub async fn search(ctx: &Ctx, actor: &Actor, q: &SearchQuery) -> AppResult<Sear
         special: q.special_class,
         ..Filters::default()
     };
-    let index = ctx.part::<SearchCache>().index(&ctx.db, c).await?;
-    let hits = index
-        .search(&q.q, limit, |doc| filters.accept_doc(&doc.attrs, d))
+    let snap = ctx.part::<FormularyCache>().get(&ctx.db, c).await?;
+    let hits = snap
+        .search(&q.q, limit, |i| filters.accept_doc(snap.doc(i), d))
         .into_iter()
         .map(|h| {
             (
@@ -284,7 +238,7 @@ pub async fn search(ctx: &Ctx, actor: &Actor, q: &SearchQuery) -> AppResult<Sear
             )
         })
         .collect();
-    Ok(SearchAnswer { index, hits })
+    Ok(SearchAnswer { snap, hits })
 }
 
 pub async fn get_entry(
@@ -368,11 +322,15 @@ pub async fn timeline(ctx: &Ctx, actor: &Actor, id: i64) -> AppResult<Timeline> 
     Ok(Timeline { items: out })
 }
 
-/// F2: what changed between two days. Versions are contiguous, so two range queries find
-/// everything: the versions valid on `to` that began after `from` (the new states), and the
-/// versions valid on `from` that ended by `to` (the old states). The cost follows the number of
-/// changes, not the size of the formulary.
-pub async fn diff(ctx: &Ctx, actor: &Actor, from: NaiveDate, to: NaiveDate) -> AppResult<Diff> {
+/// F2: what changed between two days: the versions valid on `to` that began after `from` (the
+/// new states), against the versions valid on `from` that ended by `to` (the old states). Read
+/// from the in-memory snapshot, so a diff of the whole formulary costs what copying it costs.
+pub async fn diff(
+    ctx: &Ctx,
+    actor: &Actor,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<DiffAnswer> {
     let c = actor.consortium()?;
     if from > to {
         return Err(AppError::field(
@@ -380,24 +338,18 @@ pub async fn diff(ctx: &Ctx, actor: &Actor, from: NaiveDate, to: NaiveDate) -> A
             tr("起始日期不能晚于结束日期", "from must be on or before to"),
         ));
     }
-    let tx = ctx.read().await?;
-    let after = version::Entity::find()
-        .filter(version::Column::ConsortiumId.eq(c))
-        .filter(version::Column::ValidFrom.gt(from))
-        .filter(store::valid_at(to))
-        .all(&tx)
-        .await?;
-    let before: HashMap<i64, version::Model> = version::Entity::find()
-        .filter(version::Column::ConsortiumId.eq(c))
-        .filter(store::valid_at(from))
-        .filter(version::Column::ValidTo.lte(to))
-        .all(&tx)
-        .await?
-        .into_iter()
-        .map(|v| (v.entry_id, v))
-        .collect();
-    tx.commit().await?;
-    let mut d = Diff {
+    let snap = ctx.part::<FormularyCache>().get(&ctx.db, c).await?;
+    let mut after: Vec<usize> = Vec::new();
+    let mut before: HashMap<i64, usize> = HashMap::new();
+    for i in snap.in_name_order() {
+        let v = snap.doc(i);
+        if v.valid_from() > from && v.valid_on(to) {
+            after.push(i);
+        } else if v.valid_on(from) && v.valid_to().is_some_and(|t| t <= to) {
+            before.insert(v.entry_id(), i);
+        }
+    }
+    let mut d = DiffAnswer {
         from,
         to,
         added: vec![],
@@ -405,38 +357,82 @@ pub async fn diff(ctx: &Ctx, actor: &Actor, from: NaiveDate, to: NaiveDate) -> A
         suspended: vec![],
         withdrawn: vec![],
         reinstated: vec![],
+        snap: snap.clone(),
     };
-    for a in &after {
-        let Some(b) = before.get(&a.entry_id) else {
-            d.added.push(store::to_entry(a));
+    for &i in &after {
+        let a = snap.doc(i);
+        let Some(&b) = before.get(&a.entry_id()) else {
+            d.added.push(i);
             continue;
         };
-        let (fb, fa) = (store::to_fields(b), store::to_fields(a));
-        if fb.status != fa.status {
-            match fa.status {
-                EntryStatus::Suspended => d.suspended.push(store::to_entry(a)),
-                EntryStatus::Withdrawn => d.withdrawn.push(store::to_entry(a)),
-                EntryStatus::Active => d.reinstated.push(store::to_entry(a)),
+        let b = snap.doc(b);
+        if b.status() != a.status() {
+            match a.status() {
+                EntryStatus::Suspended => d.suspended.push(i),
+                EntryStatus::Withdrawn => d.withdrawn.push(i),
+                EntryStatus::Active => d.reinstated.push(i),
             }
         }
-        let changes: Vec<FieldChange> = rules::field_changes(&fb, &fa)
-            .into_iter()
-            .filter(|c| c.field != "status")
-            .collect();
+        let changes: Vec<FieldChange> =
+            rules::field_changes(&b.entry().fields, &a.entry().fields)
+                .into_iter()
+                .filter(|c| c.field != "status")
+                .collect();
         if !changes.is_empty() {
-            d.changed.push(ChangedEntry {
-                entry: store::to_entry(a),
-                changes,
-            });
+            d.changed.push((i, changes));
         }
     }
-    let key = |e: &Entry| (e.fields.generic_name_zh.clone(), e.id);
-    d.added.sort_by_key(key);
-    d.suspended.sort_by_key(key);
-    d.withdrawn.sort_by_key(key);
-    d.reinstated.sort_by_key(key);
-    d.changed.sort_by_key(|c| key(&c.entry));
     Ok(d)
+}
+
+/// A diff as the snapshot keeps its entries (each in name order); the shape of `Diff`.
+pub struct DiffAnswer {
+    snap: Arc<Snapshot>,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub added: Vec<usize>,
+    pub changed: Vec<(usize, Vec<FieldChange>)>,
+    pub suspended: Vec<usize>,
+    pub withdrawn: Vec<usize>,
+    pub reinstated: Vec<usize>,
+}
+
+impl Serialize for DiffAnswer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Changed<'a> {
+            entry: Doc<'a>,
+            changes: &'a [FieldChange],
+        }
+        #[derive(Serialize)]
+        struct Raw<'a> {
+            from: NaiveDate,
+            to: NaiveDate,
+            added: Vec<Doc<'a>>,
+            changed: Vec<Changed<'a>>,
+            suspended: Vec<Doc<'a>>,
+            withdrawn: Vec<Doc<'a>>,
+            reinstated: Vec<Doc<'a>>,
+        }
+        let docs = |v: &[usize]| v.iter().map(|&i| self.snap.doc(i)).collect::<Vec<_>>();
+        Raw {
+            from: self.from,
+            to: self.to,
+            added: docs(&self.added),
+            changed: self
+                .changed
+                .iter()
+                .map(|(i, changes)| Changed {
+                    entry: self.snap.doc(*i),
+                    changes,
+                })
+                .collect(),
+            suspended: docs(&self.suspended),
+            withdrawn: docs(&self.withdrawn),
+            reinstated: docs(&self.reinstated),
+        }
+        .serialize(s)
+    }
 }
 
 fn targets_of(s: &setting::Model) -> Targets {
@@ -823,11 +819,14 @@ pub async fn approve(
         }
     }
     decide(ctx, &tx, &p, actor.id(), ProposalStatus::Approved, note.clone()).await?;
+    // The revision first: it locks the consortium's settings row, so versions are written one
+    // approval at a time and their ids grow in commit order (the snapshot reads what is new by
+    // id).
+    store::bump_rev(&tx, c).await?;
     let now = ctx.clock.now();
     for (i, plan) in items.iter().zip(&planned) {
         store::apply_item(&tx, c, p.id, p.effective_date, i, plan, now).await?;
     }
-    store::bump_rev(&tx, c).await?;
     let mut e = Event::new("formulary.proposal_approved", "formulary_proposal", p.id)
         .before(serde_json::json!({"status": "pending"}))
         .after(serde_json::json!({"status": "approved", "effective_date": p.effective_date, "items": items.len(), "justification": p.justification}));
@@ -836,7 +835,7 @@ pub async fn approve(
     }
     audit::record(&tx, actor, e).await?;
     tx.commit().await?;
-    ctx.part::<SearchCache>().invalidate(c);
+    ctx.part::<FormularyCache>().changed(c);
     store::proposal_view(&ctx.db, c, id).await
 }
 
@@ -899,19 +898,39 @@ pub fn template(format: TemplateFormat) -> AppResult<Download> {
             "formulary-template.csv",
         ),
         TemplateFormat::Xlsx => Download::new(
-            io::to_xlsx(&[]).map_err(|e| AppError::Internal(e.into()))?,
+            io::to_xlsx(std::iter::empty::<Entry>()).map_err(|e| AppError::Internal(e.into()))?,
             XLSX,
             "formulary-template.xlsx",
         ),
     })
 }
 
-/// The formulary (today or `as_of`) as CSV (UTF-8 with BOM), XLSX or FHIR R5 JSON.
+/// The entries as the list shows them (valid on `d`, filtered, matching `text` when given), in
+/// the list's order.
+async fn entries(
+    ctx: &Ctx,
+    c: i64,
+    d: NaiveDate,
+    filters: &Filters,
+    text: &str,
+) -> AppResult<Vec<Entry>> {
+    let snap = ctx.part::<FormularyCache>().get(&ctx.db, c).await?;
+    Ok(select(&snap, filters, d, text)
+        .into_iter()
+        .map(|i| snap.doc(i).entry())
+        .collect())
+}
+
+/// Every entry on day `d` that the list shows by default (all but withdrawn ones), by name.
+pub async fn entries_on(ctx: &Ctx, actor: &Actor, d: NaiveDate) -> AppResult<Vec<Entry>> {
+    entries(ctx, actor.consortium()?, d, &Filters::default(), "").await
+}
+
+/// The formulary (today or `as_of`) as CSV (UTF-8 with BOM), XLSX or FHIR R5 JSON: what the
+/// list shows with the same filters and search text, in the list's order.
 pub async fn export(ctx: &Ctx, actor: &Actor, q: &ExportQuery) -> AppResult<Download> {
     let c = actor.consortium()?;
     let d = q.as_of.unwrap_or_else(|| ctx.clock.today());
-    let mut entries = store::entries_at(&ctx.db, c, d).await?;
-    // What the list shows with the same filters (withdrawn entries only when asked for).
     let filters = Filters {
         status: q.status,
         level: q.level,
@@ -919,34 +938,29 @@ pub async fn export(ctx: &Ctx, actor: &Actor, q: &ExportQuery) -> AppResult<Down
         special: q.special_class,
         route: q.route,
     };
-    entries.retain(|e| {
-        let f = &e.fields;
-        filters.accept(f.status, f.level_scope, f.is_essential(), f.special_class, f.route)
-    });
-    if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let index = ctx.part::<SearchCache>().index(&ctx.db, c).await?;
-        let found: std::collections::HashSet<i64> = index
-            .matching(text, |doc| doc.attrs.valid_on(d))
-            .into_iter()
-            .map(|i| index.docs()[i].attrs.entry_id)
-            .collect();
-        entries.retain(|e| found.contains(&e.id));
+    let text = q.q.as_deref().map(str::trim).unwrap_or("");
+    let snap = ctx.part::<FormularyCache>().get(&ctx.db, c).await?;
+    let docs = select(&snap, &filters, d, text);
+    let rows = docs.len();
+    let format = q.format.unwrap_or_default();
+    // Entries are made one at a time as the file is written, off the async executor.
+    let bytes = tokio::task::spawn_blocking(move || -> AppResult<Vec<u8>> {
+        let entries = docs.iter().map(|&i| snap.doc(i).entry());
+        Ok(match format {
+            ExportFormat::Csv => io::to_csv(entries),
+            ExportFormat::Xlsx => io::to_xlsx(entries).map_err(|e| AppError::Internal(e.into()))?,
+            ExportFormat::Fhir => io::write_fhir(entries, d, 60),
+        })
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))??;
+    if rows > 10_000 {
+        crate::kernel::memory::release_free_memory();
     }
     let name = |ext: &str| format!("formulary-{d}.{ext}");
-    Ok(match q.format.unwrap_or_default() {
-        ExportFormat::Csv => {
-            Download::new(io::to_csv(&entries), "text/csv; charset=utf-8", name("csv"))
-        }
-        ExportFormat::Xlsx => Download::new(
-            io::to_xlsx(&entries).map_err(|e| AppError::Internal(e.into()))?,
-            XLSX,
-            name("xlsx"),
-        ),
-        ExportFormat::Fhir => Download::new(
-            serde_json::to_vec_pretty(&io::to_fhir(&entries, d, 60))
-                .map_err(|e| AppError::Internal(e.into()))?,
-            "application/fhir+json",
-            name("json"),
-        ),
+    Ok(match format {
+        ExportFormat::Csv => Download::new(bytes, "text/csv; charset=utf-8", name("csv")),
+        ExportFormat::Xlsx => Download::new(bytes, XLSX, name("xlsx")),
+        ExportFormat::Fhir => Download::new(bytes, "application/fhir+json", name("json")),
     })
 }

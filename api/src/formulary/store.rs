@@ -881,21 +881,3 @@ pub async fn versions_after(
         .all(conn)
         .await?)
 }
-
-/// Every product valid on day `d` (exports).
-pub async fn entries_at(
-    conn: &impl ConnectionTrait,
-    c: i64,
-    d: NaiveDate,
-) -> AppResult<Vec<Entry>> {
-    Ok(version::Entity::find()
-        .filter(version::Column::ConsortiumId.eq(c))
-        .filter(valid_at(d))
-        .order_by_asc(version::Column::SortKey)
-        .order_by_asc(version::Column::EntryId)
-        .all(conn)
-        .await?
-        .iter()
-        .map(to_entry)
-        .collect())
-}

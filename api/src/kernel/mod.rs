@@ -5,6 +5,7 @@ pub mod actor;
 pub mod clock;
 pub mod ctx;
 pub mod download;
+pub mod memory;
 pub mod money;
 pub mod paging;
 pub mod rules;

@@ -207,10 +207,10 @@ pub async fn formulary(
         .count()
         .saturating_sub(1);
     let dry = median_ms(runs.min(3), || async {
-        Ok(import::analyse(db, c, &bytes, true, today, None).await?)
+        Ok(import::analyse(db, c, &bytes, true, today, None, None).await?)
     })
     .await?;
-    let (r, _) = import::analyse(db, c, &bytes, true, today, None).await?;
+    let (r, _) = import::analyse(db, c, &bytes, true, today, None, None).await?;
     println!(
         "import dry run of a {rows}-row CSV ({} KiB; {} added, {} changed, {} unchanged, {} errors): median {dry:.0} ms",
         bytes.len() / 1024,

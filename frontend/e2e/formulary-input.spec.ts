@@ -145,3 +145,33 @@ test('a list written by others: the columns are suggested, confirmed, and the fi
   await expect(page.getByText(`省目录片${stamp} 10mg 片剂 · 省目录制药`)).toBeVisible();
   await expect(page.getByTestId('import-error-row')).toHaveCount(0);
 });
+
+test('a large file: the wizard shows how far the server has checked it', async ({ page }) => {
+  await signIn(page, 'demo-committee-1');
+  await page.getByTestId('menu-import').click();
+  await page.getByTestId('import-next').click();
+  const header =
+    '条目编号,通用名,英文名,剂型,给药途径,规格,最小单位,包装数量,包装单位,生产企业,批准文号,医保药品代码,ATC编码,单价(元/包装),国家基本药物,省增补,集采中选,医保类别,特殊管理,抗菌药物分级,储存条件,最低使用层级,长处方,延伸处方,状态';
+  const rows = Array.from(
+    { length: 5000 },
+    (_, i) => `,大文件片${i},,片剂,口服,${i + 1}mg,片,24,盒,大文件制药,国药准字H${String(60000000 + i)},,,8.80,否,否,否,乙,无,非抗菌药,常温,村卫生室,是,否,在用`,
+  );
+  // The check's answer is held back until the wizard has shown the server's progress, which
+  // it asks for while the answer is outstanding.
+  let shown: () => void = () => {};
+  const progressShown = new Promise<void>((resolve) => (shown = resolve));
+  await page.route('**/api/v1/formulary/imports?dry_run=true*', async (route) => {
+    const answer = await route.fetch();
+    await progressShown;
+    await route.fulfill({ response: answer });
+  });
+  await page.locator('input[type=file]').setInputFiles({
+    name: 'large.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from([header, ...rows].join('\n'), 'utf-8'),
+  });
+  await expect(page.getByTestId('server-check')).toContainText('已检查全部 5000 行');
+  shown();
+  await expect(page.getByTestId('server-check')).toHaveCount(0);
+  await expect(page.getByText('5000').first()).toBeVisible();
+});

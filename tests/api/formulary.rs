@@ -1744,3 +1744,42 @@ both!(the_formulary_in_memory_follows_changes_on_every_instance, |app| async mov
     tokio::time::sleep(CHECK_EVERY + std::time::Duration::from_millis(200)).await;
     assert_eq!(after_here, everything_read(&other).await, "another instance catches up");
 });
+
+async fn ask_progress(c: &Client, token: &str) -> Resp {
+    c.get(&format!("/api/v1/formulary/imports/progress?token={token}")).await
+}
+
+// The wizard names each import with a token and asks how far the server's check has got; the
+// answer is the caller's alone, and says every row was checked once the check is over.
+both!(an_import_tells_its_user_how_far_the_check_got, |app| async move {
+    let c = app.client_as("demo-committee-1").await;
+    let token = "wizard-0123456789abcdef";
+    ask_progress(&c, token).await.assert_status(404);
+    let file = fixture("formulary-bad-rows.csv");
+    let (body, ct) = multipart(&[("file", &file)]);
+    let r = c
+        .request(Method::POST, &format!("/api/v1/formulary/imports?dry_run=true&progress={token}"))
+        .raw(body, Some(&ct))
+        .send()
+        .await;
+    r.assert_status(200);
+    let rows = r["rows_total"].as_u64().expect("rows");
+    assert!(rows > 1 && !r["errors"].as_array().expect("errors").is_empty());
+    let p = ask_progress(&c, token).await;
+    p.assert_status(200);
+    assert_eq!(p.body, json!({"stage": "done", "rows_done": rows, "rows_total": rows}));
+    // Another user does not see it; a token that is not one is refused.
+    let other = app.client_as("demo-committee-2").await;
+    ask_progress(&other, token).await.assert_status(404);
+    let (body, ct) = multipart(&[("file", &file)]);
+    let bad = c
+        .request(Method::POST, "/api/v1/formulary/imports?dry_run=true&progress=a%20b")
+        .raw(body, Some(&ct))
+        .send()
+        .await;
+    bad.assert_status(422);
+    assert_eq!(bad["errors"][0]["field"], "progress");
+    let bad = ask_progress(&c, "short").await;
+    bad.assert_status(422);
+    assert_eq!(bad["errors"][0]["field"], "token");
+});

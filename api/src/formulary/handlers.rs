@@ -279,7 +279,35 @@ pub async fn import_formulary(
 ) -> AppResult<Json<ImportReport>> {
     let form = read_form(multipart_of(&headers, multipart)?).await?;
     Ok(Json(
-        import::run(&state.ctx, &actor, form, q.dry_run.unwrap_or(true)).await?,
+        import::run(
+            &state.ctx,
+            &actor,
+            form,
+            q.dry_run.unwrap_or(true),
+            q.progress.as_deref(),
+        )
+        .await?,
+    ))
+}
+
+/// How far the check of the caller's import (the one given `progress=token`) has got: reading
+/// the file, reading the formulary, or row by row. Known on the instance that checks it, for
+/// ten minutes after it ended.
+#[utoipa::path(get, path = "/api/v1/formulary/imports/progress", tag = "formulary", operation_id = "import_progress",
+    params(ImportProgressQuery),
+    responses((status = 200, description = "Where the check is", body = ImportProgress),
+        (status = 404, description = "No import of the caller with this token is known here (not started yet, ended long ago, or checked by another instance)", body = Problem),
+        (status = 422, description = "The token is not 8–64 letters, digits or `-`", body = Problem)))]
+pub async fn import_progress(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<ImportProgressQuery>,
+) -> AppResult<Json<ImportProgress>> {
+    Ok(Json(
+        state
+            .ctx
+            .part::<import::Progresses>()
+            .get(actor.id(), &q.token)?,
     ))
 }
 

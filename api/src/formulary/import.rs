@@ -2,6 +2,9 @@
 //! applying, create one batch proposal (F1 and F5 apply as to any other), in one transaction.
 use crate::i18n::tr;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use entity::formulary_version as version;
@@ -39,6 +42,97 @@ fn file_error(e: FileError) -> AppError {
     AppError::field("file", msg)
 }
 
+/// How far the check of one import has got (shared with the requests that ask).
+#[derive(Default)]
+pub struct Tracker {
+    stage: AtomicU8,
+    done: AtomicU64,
+    total: AtomicU64,
+}
+
+impl Tracker {
+    fn stage(&self, s: ImportStage) {
+        self.stage.store(s as u8, Ordering::Relaxed);
+    }
+
+    fn view(&self) -> ImportProgress {
+        let stage = match self.stage.load(Ordering::Relaxed) {
+            0 => ImportStage::Reading,
+            1 => ImportStage::Comparing,
+            2 => ImportStage::Checking,
+            _ => ImportStage::Done,
+        };
+        ImportProgress {
+            stage,
+            rows_done: self.done.load(Ordering::Relaxed),
+            rows_total: self.total.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Marks its import done however the import ends.
+struct Finish(Option<Arc<Tracker>>);
+
+impl Drop for Finish {
+    fn drop(&mut self) {
+        if let Some(t) = &self.0 {
+            t.stage(ImportStage::Done);
+        }
+    }
+}
+
+/// How long a finished import's progress can still be asked for.
+const KEEP_PROGRESS: Duration = Duration::from_secs(600);
+
+/// The imports being checked on this instance, by user and token (a user sees only their own).
+#[derive(Default)]
+pub struct Progresses {
+    /// (user, token) → the import's tracker and when it started.
+    map: Mutex<HashMap<(i64, String), Started>>,
+}
+
+type Started = (Arc<Tracker>, Instant);
+
+impl Progresses {
+    /// A token as the document describes it (8–64 letters, digits or `-`), or a refusal of
+    /// the query parameter `field`.
+    fn check(token: &str, field: &str) -> AppResult<()> {
+        let ok = (8..=64).contains(&token.len())
+            && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if ok {
+            return Ok(());
+        }
+        Err(AppError::field(
+            field,
+            tr(
+                "进度标记应为 8–64 个字母、数字或 -",
+                "the progress token is 8–64 letters, digits or -",
+            ),
+        ))
+    }
+
+    fn start(&self, user: i64, token: &str) -> AppResult<Arc<Tracker>> {
+        Self::check(token, "progress")?;
+        let t = Arc::new(Tracker::default());
+        let mut map = self.map.lock().map_err(|_| AppError::Internal(anyhow::anyhow!("progress lock poisoned")))?;
+        map.retain(|_, (_, at)| at.elapsed() < KEEP_PROGRESS);
+        map.insert((user, token.to_owned()), (t.clone(), Instant::now()));
+        Ok(t)
+    }
+
+    /// The progress of the user's import named `token`, if this instance checks or checked it.
+    pub fn get(&self, user: i64, token: &str) -> AppResult<ImportProgress> {
+        Self::check(token, "token")?;
+        let map = self
+            .map
+            .lock()
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("progress lock poisoned")))?;
+        map.get(&(user, token.to_owned()))
+            .map(|(t, _)| t.view())
+            .ok_or(AppError::NotFound)
+    }
+}
+
 /// The uploaded file, or a refusal naming the form part it belongs in.
 fn file_of(file: Option<Vec<u8>>) -> AppResult<Vec<u8>> {
     file.ok_or_else(|| {
@@ -52,8 +146,18 @@ fn file_of(file: Option<Vec<u8>>) -> AppResult<Vec<u8>> {
     })
 }
 
-pub async fn run(ctx: &Ctx, actor: &Actor, form: ImportForm, dry_run: bool) -> AppResult<ImportReport> {
+pub async fn run(
+    ctx: &Ctx,
+    actor: &Actor,
+    form: ImportForm,
+    dry_run: bool,
+    progress: Option<&str>,
+) -> AppResult<ImportReport> {
     let c = actor.consortium()?;
+    let tracker = progress
+        .map(|t| ctx.part::<Progresses>().start(actor.id(), t))
+        .transpose()?;
+    let _finish = Finish(tracker.clone());
     let bytes = file_of(form.file)?;
     // The day the changes would take effect: the form's, or (a dry run without one) today.
     // The file is compared with the formulary as it will stand on that day.
@@ -75,8 +179,16 @@ pub async fn run(ctx: &Ctx, actor: &Actor, form: ImportForm, dry_run: bool) -> A
     };
     rules::f1_effective_date(effective, ctx.clock.today())?;
     let tx = ctx.write().await?;
-    let (mut report, items) =
-        analyse(&tx, c, &bytes, dry_run, effective, form.mapping.as_ref()).await?;
+    let (mut report, items) = analyse(
+        &tx,
+        c,
+        &bytes,
+        dry_run,
+        effective,
+        form.mapping.as_ref(),
+        tracker.as_deref(),
+    )
+    .await?;
     if dry_run {
         return Ok(report);
     }
@@ -180,9 +292,19 @@ pub async fn analyse(
     dry_run: bool,
     effective: NaiveDate,
     mapping: Option<&HashMap<String, String>>,
+    progress: Option<&Tracker>,
 ) -> AppResult<(ImportReport, Vec<PlannedItem>)> {
     let table = io::read_table(bytes).map_err(file_error)?;
     let parsed = io::parse(table, mapping).map_err(file_error)?;
+    if let Some(t) = progress {
+        t.total.store(parsed.rows_total as u64, Ordering::Relaxed);
+        // Rows that could not be read are done.
+        t.done.store(
+            parsed.rows_total.saturating_sub(parsed.rows.len()) as u64,
+            Ordering::Relaxed,
+        );
+        t.stage(ImportStage::Comparing);
+    }
     let mut report = ImportReport {
         dry_run,
         effective_date: effective,
@@ -225,7 +347,13 @@ pub async fn analyse(
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
     let mut items: Vec<PlannedItem> = Vec::new();
     let has_inner_pack = parsed.has_inner_pack;
+    if let Some(t) = progress {
+        t.stage(ImportStage::Checking);
+    }
     for mut row in parsed.rows {
+        if let Some(t) = progress {
+            t.done.fetch_add(1, Ordering::Relaxed);
+        }
         let key = (
             row.fields.approval_number.clone(),
             row.fields.strength.clone(),
@@ -337,7 +465,7 @@ pub async fn rejected(ctx: &Ctx, actor: &Actor, form: ImportForm) -> AppResult<D
     let bytes = file_of(form.file)?;
     let effective = form.effective_date.unwrap_or_else(|| ctx.clock.today());
     rules::f1_effective_date(effective, ctx.clock.today())?;
-    let (report, _) = analyse(&ctx.db, c, &bytes, true, effective, form.mapping.as_ref()).await?;
+    let (report, _) = analyse(&ctx.db, c, &bytes, true, effective, form.mapping.as_ref(), None).await?;
     let mut problems: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for e in &report.errors {
         problems

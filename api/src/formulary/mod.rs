@@ -62,6 +62,7 @@ pub const CAPABILITY: Capability = Capability {
             .op(routes!(reject_proposal), DECIDE)
             .op(routes!(withdraw_proposal), PROPOSE)
             .op(routes!(import_template), READ)
+            .op(routes!(import_progress), PROPOSE)
             .op(routes!(export_formulary), READ)
             .op(routes!(get_entry), READ)
             .op(routes!(get_entry_timeline), READ)
@@ -69,7 +70,10 @@ pub const CAPABILITY: Capability = Capability {
             .upload(routes!(import_rejected_rows), PROPOSE)
             .upload(routes!(import_columns), PROPOSE)
     },
-    init: |ctx, _| ctx.with_part(memory::FormularyCache::default()),
+    init: |ctx, _| {
+        ctx.with_part(memory::FormularyCache::default())
+            .with_part(import::Progresses::default())
+    },
     messages: &[],
     demo: Some(seed::demo),
 };

@@ -843,6 +843,42 @@ pub struct ImportQuery {
     /// compared with the formulary as it will stand on the form's `effective_date` (a dry run
     /// without one: today).
     pub dry_run: Option<bool>,
+    /// A token of the caller's choosing (8–64 letters, digits or `-`): while the file is
+    /// checked, `GET /api/v1/formulary/imports/progress?token=` tells how far it got.
+    #[param(min_length = 8, max_length = 64, pattern = "^[A-Za-z0-9-]+$")]
+    pub progress: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImportProgressQuery {
+    /// The token given as `progress` to the import.
+    #[param(min_length = 8, max_length = 64, pattern = "^[A-Za-z0-9-]+$")]
+    pub token: String,
+}
+
+/// Where the server is with an import's file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportStage {
+    /// Reading the file's rows.
+    Reading,
+    /// Reading the formulary as it will stand on the effective date.
+    Comparing,
+    /// Checking and comparing row by row (`rows_done` of `rows_total`).
+    Checking,
+    /// Done (the import's answer is on its way).
+    Done,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportProgress {
+    pub stage: ImportStage,
+    /// Data rows checked so far.
+    pub rows_done: u64,
+    /// Data rows in the file (0 until it has been read).
+    pub rows_total: u64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -169,6 +169,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/formulary/imports/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How far the check of the caller's import (the one given `progress=token`) has got: reading
+         *     the file, reading the formulary, or row by row. Known on the instance that checks it, for
+         *     ten minutes after it ended.
+         */
+        get: operations["import_progress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/formulary/imports/rejected": {
         parameters: {
             query?: never;
@@ -962,6 +983,19 @@ export interface components {
         };
         /** @enum {string} */
         ImportFlag: "true" | "false" | "";
+        ImportProgress: {
+            /**
+             * Format: int64
+             * @description Data rows checked so far.
+             */
+            rows_done: number;
+            /**
+             * Format: int64
+             * @description Data rows in the file (0 until it has been read).
+             */
+            rows_total: number;
+            stage: components["schemas"]["ImportStage"];
+        };
         ImportReport: {
             added: components["schemas"]["AddedRow"][];
             changed: components["schemas"]["ChangedRow"][];
@@ -985,6 +1019,11 @@ export interface components {
             skipped: number;
             unchanged: number;
         };
+        /**
+         * @description Where the server is with an import's file.
+         * @enum {string}
+         */
+        ImportStage: "reading" | "comparing" | "checking" | "done";
         /**
          * @description The multipart form of an import (documentation of the form parts; any other part is
          *     refused). The example is a file of one new product, which a dry run accepts.
@@ -1885,6 +1924,11 @@ export interface operations {
                  *     without one: today).
                  */
                 dry_run?: boolean;
+                /**
+                 * @description A token of the caller's choosing (8–64 letters, digits or `-`): while the file is
+                 *     checked, `GET /api/v1/formulary/imports/progress?token=` tells how far it got.
+                 */
+                progress?: string;
             };
             header?: never;
             path?: never;
@@ -1969,6 +2013,52 @@ export interface operations {
             };
             415: components["responses"]["UnsupportedMediaType"];
             /** @description The file cannot be read as a spreadsheet (field `file`), or an unknown form part. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    import_progress: {
+        parameters: {
+            query: {
+                /** @description The token given as `progress` to the import. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Where the check is */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportProgress"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No import of the caller with this token is known here (not started yet, ended long ago, or checked by another instance) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is not 8–64 letters, digits or `-`. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3075,6 +3165,7 @@ export const entryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>[
 export const hitFieldValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HitField"]> = ["name_zh", "name_en", "initials", "pinyin", "code"];
 export const hitMatchValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HitMatch"]> = ["code_exact", "prefix", "substring"];
 export const importFlagValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ImportFlag"]> = ["true", "false", ""];
+export const importStageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ImportStage"]> = ["reading", "comparing", "checking", "done"];
 export const insuranceClassValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InsuranceClass"]> = ["a", "b", "c", "none"];
 export const levelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Level"]> = ["lead", "secondary", "township", "village"];
 export const proposalKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProposalKind"]> = ["add", "amend", "suspend", "withdraw", "batch"];

@@ -60,6 +60,7 @@ export type ProposalPage = S['ProposalPage'];
 export type ImportRowError = S['RowError'];
 export type ImportChangedRow = S['ChangedRow'];
 export type ImportReport = S['ImportReport'];
+export type ImportProgress = S['ImportProgress'];
 export type ColumnPlan = S['ColumnPlan'];
 
 /** The body of a proposal and of its check; `fields` is any subset for an amendment. */

@@ -1,7 +1,8 @@
 import { CSRF_HEADER, notifyUnauthorized } from './client';
 import { acceptLanguage } from '../i18n/lang';
 import { ApiError, toApiError } from './problem';
-import type { ColumnPlan, ImportReport } from './types';
+import { api } from './client';
+import type { ColumnPlan, ImportProgress, ImportReport } from './types';
 
 export interface ImportParams {
   dryRun: boolean;
@@ -19,18 +20,47 @@ export interface UploadHandle {
   abort: () => void;
 }
 
+/** A token naming one import, so that its progress can be asked for (random, never reused). */
+function progressToken(): string {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** How often the wizard asks how far the server's check has got. */
+const POLL_MS = 400;
+
 /**
  * Upload an import file with XMLHttpRequest: fetch() cannot report upload
  * progress, and formulary spreadsheets of a county hospital can be large.
- * `onProgress` receives 0..100. The answer (or problem) is parsed like the
- * fetch client's, so a refused apply (422) throws an ApiError carrying `report`.
+ * `onProgress` receives 0..100; `onChecking`, while the server checks the file,
+ * how far it got (stage, rows done of rows in the file). The answer (or problem)
+ * is parsed like the fetch client's, so a refused apply (422) throws an ApiError
+ * carrying `report`.
  */
 export function uploadImport(
   file: File,
   params: ImportParams,
   onProgress?: (percent: number) => void,
+  onChecking?: (p: ImportProgress) => void,
 ): UploadHandle {
   const xhr = new XMLHttpRequest();
+  const token = progressToken();
+  let finished = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const poll = async () => {
+    if (finished) return;
+    const { data } = await api
+      .GET('/api/v1/formulary/imports/progress', { params: { query: { token } } })
+      .catch(() => ({ data: undefined }));
+    // Unknown until the server has the whole file (404): nothing to show yet.
+    if (data && !finished) onChecking?.(data);
+    if (!finished) timer = setTimeout(() => void poll(), POLL_MS);
+  };
+  const finish = () => {
+    finished = true;
+    if (timer !== undefined) clearTimeout(timer);
+  };
   const promise = new Promise<ImportReport>((resolve, reject) => {
     const form = new FormData();
     form.append('file', file, file.name);
@@ -40,7 +70,7 @@ export function uploadImport(
     if (params.skip_invalid) form.append('skip_invalid', 'true');
     if (params.mapping) form.append('mapping', JSON.stringify(params.mapping));
 
-    xhr.open('POST', `/api/v1/formulary/imports?dry_run=${params.dryRun ? 'true' : 'false'}`);
+    xhr.open('POST', `/api/v1/formulary/imports?dry_run=${params.dryRun ? 'true' : 'false'}&progress=${token}`);
     xhr.withCredentials = true;
     xhr.setRequestHeader(CSRF_HEADER, '1');
     xhr.setRequestHeader('Accept-Language', acceptLanguage());
@@ -49,6 +79,7 @@ export function uploadImport(
       if (e.lengthComputable && onProgress) onProgress(Math.round((e.loaded / e.total) * 100));
     };
     xhr.onload = () => {
+      finish();
       if (xhr.status >= 200 && xhr.status < 300) {
         try {
           onProgress?.(100);
@@ -61,9 +92,16 @@ export function uploadImport(
         reject(toApiError(xhr.status, xhr.responseText, xhr.statusText));
       }
     };
-    xhr.onerror = () => reject(new ApiError(0, { title: 'network', detail: 'Network error' }));
-    xhr.onabort = () => reject(new ApiError(0, { title: 'aborted', detail: 'Upload cancelled' }));
+    xhr.onerror = () => {
+      finish();
+      reject(new ApiError(0, { title: 'network', detail: 'Network error' }));
+    };
+    xhr.onabort = () => {
+      finish();
+      reject(new ApiError(0, { title: 'aborted', detail: 'Upload cancelled' }));
+    };
     xhr.send(form);
+    if (onChecking) timer = setTimeout(() => void poll(), POLL_MS);
   });
   return { promise, abort: () => xhr.abort() };
 }

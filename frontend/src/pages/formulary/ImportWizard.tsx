@@ -29,7 +29,7 @@ import type { Dayjs } from 'dayjs';
 import { templateUrl } from '../../api/formulary';
 import { downloadRejected, planColumns, uploadImport, type UploadHandle } from '../../api/upload';
 import { ApiError, describeError } from '../../api/problem';
-import type { ColumnPlan, FieldChange, ImportReport } from '../../api/types';
+import type { ColumnPlan, FieldChange, ImportProgress, ImportReport } from '../../api/types';
 import PageTitle from '../../components/PageTitle';
 import ErrorAlert from '../../components/ErrorAlert';
 import ImportErrorTable from '../../components/ImportErrorTable';
@@ -251,6 +251,27 @@ function ColumnMapping({
   );
 }
 
+/** How far the server's check of the uploaded file has got (asked while it runs). */
+function ServerCheck({ at }: { at: ImportProgress }) {
+  const { t } = useTranslation();
+  const total = at.rows_total;
+  const text =
+    at.stage === 'reading'
+      ? t('import.serverReading')
+      : at.stage === 'comparing'
+        ? t('import.serverComparing', { total })
+        : at.stage === 'checking'
+          ? t('import.serverChecking', { done: at.rows_done, total })
+          : t('import.serverDone', { total });
+  const percent = total > 0 ? Math.floor((at.rows_done / total) * 100) : 0;
+  return (
+    <div data-testid="server-check">
+      <Typography.Text>{text}</Typography.Text>
+      <Progress percent={percent} status={at.stage === 'done' ? 'success' : 'active'} />
+    </div>
+  );
+}
+
 export default function ImportWizard() {
   const { t } = useTranslation();
   const { message } = App.useApp();
@@ -258,6 +279,7 @@ export default function ImportWizard() {
   const [step, setStep] = useState(0);
   const [file, setFile] = useState<File | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
+  const [checking, setChecking] = useState<ImportProgress | null>(null);
   const [report, setReport] = useState<ImportReport | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [applying, setApplying] = useState(false);
@@ -305,6 +327,7 @@ export default function ImportWizard() {
       f,
       { dryRun: true, effective_date: effective.format(DATE_FORMAT), mapping: columns },
       setProgress,
+      setChecking,
     );
     try {
       const r = await handle.current.promise;
@@ -319,6 +342,7 @@ export default function ImportWizard() {
       }
     } finally {
       setProgress(null);
+      setChecking(null);
       handle.current = null;
     }
   };
@@ -339,6 +363,7 @@ export default function ImportWizard() {
         mapping,
       },
       setProgress,
+      setChecking,
     );
     try {
       const r = await handle.current.promise;
@@ -355,6 +380,7 @@ export default function ImportWizard() {
     } finally {
       setApplying(false);
       setProgress(null);
+      setChecking(null);
       handle.current = null;
     }
   };
@@ -444,6 +470,7 @@ export default function ImportWizard() {
                   {file?.name} · {t('import.uploading')}
                 </Typography.Text>
                 <Progress percent={progress} status="active" data-testid="upload-progress" />
+                {checking ? <ServerCheck at={checking} /> : null}
               </div>
             ) : null}
             <ErrorAlert error={error} />
@@ -542,6 +569,7 @@ export default function ImportWizard() {
                 <Input.TextArea rows={3} maxLength={2000} placeholder={t('proposal.justificationPlaceholder')} />
               </Form.Item>
               {progress !== null ? <Progress percent={progress} status="active" /> : null}
+              {checking ? <ServerCheck at={checking} /> : null}
               <ErrorAlert error={error} />
               <Space>
                 <Button onClick={() => setStep(2)}>{t('import.prev')}</Button>

@@ -171,6 +171,7 @@ test('a large file: the wizard shows how far the server has checked it', async (
     buffer: Buffer.from([header, ...rows].join('\n'), 'utf-8'),
   });
   await expect(page.getByTestId('server-check')).toContainText('已检查全部 5000 行');
+  await expect(page.getByTestId('upload-progress')).toContainText('100%');
   shown();
   await expect(page.getByTestId('server-check')).toHaveCount(0);
   await expect(page.getByText('5000').first()).toBeVisible();

@@ -280,6 +280,12 @@ export default function ImportWizard() {
   const [file, setFile] = useState<File | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
   const [checking, setChecking] = useState<ImportProgress | null>(null);
+  // The server checks a file only once it has all of it: the upload is done, whatever the
+  // browser reported of it (it reports nothing through some proxies).
+  const serverChecking = (p: ImportProgress) => {
+    setProgress(100);
+    setChecking(p);
+  };
   const [report, setReport] = useState<ImportReport | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [applying, setApplying] = useState(false);
@@ -327,7 +333,7 @@ export default function ImportWizard() {
       f,
       { dryRun: true, effective_date: effective.format(DATE_FORMAT), mapping: columns },
       setProgress,
-      setChecking,
+      serverChecking,
     );
     try {
       const r = await handle.current.promise;
@@ -363,7 +369,7 @@ export default function ImportWizard() {
         mapping,
       },
       setProgress,
-      setChecking,
+      serverChecking,
     );
     try {
       const r = await handle.current.promise;

@@ -34,6 +34,7 @@ capabilities![
     admin,     // consortia, institutions, users
     audit,     // the audit trail
     formulary, // 统一目录
+    stock,     // 库存
 ];
 
 use crate::i18n::tr;

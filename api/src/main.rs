@@ -54,6 +54,18 @@ enum Command {
         #[command(subcommand)]
         action: BenchAction,
     },
+    /// The stock ledger (D6).
+    Stock {
+        #[command(subcommand)]
+        action: StockAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum StockAction {
+    /// Re-add every movement of the ledger and prove each balance equals its sum; exits 1 and
+    /// lists the differences when one does not.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -156,6 +168,29 @@ async fn real_main() -> anyhow::Result<()> {
             } else {
                 Ok(())
             }
+        }
+        Command::Stock {
+            action: StockAction::Verify,
+        } => {
+            let db = tongyao::db::connect(&settings.database).await?;
+            let started = std::time::Instant::now();
+            let v = tongyao::stock::service::verify(&db).await?;
+            println!(
+                "stock verify: {} movements re-added against {} balances in {} ms",
+                v.movements,
+                v.balances,
+                started.elapsed().as_millis()
+            );
+            if v.mismatches.is_empty() {
+                println!("every balance equals its ledger");
+                return Ok(());
+            }
+            for (institution, lot, ledger, balance) in &v.mismatches {
+                println!(
+                    "institution {institution}, lot {lot}: ledger {ledger}, balance {balance}"
+                );
+            }
+            anyhow::bail!("{} balances differ from their ledger", v.mismatches.len())
         }
         Command::Bench { action } => {
             let db = tongyao::db::connect(&settings.database).await?;

@@ -10,4 +10,7 @@ pub mod formulary_setting;
 pub mod formulary_version;
 pub mod institution;
 pub mod session;
+pub mod stock_balance;
+pub mod stock_lot;
+pub mod stock_movement;
 pub mod user;

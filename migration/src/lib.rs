@@ -31,6 +31,7 @@ mod m0004_proposal_base;
 mod m0005_inner_pack;
 mod m0006_sort_by_syllable;
 mod m0007_import_mapping;
+mod m0008_stock;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_inner_pack::Migration),
             Box::new(m0006_sort_by_syllable::Migration),
             Box::new(m0007_import_mapping::Migration),
+            Box::new(m0008_stock::Migration),
         ]
     }
 }

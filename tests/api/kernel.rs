@@ -31,6 +31,7 @@ both!(me_lists_the_actions_of_the_policy_table, |app| async move {
                 "read_organisation",
                 "read_formulary",
                 "set_formulary_targets",
+                "read_stock",
             ],
         ),
         (
@@ -44,9 +45,12 @@ both!(me_lists_the_actions_of_the_policy_table, |app| async move {
         ),
         (
             "demo-auditor",
-            &["read_organisation", "read_audit", "read_formulary"],
+            &["read_organisation", "read_audit", "read_formulary", "read_stock"],
         ),
-        ("demo-village", &["read_formulary"]),
+        (
+            "demo-village",
+            &["read_formulary", "read_stock", "record_stock"],
+        ),
     ];
     for (user, actions) in expect {
         let c = app.client_as(user).await;
@@ -67,7 +71,7 @@ both!(me_lists_the_actions_of_the_policy_table, |app| async move {
         .as_array()
         .expect("Action is an enum in the document")
         .len();
-    assert_eq!(values, 8);
+    assert_eq!(values, 10);
 });
 
 // With `clock.today` fixed, "today" is that day everywhere: the default `as_of`, and F1's "not

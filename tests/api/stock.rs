@@ -201,3 +201,43 @@ both!(concurrent_takings_of_the_last_units, |app| async move {
         assert_eq!(service::on_hand(&app.db, wh, put[0].lot_id).await.unwrap(), 0);
     }
 });
+
+// Over HTTP: a member's pharmacist records and sees its own institution's stock only; the lead
+// hospital's procurement staff see every institution's; refusals are problems naming D6.
+both!(stock_over_http_by_role, |app| async move {
+    let entry = an_entry(&app, "接口库存片", 305).await;
+    let village = app.institution(app.consortium, "DGTL-1").await.id;
+    let township = app.institution(app.consortium, "DGTL").await.id;
+    let later = (today_china() + Duration::days(300)).to_string();
+    let p = app.client_as("demo-village").await;
+    let line = |kind: &str, q: i64| json!({"entry_id": entry, "lot_no": "V1", "expiry": later, "kind": kind, "quantity": q});
+    let r = p.post("/api/v1/stock/movements", json!({"institution_id": village, "movements": [line("opening", 48), line("consumption", -6)]})).await;
+    r.assert_status(201);
+    assert_eq!(r.body.as_array().map(Vec::len), Some(2));
+    assert_eq!(r.body[1]["lot_no"], "V1");
+    // Not at another member's institution (not found: it is not theirs).
+    p.post("/api/v1/stock/movements", json!({"institution_id": township, "movements": [line("opening", 1)]})).await.assert_status(404);
+    p.get(&format!("/api/v1/stock?institution_id={township}")).await.assert_status(404);
+    // More than is there: D6, nothing moved.
+    let r = p.post("/api/v1/stock/movements", json!({"institution_id": village, "movements": [line("consumption", -43)]})).await;
+    r.assert_status(422);
+    assert_eq!(r["rule"], "D6");
+    let own = p.get("/api/v1/stock").await;
+    own.assert_status(200);
+    assert_eq!(own["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!((own["items"][0]["quantity"].as_i64(), own["items"][0]["institution_id"].as_i64()), (Some(42), Some(village)));
+    let card = p.get(&format!("/api/v1/stock/movements?entry_id={entry}")).await;
+    card.assert_status(200);
+    let kinds: Vec<&str> = card["items"].as_array().unwrap().iter().map(|m| m["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["consumption", "opening"], "newest first");
+    // Procurement sees every institution; the committee does not read stock at all.
+    let proc = app.client_as("demo-procurement").await;
+    let all = proc.get(&format!("/api/v1/stock?entry_id={entry}")).await;
+    all.assert_status(200);
+    assert_eq!(all["items"][0]["institution_id"].as_i64(), Some(village));
+    proc.post("/api/v1/stock/movements", json!({"institution_id": village, "movements": [line("opening", 1)]})).await.assert_status(403);
+    app.client_as("demo-committee-1").await.get("/api/v1/stock").await.assert_status(403);
+    // Another consortium's user sees none of it.
+    let other = app.client_as("demo2-committee-1").await;
+    other.get(&format!("/api/v1/stock?institution_id={village}")).await.assert_status(403);
+});

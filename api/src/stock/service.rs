@@ -8,14 +8,17 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::rules;
+use super::views::{Movement, MovementPage, MovementQuery, RecordMovements, StockLine, StockPage, StockQuery};
 use crate::error::{AppError, AppResult};
 use crate::i18n::tr;
+use crate::kernel::paging::{Direction, Page};
 use crate::kernel::{Actor, Ctx};
+use entity::user::Role;
 use entity::stock_balance as balance;
 use entity::stock_lot as lot;
 use entity::stock_movement::{self as movement, AdjustmentReason, MovementKind};
@@ -61,10 +64,13 @@ pub async fn record_in(
     let mut out = Vec::with_capacity(moves.len());
     for m in moves {
         let lot_no = m.lot_no.trim();
-        if lot_no.is_empty() || lot_no.chars().count() > 40 {
+        if lot_no.is_empty() || lot_no.chars().count() > 40 || lot_no.chars().any(char::is_control) {
             return Err(AppError::field(
                 "lot_no",
-                tr("批号应为 1–40 个字符", "a lot number is 1–40 characters"),
+                tr(
+                    "批号应为 1–40 个字符，且不能全是空白",
+                    "a lot number is 1–40 characters, not only spaces",
+                ),
             ));
         }
         rules::d6_movement(m.kind, m.quantity, m.reason, m.expiry, today)?;
@@ -328,4 +334,181 @@ pub async fn verify(conn: &impl ConnectionTrait) -> AppResult<Verified> {
     }
     v.mismatches.sort_unstable();
     Ok(v)
+}
+
+/// Which institutions of its consortium an actor sees or moves stock at: every one for the lead
+/// hospital's procurement and distribution staff, the consortium administrator and the auditor;
+/// a member's own for everyone else.
+fn scope(actor: &Actor, wide: &[Role]) -> AppResult<Option<i64>> {
+    if wide.iter().any(|r| actor.has(*r)) {
+        return Ok(None);
+    }
+    actor.institution_id.map(Some).ok_or(AppError::NotFound)
+}
+
+/// The institution asked for within the actor's scope (None: every one it may see); another's
+/// is not found.
+async fn institution_in_scope(
+    ctx: &Ctx,
+    actor: &Actor,
+    wide: &[Role],
+    asked: Option<i64>,
+) -> AppResult<Option<i64>> {
+    let c = actor.consortium()?;
+    let own = scope(actor, wide)?;
+    let chosen = match (own, asked) {
+        (Some(own), Some(a)) if a != own => return Err(AppError::NotFound),
+        (Some(own), _) => Some(own),
+        (None, a) => a,
+    };
+    if let Some(i) = chosen {
+        entity::institution::Entity::find_by_id(i)
+            .filter(entity::institution::Column::ConsortiumId.eq(c))
+            .one(&ctx.db)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    }
+    Ok(chosen)
+}
+
+const SEE_ALL: &[Role] = &[
+    Role::Procurement,
+    Role::Distribution,
+    Role::ConsortiumAdmin,
+    Role::Auditor,
+];
+const MOVE_ANYWHERE: &[Role] = &[Role::Distribution];
+
+/// Record movements at one institution the actor may move stock at.
+pub async fn record_at(ctx: &Ctx, actor: &Actor, req: RecordMovements) -> AppResult<Vec<Movement>> {
+    let i = institution_in_scope(ctx, actor, MOVE_ANYWHERE, Some(req.institution_id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let moves: Vec<NewMovement> = req
+        .movements
+        .into_iter()
+        .map(|m| NewMovement {
+            institution_id: i,
+            entry_id: m.entry_id,
+            lot_no: m.lot_no,
+            expiry: m.expiry,
+            kind: m.kind,
+            quantity: m.quantity,
+            reason: m.reason,
+            document: m.document,
+        })
+        .collect();
+    let rows = record(ctx, actor, &moves).await?;
+    with_lots(&ctx.db, rows).await
+}
+
+/// Movements with their lots' numbers and expiry.
+async fn with_lots(conn: &impl ConnectionTrait, rows: Vec<movement::Model>) -> AppResult<Vec<Movement>> {
+    let lots = lots_of(conn, rows.iter().map(|m| m.lot_id)).await?;
+    rows.into_iter()
+        .map(|m| {
+            let l = lots.get(&m.lot_id).ok_or(AppError::NotFound)?;
+            Ok(Movement {
+                id: m.id,
+                institution_id: m.institution_id,
+                entry_id: m.entry_id,
+                lot_id: m.lot_id,
+                lot_no: l.lot_no.clone(),
+                expiry: l.expiry,
+                kind: m.kind,
+                quantity: m.quantity,
+                reason: m.reason,
+                document: m.document,
+                reverses_id: m.reverses_id,
+                actor_id: m.actor_id,
+                created_at: m.created_at,
+            })
+        })
+        .collect()
+}
+
+async fn lots_of(
+    conn: &impl ConnectionTrait,
+    ids: impl Iterator<Item = i64>,
+) -> AppResult<HashMap<i64, lot::Model>> {
+    let ids: HashSet<i64> = ids.collect();
+    Ok(lot::Entity::find()
+        .filter(lot::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|l| (l.id, l))
+        .collect())
+}
+
+/// Stock on hand by institution and lot (reads the running balances, never the history).
+pub async fn stock(ctx: &Ctx, actor: &Actor, q: &StockQuery) -> AppResult<StockPage> {
+    let c = actor.consortium()?;
+    let page: Page<(i64, i64)> = Page::parse(q.cursor.as_deref(), q.limit)?;
+    let inst = institution_in_scope(ctx, actor, SEE_ALL, q.institution_id).await?;
+    let mut sel = balance::Entity::find().filter(balance::Column::ConsortiumId.eq(c));
+    if let Some(i) = inst {
+        sel = sel.filter(balance::Column::InstitutionId.eq(i));
+    }
+    if let Some(e) = q.entry_id {
+        sel = sel.filter(balance::Column::EntryId.eq(e));
+    }
+    if !q.include_empty.unwrap_or(false) {
+        sel = sel.filter(balance::Column::Quantity.gt(0));
+    }
+    if let Some((i, l)) = page.after {
+        sel = sel.filter(
+            Condition::any()
+                .add(balance::Column::InstitutionId.gt(i))
+                .add(
+                    Condition::all()
+                        .add(balance::Column::InstitutionId.eq(i))
+                        .add(balance::Column::LotId.gt(l)),
+                ),
+        );
+    }
+    let rows = sel
+        .order_by_asc(balance::Column::InstitutionId)
+        .order_by_asc(balance::Column::LotId)
+        .limit(page.fetch())
+        .all(&ctx.db)
+        .await?;
+    let (rows, next_cursor) = page.finish(rows, |b| (b.institution_id, b.lot_id));
+    let lots = lots_of(&ctx.db, rows.iter().map(|b| b.lot_id)).await?;
+    let items = rows
+        .into_iter()
+        .map(|b| {
+            let l = lots.get(&b.lot_id).ok_or(AppError::NotFound)?;
+            Ok(StockLine {
+                institution_id: b.institution_id,
+                entry_id: b.entry_id,
+                lot_id: b.lot_id,
+                lot_no: l.lot_no.clone(),
+                expiry: l.expiry,
+                quantity: b.quantity,
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(StockPage { items, next_cursor })
+}
+
+/// The ledger, newest first: an institution's, a product's (with both: its stock card).
+pub async fn movements(ctx: &Ctx, actor: &Actor, q: &MovementQuery) -> AppResult<MovementPage> {
+    let c = actor.consortium()?;
+    let page: Page<i64> = Page::parse(q.cursor.as_deref(), q.limit)?;
+    let inst = institution_in_scope(ctx, actor, SEE_ALL, q.institution_id).await?;
+    let mut sel = movement::Entity::find().filter(movement::Column::ConsortiumId.eq(c));
+    if let Some(i) = inst {
+        sel = sel.filter(movement::Column::InstitutionId.eq(i));
+    }
+    if let Some(e) = q.entry_id {
+        sel = sel.filter(movement::Column::EntryId.eq(e));
+    }
+    let (rows, next_cursor) = page
+        .by_id(&ctx.db, sel, movement::Column::Id, Direction::Down, |m| m.id)
+        .await?;
+    Ok(MovementPage {
+        items: with_lots(&ctx.db, rows).await?,
+        next_cursor,
+    })
 }

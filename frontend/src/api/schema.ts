@@ -503,6 +503,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stock on hand by institution and lot, in base units (D6): read from the running balances. */
+        get: operations["list_stock"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/movements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The ledger, newest first; with an institution and an entry, that product's stock card (库存卡). */
+        get: operations["list_stock_movements"];
+        put?: never;
+        /**
+         * Record movements at one institution, all or none: each moves its lot's balance in the same
+         *     transaction, and one that would take more than is there is refused (D6), as is issuing an
+         *     expired lot or an adjustment without its reason.
+         */
+        post: operations["record_stock_movements"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -580,7 +619,7 @@ export interface components {
          * @description What a user may do; see each capability's policy
          * @enum {string}
          */
-        Action: "manage_consortia" | "manage_organisation" | "read_organisation" | "read_audit" | "read_formulary" | "propose_formulary" | "decide_formulary" | "set_formulary_targets";
+        Action: "manage_consortia" | "manage_organisation" | "read_organisation" | "read_audit" | "read_formulary" | "propose_formulary" | "decide_formulary" | "set_formulary_targets" | "read_stock" | "record_stock";
         AddedRow: {
             generic_name_zh: string;
             manufacturer: string;
@@ -589,6 +628,11 @@ export interface components {
             row: number;
             strength: string;
         };
+        /**
+         * @description Why an adjustment moved stock.
+         * @enum {string}
+         */
+        AdjustmentReason: "damage" | "expiry" | "loss" | "correction";
         /**
          * @description Antimicrobial tier.
          * @enum {string}
@@ -1118,6 +1162,72 @@ export interface components {
          * @example 12.50
          */
         Money: string;
+        /** @description One movement of the ledger, newest first in lists. */
+        Movement: {
+            /** Format: int64 */
+            actor_id?: number | null;
+            /** Format: date-time */
+            created_at: string;
+            document?: string | null;
+            /** Format: int64 */
+            entry_id: number;
+            /** Format: date */
+            expiry: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            institution_id: number;
+            kind: components["schemas"]["MovementKind"];
+            /** Format: int64 */
+            lot_id: number;
+            lot_no: string;
+            /**
+             * Format: int64
+             * @description Base units: positive in, negative out.
+             */
+            quantity: number;
+            /** @description An adjustment's reason code, or why a reversal was made. */
+            reason?: string | null;
+            /**
+             * Format: int64
+             * @description The movement this one reverses.
+             */
+            reverses_id?: number | null;
+        };
+        /**
+         * @description What moved stock (D6). Inflows: opening, receipt, delivery; outflows: dispatch,
+         *     dispensing, consumption; either way: return, adjustment (with its reason), stocktake.
+         * @enum {string}
+         */
+        MovementKind: "opening" | "receipt" | "dispatch" | "delivery" | "dispensing" | "consumption" | "return" | "adjustment" | "stocktake";
+        MovementLine: {
+            document?: string | null;
+            /** Format: int64 */
+            entry_id: number;
+            /**
+             * Format: date
+             * @example 2027-06-30
+             */
+            expiry: string;
+            kind: components["schemas"]["MovementKind"];
+            /**
+             * @description 批号
+             * @example B2401
+             */
+            lot_no: string;
+            /**
+             * Format: int64
+             * @description Base units: positive in (opening, receipt, delivery), negative out (dispatch, dispensing,
+             *     consumption); either for returns, stocktakes and corrections (D6).
+             * @example 120
+             */
+            quantity: number;
+            reason?: components["schemas"]["AdjustmentReason"] | null;
+        };
+        MovementPage: {
+            items: components["schemas"]["Movement"][];
+            next_cursor?: string | null;
+        };
         /**
          * @description A proposal complete for its kind: `add` needs every required field of the product in `fields` (rule P5: a special-management or cold-chain product is neither long- nor extended-prescription eligible); `amend` an `entry_id` and the `fields` to change; `suspend` and `withdraw` an `entry_id`. Instead of `entry_id`, `entry_ids` (1–500 entries) makes one `batch` proposal with the same change of each.
          * @example {
@@ -1284,6 +1394,26 @@ export interface components {
          */
         ProposalStatus: "pending" | "approved" | "rejected" | "withdrawn";
         /**
+         * @description Movements to record at one institution, all or none.
+         * @example {
+         *       "institution_id": 1,
+         *       "movements": [
+         *         {
+         *           "entry_id": 1,
+         *           "expiry": "2027-10-28",
+         *           "kind": "opening",
+         *           "lot_no": "B2401",
+         *           "quantity": 120
+         *         }
+         *       ]
+         *     }
+         */
+        RecordMovements: {
+            /** Format: int64 */
+            institution_id: number;
+            movements: components["schemas"]["MovementLine"][];
+        };
+        /**
          * @example {
          *       "reason": "与现有品规重复"
          *     }
@@ -1368,6 +1498,25 @@ export interface components {
          * @enum {string}
          */
         SpecialClass: "none" | "narcotic" | "psychotropic_1" | "psychotropic_2" | "toxic" | "radioactive" | "precursor";
+        /** @description Stock on hand of one lot at one institution, in base units (片, 支). */
+        StockLine: {
+            /** Format: int64 */
+            entry_id: number;
+            /** Format: date */
+            expiry: string;
+            /** Format: int64 */
+            institution_id: number;
+            /** Format: int64 */
+            lot_id: number;
+            /** @description 批号 */
+            lot_no: string;
+            /** Format: int64 */
+            quantity: number;
+        };
+        StockPage: {
+            items: components["schemas"]["StockLine"][];
+            next_cursor?: string | null;
+        };
         /**
          * @description Storage condition.
          * @enum {string}
@@ -2924,6 +3073,149 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    list_stock: {
+        parameters: {
+            query?: {
+                /**
+                 * @description One institution. A member pharmacist sees only their own institution (the default for
+                 *     them); the lead hospital's procurement and distribution staff, the consortium
+                 *     administrator and the auditor see every institution of the consortium (all by default).
+                 */
+                institution_id?: number;
+                /** @description One formulary entry. */
+                entry_id?: number;
+                /** @description Also lots with nothing on hand (default false). */
+                include_empty?: boolean;
+                /** @description From `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Rows per page, 1–200 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of stock lines, by institution and lot */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such institution in your consortium, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_stock_movements: {
+        parameters: {
+            query?: {
+                /** @description One institution (visibility as for stock on hand). */
+                institution_id?: number;
+                /** @description One formulary entry: with an institution, its stock card (库存卡). */
+                entry_id?: number;
+                /** @description From `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Rows per page, 1–200 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of movements, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MovementPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such institution in your consortium, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    record_stock_movements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordMovements"];
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Movement"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such institution or entry in your consortium, or an institution not yours to move stock at */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Refused by rule D6 (not enough on hand, the wrong direction for the kind, an expired lot issued, an adjustment without its reason), or a bad lot number. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     list_users: {
         parameters: {
             query?: {
@@ -3158,7 +3450,8 @@ type ReadonlyArray<T> = [
 export const pathsApiV1FormularyGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/formulary"]["get"]["parameters"]["query"]["sort"]> = ["name", "price", "price_desc", "manufacturer"];
 export const pathsApiV1FormularyExportGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/formulary/export"]["get"]["parameters"]["query"]["format"]> = ["csv", "xlsx", "fhir"];
 export const pathsApiV1FormularyImportTemplateGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/formulary/import-template"]["get"]["parameters"]["query"]["format"]> = ["csv", "xlsx"];
-export const actionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Action"]> = ["manage_consortia", "manage_organisation", "read_organisation", "read_audit", "read_formulary", "propose_formulary", "decide_formulary", "set_formulary_targets"];
+export const actionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Action"]> = ["manage_consortia", "manage_organisation", "read_organisation", "read_audit", "read_formulary", "propose_formulary", "decide_formulary", "set_formulary_targets", "read_stock", "record_stock"];
+export const adjustmentReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AdjustmentReason"]> = ["damage", "expiry", "loss", "correction"];
 export const antimicrobialTierValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AntimicrobialTier"]> = ["none", "unrestricted", "restricted", "special"];
 export const columnHowValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ColumnHow"]> = ["remembered", "template", "suggested", "ignored", "none"];
 export const entryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EntryStatus"]> = ["active", "suspended", "withdrawn"];
@@ -3168,6 +3461,7 @@ export const importFlagValues: ReadonlyArray<FlattenedDeepRequired<components>["
 export const importStageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ImportStage"]> = ["reading", "comparing", "checking", "done"];
 export const insuranceClassValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InsuranceClass"]> = ["a", "b", "c", "none"];
 export const levelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Level"]> = ["lead", "secondary", "township", "village"];
+export const movementKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MovementKind"]> = ["opening", "receipt", "dispatch", "delivery", "dispensing", "consumption", "return", "adjustment", "stocktake"];
 export const proposalKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProposalKind"]> = ["add", "amend", "suspend", "withdraw", "batch"];
 export const proposalRequestKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProposalRequestKind"]> = ["add", "amend", "suspend", "withdraw"];
 export const proposalStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProposalStatus"]> = ["pending", "approved", "rejected", "withdrawn"];

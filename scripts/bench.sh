@@ -83,3 +83,8 @@ echo "## the naive way: SQL LIKE '%q%' over name, pinyin and code columns, ranke
 
 echo "## formulary as of a day, diff, import dry run"
 "$B" bench formulary --runs 5
+
+echo "## stock: a ledger of 1,000,000 movements at one institution (SQLite)"
+export TONGYAO__DATABASE__URL="sqlite://$work/stock.db?mode=rwc"
+"$B" demo >/dev/null
+"$B" bench stock --movements 1000000 --runs 5

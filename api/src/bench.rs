@@ -221,3 +221,183 @@ pub async fn formulary(
     );
     Ok(())
 }
+
+/// Stock timings (docs/BENCHMARKS.md): a ledger of `movements` movements over 1,000 lots at the
+/// consortium's first institution, written in bulk; then stock on hand for that institution,
+/// 10,000 movements recorded in one transaction through the service, and `verify`.
+pub async fn stock(
+    ctx: &crate::kernel::Ctx,
+    c: i64,
+    movements: usize,
+    runs: usize,
+) -> anyhow::Result<()> {
+    use crate::stock::service::{self, NewMovement};
+    use crate::stock::views::StockQuery;
+    use entity::stock_movement::MovementKind;
+    use entity::{formulary_entry, institution, stock_balance, stock_lot, stock_movement};
+    use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    const LOTS: usize = 1000;
+    let db = &ctx.db;
+    let inst = institution::Entity::find()
+        .filter(institution::Column::ConsortiumId.eq(c))
+        .order_by_asc(institution::Column::Id)
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("consortium {c} has no institution"))?;
+    let entry = formulary_entry::Entity::find()
+        .filter(formulary_entry::Column::ConsortiumId.eq(c))
+        .order_by_asc(formulary_entry::Column::Id)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            anyhow::anyhow!("consortium {c} has no formulary entry: run tongyao demo")
+        })?;
+    let now = ctx.clock.now();
+    let expiry = ctx.clock.today() + chrono::Duration::days(400);
+    let t = std::time::Instant::now();
+    let stamp = now.timestamp();
+    let lots: Vec<stock_lot::ActiveModel> = (0..LOTS)
+        .map(|k| stock_lot::ActiveModel {
+            consortium_id: Set(c),
+            entry_id: Set(entry.id),
+            lot_no: Set(format!("BENCH{stamp}-{k:04}")),
+            expiry: Set(expiry),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    for chunk in lots.chunks(500) {
+        stock_lot::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await?;
+    }
+    let lot_ids: Vec<i64> = stock_lot::Entity::find()
+        .filter(stock_lot::Column::LotNo.starts_with(format!("BENCH{stamp}-")))
+        .order_by_asc(stock_lot::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.id)
+        .collect();
+    // Receipts of 10 and dispensings of 4, alternating per lot: every balance stays positive.
+    let mut balance = vec![0i64; LOTS];
+    let mut batch = Vec::with_capacity(2000);
+    for i in 0..movements {
+        let k = i % LOTS;
+        let (kind, q) = if (i / LOTS).is_multiple_of(2) {
+            (MovementKind::Receipt, 10)
+        } else {
+            (MovementKind::Dispensing, -4)
+        };
+        balance[k] += q;
+        batch.push(stock_movement::ActiveModel {
+            consortium_id: Set(c),
+            institution_id: Set(inst.id),
+            entry_id: Set(entry.id),
+            lot_id: Set(lot_ids[k]),
+            kind: Set(kind),
+            quantity: Set(q),
+            reason: Set(None),
+            document: Set(Some("bench".into())),
+            reverses_id: Set(None),
+            actor_id: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        });
+        if batch.len() == 2000 {
+            stock_movement::Entity::insert_many(std::mem::take(&mut batch))
+                .exec(db)
+                .await?;
+        }
+    }
+    if !batch.is_empty() {
+        stock_movement::Entity::insert_many(batch).exec(db).await?;
+    }
+    let balances: Vec<stock_balance::ActiveModel> = (0..LOTS)
+        .map(|k| stock_balance::ActiveModel {
+            institution_id: Set(inst.id),
+            lot_id: Set(lot_ids[k]),
+            consortium_id: Set(c),
+            entry_id: Set(entry.id),
+            quantity: Set(balance[k]),
+            updated_at: Set(now),
+        })
+        .collect();
+    for chunk in balances.chunks(500) {
+        stock_balance::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
+    println!(
+        "ledger written in bulk: {movements} movements over {LOTS} lots at institution {} ({}) in {:.1} s",
+        inst.id,
+        inst.name,
+        t.elapsed().as_secs_f64()
+    );
+    let actor = crate::kernel::Actor {
+        consortium_id: Some(c),
+        roles: vec![entity::user::Role::Procurement],
+        ..Default::default()
+    };
+    let q = StockQuery {
+        institution_id: Some(inst.id),
+        limit: Some(200),
+        ..Default::default()
+    };
+    let page = median_ms(runs, || async {
+        Ok(service::stock(ctx, &actor, &q).await?)
+    })
+    .await?;
+    println!("stock on hand at that institution, first page of 200 lots: median {page:.1} ms");
+    let all = median_ms(runs, || async {
+        let mut q = StockQuery {
+            institution_id: Some(inst.id),
+            limit: Some(200),
+            ..Default::default()
+        };
+        let mut lines = 0;
+        loop {
+            let p = service::stock(ctx, &actor, &q).await?;
+            lines += p.items.len();
+            match p.next_cursor {
+                Some(next) => q.cursor = Some(next),
+                None => break,
+            }
+        }
+        Ok(lines)
+    })
+    .await?;
+    println!("stock on hand at that institution, all {LOTS} lots (5 pages): median {all:.1} ms");
+    let recorder = crate::kernel::Actor {
+        consortium_id: Some(c),
+        ..Default::default()
+    };
+    let moves: Vec<NewMovement> = (0..10_000)
+        .map(|i| NewMovement {
+            institution_id: inst.id,
+            entry_id: entry.id,
+            lot_no: format!("BENCH{stamp}-{:04}", i % LOTS),
+            expiry,
+            kind: MovementKind::Dispensing,
+            quantity: -1,
+            reason: None,
+            document: Some("bench".into()),
+        })
+        .collect();
+    let t = std::time::Instant::now();
+    service::record(ctx, &recorder, &moves).await?;
+    println!(
+        "10,000 movements recorded through the service in one transaction: {:.0} ms",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+    let t = std::time::Instant::now();
+    let v = service::verify(db).await?;
+    println!(
+        "tongyao stock verify: {} movements against {} balances, {} differences: {:.0} ms",
+        v.movements,
+        v.balances,
+        v.mismatches.len(),
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+    Ok(())
+}

@@ -91,6 +91,16 @@ enum BenchAction {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Writes a ledger of this many movements in bulk, then times stock on hand, recording
+    /// 10,000 movements in one transaction, and `stock verify`.
+    Stock {
+        #[arg(long, default_value_t = 1)]
+        consortium: i64,
+        #[arg(long, default_value_t = 1_000_000)]
+        movements: usize,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -219,6 +229,14 @@ async fn real_main() -> anyhow::Result<()> {
                 } => {
                     let state = tongyao::state::AppState::new(db, settings);
                     tongyao::bench::formulary(&state.ctx, consortium, csv, runs).await?;
+                }
+                BenchAction::Stock {
+                    consortium,
+                    movements,
+                    runs,
+                } => {
+                    let state = tongyao::state::AppState::new(db, settings);
+                    tongyao::bench::stock(&state.ctx, consortium, movements, runs).await?;
                 }
             }
             Ok(())

@@ -74,7 +74,7 @@ pub fn check(operations: &HashMap<String, Action>) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{admin, audit, formulary};
+    use crate::{admin, audit, formulary, stock};
     use Role::*;
 
     #[test]
@@ -88,8 +88,11 @@ mod tests {
         assert!(allows(&[], Action::SIGNED_IN));
         assert_eq!(
             actions_of(&[Pharmacist]),
-            vec![formulary::READ],
-            "a pharmacist reads the formulary and nothing else yet"
+            vec![formulary::READ, stock::READ, stock::RECORD],
+            "a pharmacist reads the formulary, and reads and records their institution's stock"
         );
+        assert!(!allows(&[Committee], stock::READ));
+        assert!(allows(&[Distribution], stock::RECORD));
+        assert!(!allows(&[Procurement], stock::RECORD));
     }
 }

@@ -62,6 +62,8 @@ pub async fn record_in(
 ) -> AppResult<Vec<movement::Model>> {
     check_ownership(conn, c, moves).await?;
     let mut out = Vec::with_capacity(moves.len());
+    // Each lot is looked up (or made) once per call, however many lines name it.
+    let mut lots: HashMap<(i64, String, NaiveDate), i64> = HashMap::new();
     for m in moves {
         let lot_no = m.lot_no.trim();
         if lot_no.is_empty() || lot_no.chars().count() > 40 || lot_no.chars().any(char::is_control) {
@@ -74,7 +76,15 @@ pub async fn record_in(
             ));
         }
         rules::d6_movement(m.kind, m.quantity, m.reason, m.expiry, today)?;
-        let lot_id = lot_of(conn, c, m.entry_id, lot_no, m.expiry, now).await?;
+        let key = (m.entry_id, lot_no.to_owned(), m.expiry);
+        let lot_id = match lots.get(&key) {
+            Some(&id) => id,
+            None => {
+                let id = lot_of(conn, c, m.entry_id, lot_no, m.expiry, now).await?;
+                lots.insert(key, id);
+                id
+            }
+        };
         move_balance(conn, c, m.institution_id, m.entry_id, lot_id, lot_no, m.quantity, now).await?;
         let row = movement::ActiveModel {
             consortium_id: Set(c),

@@ -345,7 +345,7 @@ pub async fn stock(
         ..Default::default()
     };
     let page = median_ms(runs, || async {
-        Ok(service::stock(ctx, &actor, &q).await?)
+        Ok(crate::stock::reads::stock(ctx, &actor, &q).await?)
     })
     .await?;
     println!("stock on hand at that institution, first page of 200 lots: median {page:.1} ms");
@@ -357,7 +357,7 @@ pub async fn stock(
         };
         let mut lines = 0;
         loop {
-            let p = service::stock(ctx, &actor, &q).await?;
+            let p = crate::stock::reads::stock(ctx, &actor, &q).await?;
             lines += p.items.len();
             match p.next_cursor {
                 Some(next) => q.cursor = Some(next),
@@ -382,6 +382,7 @@ pub async fn stock(
             quantity: -1,
             reason: None,
             document: Some("bench".into()),
+            occurred_on: None,
         })
         .collect();
     let t = std::time::Instant::now();

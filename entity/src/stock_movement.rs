@@ -34,6 +34,8 @@ pub struct Model {
     pub reverses_id: Option<i64>,
     pub actor_id: Option<i64>,
     pub created_at: DateTimeUtc,
+    /// The business day it happened (consumption is recorded by day); none: the day recorded.
+    pub occurred_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

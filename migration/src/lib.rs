@@ -32,6 +32,7 @@ mod m0005_inner_pack;
 mod m0006_sort_by_syllable;
 mod m0007_import_mapping;
 mod m0008_stock;
+mod m0009_stock_operations;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_sort_by_syllable::Migration),
             Box::new(m0007_import_mapping::Migration),
             Box::new(m0008_stock::Migration),
+            Box::new(m0009_stock_operations::Migration),
         ]
     }
 }

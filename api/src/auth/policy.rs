@@ -88,11 +88,13 @@ mod tests {
         assert!(allows(&[], Action::SIGNED_IN));
         assert_eq!(
             actions_of(&[Pharmacist]),
-            vec![formulary::READ, stock::READ, stock::RECORD],
-            "a pharmacist reads the formulary, and reads and records their institution's stock"
+            vec![formulary::READ, stock::READ, stock::RECORD, stock::APPROVE],
+            "a pharmacist reads the formulary, reads and records their institution's stock, and approves a colleague's stocktake or disposal"
         );
         assert!(!allows(&[Committee], stock::READ));
         assert!(allows(&[Distribution], stock::RECORD));
         assert!(!allows(&[Procurement], stock::RECORD));
+        assert!(!allows(&[Auditor], stock::APPROVE));
+        assert!(allows(&[ConsortiumAdmin], stock::SETTINGS));
     }
 }

@@ -12,7 +12,7 @@ use super::import::{self, ImportForm};
 use super::service;
 use super::views::*;
 use crate::error::{AppError, AppResult, Problem};
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{multipart_of, upload_error, ApiJson, ApiPath, ApiQuery};
 use crate::i18n::tr;
 use crate::kernel::{Actor, FileBytes};
 use crate::state::AppState;
@@ -345,45 +345,6 @@ pub async fn import_columns(
 ) -> AppResult<Json<ColumnPlan>> {
     let form = read_form(multipart_of(&headers, multipart)?).await?;
     Ok(Json(import::columns(&state.ctx, &actor, form).await?))
-}
-
-/// The multipart body, or why there is none. axum refuses before any part is read only for a
-/// content type that is not multipart/form-data, or one without a usable boundary.
-fn multipart_of(
-    headers: &axum::http::HeaderMap,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> AppResult<Multipart> {
-    multipart.map_err(|_| {
-        let is_multipart = headers
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
-        if is_multipart {
-            AppError::BadRequest(tr(
-                "multipart/form-data 请求缺少有效的 boundary",
-                "the multipart/form-data request has no valid boundary",
-            ))
-        } else {
-            AppError::UnsupportedMediaType(tr(
-                "请以 multipart/form-data 上传文件",
-                "send the file as multipart/form-data",
-            ))
-        }
-    })
-}
-
-fn upload_error(e: axum::extract::multipart::MultipartError) -> AppError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::PayloadTooLarge(tr(
-            "文件过大，无法导入",
-            "the file is too large for an import",
-        ))
-    } else {
-        AppError::BadRequest(tr(
-            format!("无法读取上传的文件：{}", e.body_text()),
-            format!("could not read the upload: {}", e.body_text()),
-        ))
-    }
 }
 
 /// The parts of the import form.

@@ -3,7 +3,6 @@
 use std::borrow::Borrow;
 use crate::i18n::tr;
 use std::collections::HashMap;
-use std::io::Cursor;
 
 use rust_decimal::Decimal;
 
@@ -68,102 +67,7 @@ pub struct Parsed {
     pub errors: Vec<RowError>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum FileError {
-    #[error("this is not a CSV or XLSX spreadsheet: {0}")]
-    NotSpreadsheet(String),
-    #[error("the header row is missing these columns: {0}")]
-    MissingColumns(String),
-    #[error("the file has no data rows")]
-    Empty,
-}
-
-/// Read a spreadsheet into rows of strings (header first).
-pub fn read_table(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
-    if bytes.starts_with(b"PK\x03\x04") {
-        return read_xlsx(bytes);
-    }
-    if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
-        return Err(FileError::NotSpreadsheet(tr(
-            "不支持旧版 .xls 文件，请另存为 .xlsx 或 CSV",
-            "old .xls files are not supported; save as .xlsx or CSV",
-        )));
-    }
-    let text = decode_text(bytes)?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut out = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| {
-            tracing::info!(error = %e, "unreadable CSV");
-            FileError::NotSpreadsheet(tr(
-                "CSV 文件格式有误（如引号未闭合），请用 Excel 另存为 CSV 或 XLSX 后再试",
-                "the CSV file is malformed (an unclosed quote, say); save it again from Excel as CSV or XLSX",
-            ))
-        })?;
-        out.push(rec.iter().map(|s| s.trim().to_string()).collect());
-    }
-    Ok(out)
-}
-
-/// UTF-8 (BOM stripped) or, failing that, GB18030 (a superset of GBK).
-pub fn decode_text(bytes: &[u8]) -> Result<String, FileError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.contains(&0) {
-        return Err(FileError::NotSpreadsheet(tr(
-            "文件包含二进制内容",
-            "the file contains binary data",
-        )));
-    }
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        return Ok(s.to_string());
-    }
-    let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
-    if had_errors {
-        return Err(FileError::NotSpreadsheet(tr(
-            "文本既不是 UTF-8 也不是 GBK 编码",
-            "the text is neither UTF-8 nor GBK",
-        )));
-    }
-    Ok(text.into_owned())
-}
-
-/// A workbook calamine cannot read, said in the reader's language (the library's words go to
-/// the log).
-fn unreadable_xlsx(e: impl std::fmt::Display) -> FileError {
-    tracing::info!(error = %e, "unreadable XLSX");
-    FileError::NotSpreadsheet(tr(
-        "无法读取这个 XLSX 文件（可能已损坏或加密），请用 Excel 重新保存后再试",
-        "this XLSX file cannot be read (damaged or encrypted?); save it again from Excel",
-    ))
-}
-
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
-    use calamine::{Reader, Xlsx};
-    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec()))
-        .map_err(unreadable_xlsx)?;
-    let range = wb
-        .worksheet_range_at(0)
-        .ok_or_else(|| {
-            FileError::NotSpreadsheet(tr("工作簿中没有工作表", "the workbook has no sheet"))
-        })?
-        .map_err(unreadable_xlsx)?;
-    Ok(range
-        .rows()
-        .map(|r| {
-            r.iter()
-                .map(|c| match c {
-                    calamine::Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
-                        format!("{}", *f as i64)
-                    }
-                    other => other.to_string().replace('\0', "").trim().to_string(),
-                })
-                .collect()
-        })
-        .collect())
-}
+pub use crate::kernel::table::{FileError, decode_text, read_table};
 
 fn flag(s: &str) -> Option<bool> {
     match s.trim() {

@@ -964,3 +964,130 @@ pub async fn export(ctx: &Ctx, actor: &Actor, q: &ExportQuery) -> AppResult<Down
         ExportFormat::Fhir => Download::new(bytes, "application/fhir+json", name("json")),
     })
 }
+
+/// A product as other capabilities show it beside their own rows (stock lines, order lines):
+/// its version valid on the day asked, else its latest.
+#[derive(Debug, Clone)]
+pub struct Product {
+    pub entry_id: i64,
+    pub name_zh: String,
+    pub name_en: String,
+    pub dosage_form: String,
+    pub strength: String,
+    pub manufacturer: String,
+    pub base_unit: String,
+    pub pack_size: i32,
+    pub pack_unit: String,
+    pub nhsa_code: Option<String>,
+    pub storage: entity::formulary_version::Storage,
+    pub level_scope: Level,
+    pub status: entity::formulary_version::EntryStatus,
+    pub price_e4: i64,
+    /// Its place in the formulary's name order (拼音排序), to sort others' rows by.
+    pub name_pos: u32,
+}
+
+/// The products `ids` of consortium `c` as of `d` (every entry of the consortium when `ids` is
+/// none), read from the in-memory formulary.
+pub async fn products(
+    ctx: &Ctx,
+    c: i64,
+    ids: Option<&std::collections::HashSet<i64>>,
+    d: NaiveDate,
+) -> AppResult<HashMap<i64, Product>> {
+    let snap = ctx.part::<FormularyCache>().get(&ctx.db, c).await?;
+    // Per entry: the version valid on `d` if there is one, else the latest.
+    let mut best: HashMap<i64, usize> = HashMap::new();
+    for i in 0..snap.len() {
+        let v = snap.doc(i);
+        let e = v.entry_id();
+        if ids.is_some_and(|ids| !ids.contains(&e)) {
+            continue;
+        }
+        match best.get(&e) {
+            Some(&j) => {
+                let w = snap.doc(j);
+                let better = (v.valid_on(d), v.valid_from()) > (w.valid_on(d), w.valid_from());
+                if better {
+                    best.insert(e, i);
+                }
+            }
+            None => {
+                best.insert(e, i);
+            }
+        }
+    }
+    Ok(best
+        .into_iter()
+        .map(|(e, i)| {
+            let en = snap.doc(i).entry();
+            let f = en.fields;
+            (
+                e,
+                Product {
+                    entry_id: e,
+                    name_zh: f.generic_name_zh,
+                    name_en: f.generic_name_en,
+                    dosage_form: f.dosage_form,
+                    strength: f.strength,
+                    manufacturer: f.manufacturer,
+                    base_unit: f.base_unit,
+                    pack_size: f.pack_size,
+                    pack_unit: f.pack_unit,
+                    nhsa_code: f.nhsa_code,
+                    storage: f.storage,
+                    level_scope: f.level_scope,
+                    status: f.status,
+                    price_e4: snap.doc(i).price_e4(),
+                    name_pos: snap.name_pos(i),
+                },
+            )
+        })
+        .collect())
+}
+
+/// The entries of consortium `c` whose name, pinyin or codes match `q` (F4), in any version.
+pub async fn matching_entries(
+    ctx: &Ctx,
+    c: i64,
+    q: &str,
+) -> AppResult<std::collections::HashSet<i64>> {
+    let snap = ctx.part::<FormularyCache>().get(&ctx.db, c).await?;
+    Ok(snap
+        .matching(q, |_| true)
+        .into_iter()
+        .map(|i| snap.doc(i).entry_id())
+        .collect())
+}
+
+/// Each entry's pack (base units per pack, pack unit, base unit) as of `d` — its version valid
+/// that day, else its latest — read inside the caller's transaction (stock checks whole packs
+/// with it).
+pub async fn packs_of(
+    conn: &impl sea_orm::ConnectionTrait,
+    c: i64,
+    ids: impl IntoIterator<Item = i64>,
+    d: NaiveDate,
+) -> AppResult<HashMap<i64, (i32, String, String)>> {
+    let rows: Vec<(i64, NaiveDate, Option<NaiveDate>, i32, String, String)> = version::Entity::find()
+        .filter(version::Column::ConsortiumId.eq(c))
+        .filter(version::Column::EntryId.is_in(ids))
+        .select_only()
+        .column(version::Column::EntryId)
+        .column(version::Column::ValidFrom)
+        .column(version::Column::ValidTo)
+        .column(version::Column::PackSize)
+        .column(version::Column::PackUnit)
+        .column(version::Column::BaseUnit)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut best: HashMap<i64, ((bool, NaiveDate), (i32, String, String))> = HashMap::new();
+    for (e, from, to, n, pu, bu) in rows {
+        let rank = (from <= d && to.is_none_or(|t| d < t), from);
+        if best.get(&e).is_none_or(|(r, _)| rank > *r) {
+            best.insert(e, (rank, (n, pu, bu)));
+        }
+    }
+    Ok(best.into_iter().map(|(e, (_, p))| (e, p)).collect())
+}

@@ -9,6 +9,7 @@ pub mod memory;
 pub mod money;
 pub mod paging;
 pub mod rules;
+pub mod table;
 pub mod versioned;
 
 pub use actor::Actor;

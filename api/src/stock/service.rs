@@ -8,16 +8,15 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect,
 };
 
 use super::rules;
-use super::views::{Movement, MovementPage, MovementQuery, RecordMovements, StockLine, StockPage, StockQuery};
 use crate::error::{AppError, AppResult};
 use crate::i18n::tr;
-use crate::kernel::paging::{Direction, Page};
 use crate::kernel::{Actor, Ctx};
+use entity::institution::Level;
 use entity::user::Role;
 use entity::stock_balance as balance;
 use entity::stock_lot as lot;
@@ -36,6 +35,8 @@ pub struct NewMovement {
     pub reason: Option<AdjustmentReason>,
     /// The document that caused it (order, dispatch notice, stocktake, file name).
     pub document: Option<String>,
+    /// The business day (consumption by day); none: today.
+    pub occurred_on: Option<NaiveDate>,
 }
 
 /// Record movements, all or none, in one transaction.
@@ -60,7 +61,12 @@ pub async fn record_in(
     today: NaiveDate,
     moves: &[NewMovement],
 ) -> AppResult<Vec<movement::Model>> {
-    check_ownership(conn, c, moves).await?;
+    let warehouses = check_ownership(conn, c, moves).await?;
+    let packs = if warehouses.is_empty() {
+        HashMap::new()
+    } else {
+        crate::formulary::service::packs_of(conn, c, moves.iter().map(|m| m.entry_id), today).await?
+    };
     let mut out = Vec::with_capacity(moves.len());
     // Each lot is looked up (or made) once per call, however many lines name it.
     let mut lots: HashMap<(i64, String, NaiveDate), i64> = HashMap::new();
@@ -76,6 +82,9 @@ pub async fn record_in(
             ));
         }
         rules::d6_movement(m.kind, m.quantity, m.reason, m.expiry, today)?;
+        if let Some((n, pu, bu)) = packs.get(&m.entry_id) {
+            rules::d6_whole_packs(warehouses.contains(&m.institution_id), m.quantity, *n, pu, bu)?;
+        }
         let key = (m.entry_id, lot_no.to_owned(), m.expiry);
         let lot_id = match lots.get(&key) {
             Some(&id) => id,
@@ -98,6 +107,7 @@ pub async fn record_in(
             reverses_id: Set(None),
             actor_id: Set(actor_id),
             created_at: Set(now),
+            occurred_on: Set(Some(m.occurred_on.unwrap_or(today))),
             ..Default::default()
         };
         out.push(movement::Entity::insert(row).exec_with_returning(conn).await?);
@@ -162,6 +172,7 @@ pub async fn reverse(
         reverses_id: Set(Some(m.id)),
         actor_id: Set(actor.user_id),
         created_at: Set(now),
+        occurred_on: Set(Some(ctx.clock.today())),
         ..Default::default()
     };
     let out = movement::Entity::insert(row).exec_with_returning(&tx).await?;
@@ -169,19 +180,25 @@ pub async fn reverse(
     Ok(out)
 }
 
-/// Every institution and entry named belongs to the consortium (else: not found).
+/// Every institution and entry named belongs to the consortium (else: not found). Answers
+/// which of the institutions are the central warehouse (the lead hospital's stock).
 async fn check_ownership(
     conn: &impl ConnectionTrait,
     c: i64,
     moves: &[NewMovement],
-) -> AppResult<()> {
+) -> AppResult<HashSet<i64>> {
     let institutions: HashSet<i64> = moves.iter().map(|m| m.institution_id).collect();
     let entries: HashSet<i64> = moves.iter().map(|m| m.entry_id).collect();
-    let found = entity::institution::Entity::find()
+    let levels: Vec<(i64, Level)> = entity::institution::Entity::find()
         .filter(entity::institution::Column::ConsortiumId.eq(c))
         .filter(entity::institution::Column::Id.is_in(institutions.iter().copied()))
-        .count(conn)
-        .await? as usize;
+        .select_only()
+        .column(entity::institution::Column::Id)
+        .column(entity::institution::Column::Level)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let found = levels.len();
     let known = entity::formulary_entry::Entity::find()
         .filter(entity::formulary_entry::Column::ConsortiumId.eq(c))
         .filter(entity::formulary_entry::Column::Id.is_in(entries.iter().copied()))
@@ -190,11 +207,15 @@ async fn check_ownership(
     if found != institutions.len() || known != entries.len() {
         return Err(AppError::NotFound);
     }
-    Ok(())
+    Ok(levels
+        .into_iter()
+        .filter(|(_, l)| *l == Level::Lead)
+        .map(|(i, _)| i)
+        .collect())
 }
 
 /// The lot's id, made on first sight.
-async fn lot_of(
+pub(super) async fn lot_of(
     conn: &impl ConnectionTrait,
     c: i64,
     entry: i64,
@@ -358,7 +379,7 @@ fn scope(actor: &Actor, wide: &[Role]) -> AppResult<Option<i64>> {
 
 /// The institution asked for within the actor's scope (None: every one it may see); another's
 /// is not found.
-async fn institution_in_scope(
+pub(super) async fn institution_in_scope(
     ctx: &Ctx,
     actor: &Actor,
     wide: &[Role],
@@ -381,144 +402,11 @@ async fn institution_in_scope(
     Ok(chosen)
 }
 
-const SEE_ALL: &[Role] = &[
+pub(super) const SEE_ALL: &[Role] = &[
     Role::Procurement,
     Role::Distribution,
     Role::ConsortiumAdmin,
     Role::Auditor,
 ];
-const MOVE_ANYWHERE: &[Role] = &[Role::Distribution];
+pub(super) const MOVE_ANYWHERE: &[Role] = &[Role::Distribution];
 
-/// Record movements at one institution the actor may move stock at.
-pub async fn record_at(ctx: &Ctx, actor: &Actor, req: RecordMovements) -> AppResult<Vec<Movement>> {
-    let i = institution_in_scope(ctx, actor, MOVE_ANYWHERE, Some(req.institution_id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let moves: Vec<NewMovement> = req
-        .movements
-        .into_iter()
-        .map(|m| NewMovement {
-            institution_id: i,
-            entry_id: m.entry_id,
-            lot_no: m.lot_no,
-            expiry: m.expiry,
-            kind: m.kind,
-            quantity: m.quantity,
-            reason: m.reason,
-            document: m.document,
-        })
-        .collect();
-    let rows = record(ctx, actor, &moves).await?;
-    with_lots(&ctx.db, rows).await
-}
-
-/// Movements with their lots' numbers and expiry.
-async fn with_lots(conn: &impl ConnectionTrait, rows: Vec<movement::Model>) -> AppResult<Vec<Movement>> {
-    let lots = lots_of(conn, rows.iter().map(|m| m.lot_id)).await?;
-    rows.into_iter()
-        .map(|m| {
-            let l = lots.get(&m.lot_id).ok_or(AppError::NotFound)?;
-            Ok(Movement {
-                id: m.id,
-                institution_id: m.institution_id,
-                entry_id: m.entry_id,
-                lot_id: m.lot_id,
-                lot_no: l.lot_no.clone(),
-                expiry: l.expiry,
-                kind: m.kind,
-                quantity: m.quantity,
-                reason: m.reason,
-                document: m.document,
-                reverses_id: m.reverses_id,
-                actor_id: m.actor_id,
-                created_at: m.created_at,
-            })
-        })
-        .collect()
-}
-
-async fn lots_of(
-    conn: &impl ConnectionTrait,
-    ids: impl Iterator<Item = i64>,
-) -> AppResult<HashMap<i64, lot::Model>> {
-    let ids: HashSet<i64> = ids.collect();
-    Ok(lot::Entity::find()
-        .filter(lot::Column::Id.is_in(ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|l| (l.id, l))
-        .collect())
-}
-
-/// Stock on hand by institution and lot (reads the running balances, never the history).
-pub async fn stock(ctx: &Ctx, actor: &Actor, q: &StockQuery) -> AppResult<StockPage> {
-    let c = actor.consortium()?;
-    let page: Page<(i64, i64)> = Page::parse(q.cursor.as_deref(), q.limit)?;
-    let inst = institution_in_scope(ctx, actor, SEE_ALL, q.institution_id).await?;
-    let mut sel = balance::Entity::find().filter(balance::Column::ConsortiumId.eq(c));
-    if let Some(i) = inst {
-        sel = sel.filter(balance::Column::InstitutionId.eq(i));
-    }
-    if let Some(e) = q.entry_id {
-        sel = sel.filter(balance::Column::EntryId.eq(e));
-    }
-    if !q.include_empty.unwrap_or(false) {
-        sel = sel.filter(balance::Column::Quantity.gt(0));
-    }
-    if let Some((i, l)) = page.after {
-        sel = sel.filter(
-            Condition::any()
-                .add(balance::Column::InstitutionId.gt(i))
-                .add(
-                    Condition::all()
-                        .add(balance::Column::InstitutionId.eq(i))
-                        .add(balance::Column::LotId.gt(l)),
-                ),
-        );
-    }
-    let rows = sel
-        .order_by_asc(balance::Column::InstitutionId)
-        .order_by_asc(balance::Column::LotId)
-        .limit(page.fetch())
-        .all(&ctx.db)
-        .await?;
-    let (rows, next_cursor) = page.finish(rows, |b| (b.institution_id, b.lot_id));
-    let lots = lots_of(&ctx.db, rows.iter().map(|b| b.lot_id)).await?;
-    let items = rows
-        .into_iter()
-        .map(|b| {
-            let l = lots.get(&b.lot_id).ok_or(AppError::NotFound)?;
-            Ok(StockLine {
-                institution_id: b.institution_id,
-                entry_id: b.entry_id,
-                lot_id: b.lot_id,
-                lot_no: l.lot_no.clone(),
-                expiry: l.expiry,
-                quantity: b.quantity,
-            })
-        })
-        .collect::<AppResult<Vec<_>>>()?;
-    Ok(StockPage { items, next_cursor })
-}
-
-/// The ledger, newest first: an institution's, a product's (with both: its stock card).
-pub async fn movements(ctx: &Ctx, actor: &Actor, q: &MovementQuery) -> AppResult<MovementPage> {
-    let c = actor.consortium()?;
-    let page: Page<i64> = Page::parse(q.cursor.as_deref(), q.limit)?;
-    let inst = institution_in_scope(ctx, actor, SEE_ALL, q.institution_id).await?;
-    let mut sel = movement::Entity::find().filter(movement::Column::ConsortiumId.eq(c));
-    if let Some(i) = inst {
-        sel = sel.filter(movement::Column::InstitutionId.eq(i));
-    }
-    if let Some(e) = q.entry_id {
-        sel = sel.filter(movement::Column::EntryId.eq(e));
-    }
-    let (rows, next_cursor) = page
-        .by_id(&ctx.db, sel, movement::Column::Id, Direction::Down, |m| m.id)
-        .await?;
-    Ok(MovementPage {
-        items: with_lots(&ctx.db, rows).await?,
-        next_cursor,
-    })
-}

@@ -42,6 +42,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/consumption": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Consumption by day or month, institution and product (net of reversals), newest first. */
+        get: operations["list_consumption"];
+        put?: never;
+        /**
+         * Record what a member issued on a day (领用/消耗), all or none: from the lot named, or first
+         *     expiry first out over its usable lots.
+         */
+        post: operations["record_consumption"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consumption/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Consumption with its filters as an Excel workbook. */
+        get: operations["export_consumption"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/formulary": {
         parameters: {
             query?: never;
@@ -510,8 +548,120 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Stock on hand by institution and lot, in base units (D6): read from the running balances. */
+        /**
+         * Stock on hand by institution, product (in name order) and lot, in base units and packs,
+         *     each lot flagged near expiry or expired (D6): read from the running balances.
+         */
         get: operations["list_stock"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/disposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Disposals, newest first. */
+        get: operations["list_disposals"];
+        put?: never;
+        /**
+         * Ask for expired, damaged or lost stock to be disposed of (报损); nothing moves until a
+         *     second person approves.
+         */
+        post: operations["request_disposal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/disposals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One disposal. */
+        get: operations["get_disposal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/disposals/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a disposal (a second person): its lines leave the ledger as adjustments. */
+        post: operations["approve_disposal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/disposals/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a disposal, with the reason. */
+        post: operations["reject_disposal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The stock list with its filters, every row, as an Excel workbook. */
+        get: operations["export_stock"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/institutions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The institutions whose stock you see: every one of the consortium for the lead hospital's
+         *     procurement and distribution staff, the administrator and the auditor; your own otherwise.
+         */
+        get: operations["list_stock_institutions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -527,15 +677,273 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The ledger, newest first; with an institution and an entry, that product's stock card (库存卡). */
+        /**
+         * The ledger, newest first; with an institution and an entry, that product's stock card
+         *     (库存卡) with the balance after each movement.
+         */
         get: operations["list_stock_movements"];
         put?: never;
         /**
          * Record movements at one institution, all or none: each moves its lot's balance in the same
          *     transaction, and one that would take more than is there is refused (D6), as is issuing an
-         *     expired lot or an adjustment without its reason.
+         *     expired lot, an adjustment without its reason, or a split pack at the central warehouse.
          */
         post: operations["record_stock_movements"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/movements/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The ledger with its filters (newest first, at most 100,000 rows) as an Excel workbook. */
+        get: operations["export_stock_movements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/movements/{id}/reverse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take back a mistaken movement by one that reverses it, with the reason. A movement is
+         *     reversed at most once; a reversal is not reversed.
+         */
+        post: operations["reverse_stock_movement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/opening": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Opening stock from a CSV or XLSX file: a dry run (the default) reports every problem by row
+         *     and column; applying writes one opening movement per line, all or none.
+         */
+        post: operations["import_opening_stock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/opening/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The opening-stock template; with an institution, one row per product its level may use. */
+        get: operations["opening_stock_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The consortium's stock settings (the near-expiry window). */
+        get: operations["get_stock_settings"];
+        /** Change the stock settings against the version read. */
+        put: operations["put_stock_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stocktakes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stocktakes, newest first. */
+        get: operations["list_stocktakes"];
+        put?: never;
+        /** Start a stocktake: the count sheet holds every lot with stock, its book frozen now. */
+        post: operations["start_stocktake"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stocktakes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A stocktake and its count sheet. */
+        get: operations["get_stocktake"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stocktakes/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a submitted stocktake (a second person): its differences are posted to the ledger. */
+        post: operations["approve_stocktake"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stocktakes/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel an unfinished stocktake, with the reason: nothing is posted. */
+        post: operations["cancel_stocktake"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stocktakes/{id}/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Enter counts (each replaces the line's earlier count) and lots found that were not on the
+         *     sheet.
+         */
+        put: operations["enter_stocktake_counts"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stocktakes/{id}/counts/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read counts back from the filled-in sheet (XLSX or CSV): all or none, problems by row and
+         *     column.
+         */
+        post: operations["import_stocktake_counts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stocktakes/{id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a submitted stocktake back for recounting, with the reason. */
+        post: operations["return_stocktake"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stocktakes/{id}/sheet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The count sheet as XLSX (default) or CSV, to count on paper or in Excel. */
+        get: operations["stocktake_sheet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stocktakes/{id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit the counted sheet for a second person's approval (every line counted, every
+         *     difference with its cause).
+         */
+        post: operations["submit_stocktake"];
         delete?: never;
         options?: never;
         head?: never;
@@ -619,7 +1027,7 @@ export interface components {
          * @description What a user may do; see each capability's policy
          * @enum {string}
          */
-        Action: "manage_consortia" | "manage_organisation" | "read_organisation" | "read_audit" | "read_formulary" | "propose_formulary" | "decide_formulary" | "set_formulary_targets" | "read_stock" | "record_stock";
+        Action: "manage_consortia" | "manage_organisation" | "read_organisation" | "read_audit" | "read_formulary" | "propose_formulary" | "decide_formulary" | "set_formulary_targets" | "read_stock" | "record_stock" | "approve_stock" | "set_stock_settings";
         AddedRow: {
             generic_name_zh: string;
             manufacturer: string;
@@ -668,6 +1076,13 @@ export interface components {
         AuditPage: {
             items: components["schemas"]["AuditEntry"][];
             next_cursor?: string | null;
+        };
+        /** @description A problem with one cell of an uploaded file (row 1 is the header). */
+        CellProblem: {
+            /** @description The column's header as the template names it. */
+            column: string;
+            message: string;
+            row: number;
         };
         /**
          * @example {
@@ -741,6 +1156,54 @@ export interface components {
             id: number;
             name: string;
         };
+        ConsumptionLine: {
+            /** Format: int64 */
+            entry_id: number;
+            /**
+             * Format: int64
+             * @description The lot issued; none: first expiry first out over the institution's usable lots.
+             */
+            lot_id?: number | null;
+            /**
+             * Format: int64
+             * @description Base units issued (a pharmacy may split a pack).
+             */
+            quantity: number;
+        };
+        ConsumptionPage: {
+            items: components["schemas"]["ConsumptionRow"][];
+            next_cursor?: string | null;
+        };
+        /** @description What an institution issued of one product in one day or month, net of reversals. */
+        ConsumptionRow: {
+            /** Format: int64 */
+            entry_id: number;
+            /** Format: int64 */
+            institution_id: number;
+            institution_name: string;
+            packs: string;
+            /**
+             * Format: date
+             * @description The day, or the month's first day.
+             */
+            period: string;
+            product: components["schemas"]["ProductBrief"];
+            /**
+             * Format: int64
+             * @description Base units issued.
+             */
+            quantity: number;
+        };
+        CountLine: {
+            /**
+             * Format: int64
+             * @description Base units counted.
+             */
+            counted: number;
+            /** Format: int64 */
+            line_id: number;
+            reason?: components["schemas"]["AdjustmentReason"] | null;
+        };
         /**
          * @example {
          *       "code": "HJQ-MY",
@@ -809,6 +1272,18 @@ export interface components {
             /** @description Letters, digits, `.`, `-` and `_`. */
             username: string;
         };
+        /**
+         * @description A decision on a stocktake or a disposal (the version read).
+         * @example {
+         *       "version": 1
+         *     }
+         */
+        Decide: {
+            /** @description Why (required to return, cancel or reject). */
+            note?: string | null;
+            /** Format: int32 */
+            version: number;
+        };
         Diff: {
             added: components["schemas"]["Entry"][];
             changed: components["schemas"]["ChangedEntry"][];
@@ -820,8 +1295,78 @@ export interface components {
             to: string;
             withdrawn: components["schemas"]["Entry"][];
         };
+        Disposal: {
+            /** Format: date-time */
+            decided_at?: string | null;
+            decided_by?: string | null;
+            decision_note?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            institution_id: number;
+            institution_name: string;
+            lines: components["schemas"]["DisposalLine"][];
+            note?: string | null;
+            reason: components["schemas"]["AdjustmentReason"];
+            /** Format: date-time */
+            requested_at: string;
+            requested_by?: string | null;
+            status: components["schemas"]["DisposalStatus"];
+            /** Format: int32 */
+            version: number;
+        };
+        DisposalLine: {
+            /** Format: int64 */
+            entry_id: number;
+            /** Format: date */
+            expiry: string;
+            /** Format: int64 */
+            lot_id: number;
+            lot_no: string;
+            packs: string;
+            product: components["schemas"]["ProductBrief"];
+            /** Format: int64 */
+            quantity: number;
+        };
+        DisposalLineRequest: {
+            /** Format: int64 */
+            lot_id: number;
+            /**
+             * Format: int64
+             * @description Base units to take out.
+             */
+            quantity: number;
+        };
+        DisposalPage: {
+            items: components["schemas"]["Disposal"][];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description Where a disposal (报损) is: waiting for a second person, approved (posted to the ledger as
+         *     adjustments) or rejected.
+         * @enum {string}
+         */
+        DisposalStatus: "pending" | "approved" | "rejected";
         /** Format: email */
         EmailAddress: string;
+        /**
+         * @description Counts for lines of a sheet (each line's count replaces an earlier one), and lots found
+         *     that were not on it.
+         * @example {
+         *       "counts": [
+         *         {
+         *           "counted": 118,
+         *           "line_id": 1,
+         *           "reason": "loss"
+         *         }
+         *       ],
+         *       "found": []
+         *     }
+         */
+        EnterCounts: {
+            counts?: components["schemas"]["CountLine"][];
+            found?: components["schemas"]["FoundLot"][];
+        };
         /** @description A formulary entry as it stands on a date. */
         Entry: components["schemas"]["EntryFields"] & {
             /** Format: int64 */
@@ -979,6 +1524,11 @@ export interface components {
          * @enum {string}
          */
         EntryStatus: "active" | "suspended" | "withdrawn";
+        /**
+         * @description Where a lot stands against its expiry date and the consortium's near-expiry window.
+         * @enum {string}
+         */
+        ExpiryState: "ok" | "near" | "expired";
         /** @description A FHIR R5 Bundle (resourceType Bundle) of MedicationKnowledge resources */
         FhirBundle: Record<string, never>;
         FieldChange: {
@@ -1003,6 +1553,17 @@ export interface components {
          */
         FormularySettings: {
             essential_targets: components["schemas"]["Targets"];
+        };
+        /** @description A lot on the shelf that the book did not have. */
+        FoundLot: {
+            /** Format: int64 */
+            counted: number;
+            /** Format: int64 */
+            entry_id: number;
+            /** Format: date */
+            expiry: string;
+            lot_no: string;
+            reason?: components["schemas"]["AdjustmentReason"] | null;
         };
         Health: {
             status: string;
@@ -1166,6 +1727,13 @@ export interface components {
         Movement: {
             /** Format: int64 */
             actor_id?: number | null;
+            actor_name?: string | null;
+            /**
+             * Format: int64
+             * @description On a stock card (one institution and entry): that product's stock at the institution
+             *     after this movement, in base units.
+             */
+            balance_after?: number | null;
             /** Format: date-time */
             created_at: string;
             document?: string | null;
@@ -1182,12 +1750,24 @@ export interface components {
             lot_id: number;
             lot_no: string;
             /**
+             * Format: date
+             * @description The business day (consumption is recorded by day).
+             */
+            occurred_on: string;
+            /** @description The quantity in packs and base units ("-2盒+5片" out). */
+            packs: string;
+            /**
              * Format: int64
              * @description Base units: positive in, negative out.
              */
             quantity: number;
             /** @description An adjustment's reason code, or why a reversal was made. */
             reason?: string | null;
+            /**
+             * Format: int64
+             * @description Reversed already by this movement.
+             */
+            reversed_by?: number | null;
             /**
              * Format: int64
              * @description The movement this one reverses.
@@ -1240,6 +1820,46 @@ export interface components {
         NewProposal: components["schemas"]["ProposalRequest"] & {
             fields?: components["schemas"]["EntryPatch"] | null;
         } & unknown & unknown & unknown & unknown;
+        /** @description One line of opening stock as read from the file. */
+        OpeningLine: {
+            /** Format: int64 */
+            entry_id: number;
+            /** Format: date */
+            expiry: string;
+            expiry_state: components["schemas"]["ExpiryState"];
+            lot_no: string;
+            name_zh: string;
+            packs: string;
+            /**
+             * Format: int64
+             * @description Base units.
+             */
+            quantity: number;
+            row: number;
+            strength: string;
+        };
+        /** @description What an opening-stock file holds and what is wrong with it, by row and column. */
+        OpeningReport: {
+            /** @description Whether the movements were written (never with a problem in the file). */
+            applied: boolean;
+            /**
+             * Format: int64
+             * @description Movements already recorded at the institution before this file (an opening stock
+             *     loaded twice would count twice).
+             */
+            existing_movements: number;
+            /** Format: int64 */
+            institution_id: number;
+            lines: components["schemas"]["OpeningLine"][];
+            problems: components["schemas"]["CellProblem"][];
+            /** @description Data rows in the file (blank rows and rows without a quantity are not counted). */
+            rows_total: number;
+        };
+        /** @description The upload: `file`, a CSV or XLSX file in the template's columns. */
+        OpeningUpload: {
+            /** Format: binary */
+            file: string;
+        };
         /**
          * @description A row that differs from the formulary on the import's effective date while approved changes
          *     of the same entry are scheduled after that day: applying it would override them, so an
@@ -1271,6 +1891,23 @@ export interface components {
             status: number;
             title: string;
             type: string;
+        };
+        /** @description A product as stock shows it (from the formulary: its version valid today, else its latest). */
+        ProductBrief: {
+            /** @description 最小单位 (片, 支): stock is kept in it. */
+            base_unit: string;
+            cold_chain: boolean;
+            dosage_form: string;
+            manufacturer: string;
+            name_en: string;
+            name_zh: string;
+            /**
+             * Format: int32
+             * @description Base units per pack.
+             */
+            pack_size: number;
+            pack_unit: string;
+            strength: string;
         };
         /** @description A product named as a pharmacist tells two apart: name, strength, dosage form, manufacturer. */
         ProductName: {
@@ -1394,6 +2031,44 @@ export interface components {
          */
         ProposalStatus: "pending" | "approved" | "rejected" | "withdrawn";
         /**
+         * @example {
+         *       "near_expiry_days": 90,
+         *       "version": 0
+         *     }
+         */
+        PutStockSettings: {
+            /** Format: int32 */
+            near_expiry_days: number;
+            /**
+             * Format: int32
+             * @description The version read (0 while the defaults apply).
+             */
+            version: number;
+        };
+        /**
+         * @description What a member issued on one day (领用/消耗), all or none.
+         * @example {
+         *       "day": "2027-01-01",
+         *       "institution_id": 1,
+         *       "lines": [
+         *         {
+         *           "entry_id": 1,
+         *           "quantity": 30
+         *         }
+         *       ]
+         *     }
+         */
+        RecordConsumption: {
+            /**
+             * Format: date
+             * @description The day it was issued: today or up to 92 days back.
+             */
+            day: string;
+            /** Format: int64 */
+            institution_id: number;
+            lines: components["schemas"]["ConsumptionLine"][];
+        };
+        /**
          * @description Movements to record at one institution, all or none.
          * @example {
          *       "institution_id": 1,
@@ -1420,6 +2095,35 @@ export interface components {
          */
         RejectRequest: {
             /** @description 2–1000 characters. */
+            reason: string;
+        };
+        /**
+         * @example {
+         *       "institution_id": 1,
+         *       "lines": [
+         *         {
+         *           "lot_id": 1,
+         *           "quantity": 10
+         *         }
+         *       ],
+         *       "reason": "expiry"
+         *     }
+         */
+        RequestDisposal: {
+            /** Format: int64 */
+            institution_id: number;
+            lines: components["schemas"]["DisposalLineRequest"][];
+            note?: string | null;
+            /** @description expiry, damage or loss. */
+            reason: components["schemas"]["AdjustmentReason"];
+        };
+        /**
+         * @description Take back a mistaken movement by one that reverses it (the ledger is never edited).
+         * @example {
+         *       "reason": "数量录入错误"
+         *     }
+         */
+        ReverseRequest: {
             reason: string;
         };
         /**
@@ -1484,6 +2188,15 @@ export interface components {
             varieties: number;
         };
         /**
+         * @description What an imported count sheet did: the counts read, or every problem by row and column
+         *     (then nothing was saved).
+         */
+        SheetImport: {
+            applied: boolean;
+            counted: number;
+            problems: components["schemas"]["CellProblem"][];
+        };
+        /**
          * @example {
          *       "password": "tongyao-demo",
          *       "username": "demo-committee-1"
@@ -1498,24 +2211,155 @@ export interface components {
          * @enum {string}
          */
         SpecialClass: "none" | "narcotic" | "psychotropic_1" | "psychotropic_2" | "toxic" | "radioactive" | "precursor";
+        /**
+         * @example {
+         *       "institution_id": 1,
+         *       "note": "月末盘点"
+         *     }
+         */
+        StartStocktake: {
+            /** Format: int64 */
+            institution_id: number;
+            note?: string | null;
+        };
+        /** @description An institution whose stock the caller sees (for pickers and filters). */
+        StockInstitution: {
+            code: string;
+            /** Format: int64 */
+            id: number;
+            level: components["schemas"]["Level"];
+            /** @description Whether the caller may record movements there (opening stock, consumption, counts). */
+            may_record: boolean;
+            name: string;
+            /** Format: int64 */
+            parent_id?: number | null;
+        };
         /** @description Stock on hand of one lot at one institution, in base units (片, 支). */
         StockLine: {
+            /**
+             * Format: int64
+             * @description Days from today to the expiry date (negative once expired).
+             */
+            days_to_expiry: number;
             /** Format: int64 */
             entry_id: number;
             /** Format: date */
             expiry: string;
+            expiry_state: components["schemas"]["ExpiryState"];
             /** Format: int64 */
             institution_id: number;
+            institution_name: string;
             /** Format: int64 */
             lot_id: number;
             /** @description 批号 */
             lot_no: string;
-            /** Format: int64 */
+            /** @description The quantity in packs, and packs plus base units where not whole ("2盒+5片"). */
+            packs: string;
+            product: components["schemas"]["ProductBrief"];
+            /**
+             * Format: int64
+             * @description Base units.
+             */
             quantity: number;
         };
         StockPage: {
             items: components["schemas"]["StockLine"][];
             next_cursor?: string | null;
+        };
+        /** @description The consortium's stock settings. */
+        StockSettings: {
+            /**
+             * Format: int32
+             * @description Stock expiring within this many days is flagged near expiry (default 180).
+             */
+            near_expiry_days: number;
+            /** Format: int32 */
+            version: number;
+        };
+        Stocktake: components["schemas"]["StocktakeSummary"] & {
+            items: components["schemas"]["StocktakeLine"][];
+        };
+        /** @description One lot on the count sheet. */
+        StocktakeLine: {
+            book_packs: string;
+            /**
+             * Format: int64
+             * @description The book when the sheet was made (frozen), base units.
+             */
+            book_quantity: number;
+            /**
+             * Format: int64
+             * @description Counted, base units (none: not counted yet).
+             */
+            counted?: number | null;
+            /** Format: date-time */
+            counted_at?: string | null;
+            counted_by?: string | null;
+            /**
+             * Format: int64
+             * @description Counted minus the book when counted: what approval posts to the ledger.
+             */
+            difference?: number | null;
+            difference_packs?: string | null;
+            /** Format: int64 */
+            entry_id: number;
+            /** Format: date */
+            expiry: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            lot_id: number;
+            lot_no: string;
+            /**
+             * Format: int64
+             * @description What moved since the start, up to the count (the book when counted minus the frozen
+             *     book): the difference is taken against the book when counted.
+             */
+            moved_since?: number | null;
+            product: components["schemas"]["ProductBrief"];
+            reason?: components["schemas"]["AdjustmentReason"] | null;
+        };
+        StocktakePage: {
+            items: components["schemas"]["StocktakeSummary"][];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description Where a stocktake is: being counted, submitted for a second person's approval, approved
+         *     (its differences posted to the ledger) or cancelled.
+         * @enum {string}
+         */
+        StocktakeStatus: "counting" | "submitted" | "approved" | "cancelled";
+        /** @description A stocktake without its lines. */
+        StocktakeSummary: {
+            /** Format: int64 */
+            counted: number;
+            /** Format: date-time */
+            decided_at?: string | null;
+            decided_by?: string | null;
+            /** @description Why it was returned for recounting or cancelled. */
+            decision_note?: string | null;
+            /**
+             * Format: int64
+             * @description Lines whose count differs from the book.
+             */
+            differences: number;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            institution_id: number;
+            institution_name: string;
+            /** Format: int64 */
+            lines: number;
+            note?: string | null;
+            /** Format: date-time */
+            started_at: string;
+            started_by?: string | null;
+            status: components["schemas"]["StocktakeStatus"];
+            /** Format: date-time */
+            submitted_at?: string | null;
+            submitted_by?: string | null;
+            /** Format: int32 */
+            version: number;
         };
         /**
          * @description Storage condition.
@@ -1870,6 +2714,160 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_consumption: {
+        parameters: {
+            query?: {
+                institution_id?: number;
+                entry_id?: number;
+                /** @description First day (default 180 days ago). */
+                from?: string;
+                /** @description Last day (default today). */
+                to?: string;
+                /** @description Totals by day (default) or by month. */
+                period?: "day" | "month";
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of consumption totals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsumptionPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such institution in your consortium, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The first day is after the last. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    record_consumption: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordConsumption"];
+            };
+        };
+        responses: {
+            /** @description The consumption movements */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Movement"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such institution, entry or lot in your consortium, or an institution not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Rule D6: not enough usable stock, an expired lot, a day in the future or more than 92 days back. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    export_consumption: {
+        parameters: {
+            query?: {
+                institution_id?: number;
+                entry_id?: number;
+                from?: string;
+                to?: string;
+                period?: "day" | "month";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description XLSX, as an attachment */
+            200: {
+                headers: {
+                    /** @description attachment; the file name */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["FileBytes"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such institution in your consortium, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The first day is after the last. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -3086,6 +4084,12 @@ export interface operations {
                 entry_id?: number;
                 /** @description Also lots with nothing on hand (default false). */
                 include_empty?: boolean;
+                /** @description Only institutions of this level. */
+                level?: components["schemas"]["Level"];
+                /** @description Only lots in this expiry state (near: within the near-expiry window; expired: past it). */
+                expiry?: components["schemas"]["ExpiryState"];
+                /** @description Products whose name, pinyin initials or codes match (as the formulary's search). */
+                q?: string;
                 /** @description From `next_cursor` of the previous page. */
                 cursor?: string;
                 /** @description Rows per page, 1–200 (default 50). */
@@ -3097,7 +4101,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of stock lines, by institution and lot */
+            /** @description A page of stock lines */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3123,13 +4127,332 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    list_disposals: {
+        parameters: {
+            query?: {
+                institution_id?: number;
+                status?: components["schemas"]["DisposalStatus"];
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of disposals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisposalPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such institution in your consortium, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    request_disposal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestDisposal"];
+            };
+        };
+        responses: {
+            /** @description Requested */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Disposal"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such institution or lot in your consortium, or not yours to move stock at */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Rule D6: not that much on hand, or a correction (use a stocktake); a lot given twice. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_disposal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The disposal */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Disposal"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such disposal in your consortium, or not yours to see. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    approve_disposal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decide"];
+            };
+        };
+        responses: {
+            /** @description Approved and posted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Disposal"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such disposal in your consortium, or not yours. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Decided already, or changed since you read it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Rule D6: you requested it (a second person approves), or the stock is no longer there. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    reject_disposal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decide"];
+            };
+        };
+        responses: {
+            /** @description Rejected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Disposal"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such disposal in your consortium, or not yours. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Decided already, or changed since you read it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description No reason given. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    export_stock: {
+        parameters: {
+            query?: {
+                institution_id?: number;
+                entry_id?: number;
+                include_empty?: boolean;
+                level?: components["schemas"]["Level"];
+                expiry?: components["schemas"]["ExpiryState"];
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description XLSX, as an attachment */
+            200: {
+                headers: {
+                    /** @description attachment; the file name */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["FileBytes"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such institution in your consortium, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_stock_institutions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The institutions, lead hospital first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockInstitution"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     list_stock_movements: {
         parameters: {
             query?: {
                 /** @description One institution (visibility as for stock on hand). */
                 institution_id?: number;
-                /** @description One formulary entry: with an institution, its stock card (库存卡). */
+                /**
+                 * @description One formulary entry: with an institution, its stock card (库存卡), each row with the
+                 *     balance after it.
+                 */
                 entry_id?: number;
+                /** @description One lot. */
+                lot_id?: number;
+                /** @description One kind of movement. */
+                kind?: components["schemas"]["MovementKind"];
                 /** @description From `next_cursor` of the previous page. */
                 cursor?: string;
                 /** @description Rows per page, 1–200 (default 50). */
@@ -3203,7 +4526,814 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            /** @description Refused by rule D6 (not enough on hand, the wrong direction for the kind, an expired lot issued, an adjustment without its reason), or a bad lot number. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            /** @description Refused by rule D6 (not enough on hand, the wrong direction for the kind, an expired lot issued, an adjustment without its reason, a split pack at the warehouse), or a bad lot number. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    export_stock_movements: {
+        parameters: {
+            query?: {
+                institution_id?: number;
+                entry_id?: number;
+                lot_id?: number;
+                kind?: components["schemas"]["MovementKind"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description XLSX, as an attachment */
+            200: {
+                headers: {
+                    /** @description attachment; the file name */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["FileBytes"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such institution in your consortium, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    reverse_stock_movement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReverseRequest"];
+            };
+        };
+        responses: {
+            /** @description The reversing movement */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Movement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such movement in your consortium, or at an institution not yours to move stock at. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Reversed already, or itself a reversal */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Rule D6: reversing an inflow would take more than is there now. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    import_opening_stock: {
+        parameters: {
+            query: {
+                /** @description The institution whose opening stock the file holds. */
+                institution_id: number;
+                /** @description Only check and report (default true); false writes one movement per line, all or none. */
+                dry_run?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description file: CSV or XLSX in the template's columns */
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["OpeningUpload"];
+            };
+        };
+        responses: {
+            /** @description The report; `applied` when written */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpeningReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such institution in your consortium, or not yours to move stock at */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file is larger than `server.upload_limit_bytes`. Or: The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The file cannot be read as the template, has no row with a quantity, or (when applying) has problems. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    opening_stock_template: {
+        parameters: {
+            query?: {
+                /** @description Pre-fill one row per product this institution's level may use. */
+                institution_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description XLSX, as an attachment */
+            200: {
+                headers: {
+                    /** @description attachment; the file name */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["FileBytes"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such institution in your consortium, or not yours to move stock at */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_stock_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings (defaults until changed) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockSettings"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    put_stock_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutStockSettings"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description Changed by someone else since you read them */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_stocktakes: {
+        parameters: {
+            query?: {
+                institution_id?: number;
+                status?: components["schemas"]["StocktakeStatus"];
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of stocktakes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StocktakePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such institution in your consortium, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    start_stocktake: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartStocktake"];
+            };
+        };
+        responses: {
+            /** @description Started */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Stocktake"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such institution in your consortium, or not yours to move stock at */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The institution has an unfinished stocktake */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_stocktake: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stocktake */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Stocktake"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such stocktake in your consortium, or not yours to see. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    approve_stocktake: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decide"];
+            };
+        };
+        responses: {
+            /** @description Approved and posted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Stocktake"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such stocktake in your consortium, or not yours. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not submitted, or changed since you read it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Rule D6: you submitted it (a second person approves), or a difference would take more than is there now. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cancel_stocktake: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decide"];
+            };
+        };
+        responses: {
+            /** @description Cancelled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Stocktake"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such stocktake in your consortium, or not yours. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already approved or cancelled, or changed since you read it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description No reason given. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    enter_stocktake_counts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnterCounts"];
+            };
+        };
+        responses: {
+            /** @description The stocktake with the counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Stocktake"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such stocktake or entry in your consortium, or not yours to count. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Submitted or ended: counts can no longer be entered */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description A line not on the sheet, a lot given twice, or a cause that does not explain the difference (D6). Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    import_stocktake_counts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** @description file: the count sheet exported from this stocktake, filled in */
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["OpeningUpload"];
+            };
+        };
+        responses: {
+            /** @description What was read; `applied` when saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SheetImport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such stocktake in your consortium, or not yours to count. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Submitted or ended: counts can no longer be entered */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file is larger than `server.upload_limit_bytes`. Or: The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The file cannot be read as the count sheet. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    return_stocktake: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decide"];
+            };
+        };
+        responses: {
+            /** @description Back to counting */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Stocktake"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such stocktake in your consortium, or not yours. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not submitted, or changed since you read it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description No reason given. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    stocktake_sheet: {
+        parameters: {
+            query?: {
+                /** @description xlsx (default) or csv. */
+                format?: "xlsx" | "csv";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sheet, as an attachment */
+            200: {
+                headers: {
+                    /** @description attachment; the file name */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["FileBytes"];
+                    "text/csv; charset=utf-8": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such stocktake in your consortium, or not yours to see. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    submit_stocktake: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decide"];
+            };
+        };
+        responses: {
+            /** @description Submitted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Stocktake"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such stocktake in your consortium, or not yours. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not being counted, or changed since you read it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Rule D6: lines not counted, or a difference without its cause. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3447,14 +5577,19 @@ type ReadonlyArray<T> = [
 ] extends [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const pathsApiV1ConsumptionGetParametersQueryPeriodValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/consumption"]["get"]["parameters"]["query"]["period"]> = ["day", "month"];
+export const pathsApiV1ConsumptionExportGetParametersQueryPeriodValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/consumption/export"]["get"]["parameters"]["query"]["period"]> = ["day", "month"];
 export const pathsApiV1FormularyGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/formulary"]["get"]["parameters"]["query"]["sort"]> = ["name", "price", "price_desc", "manufacturer"];
 export const pathsApiV1FormularyExportGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/formulary/export"]["get"]["parameters"]["query"]["format"]> = ["csv", "xlsx", "fhir"];
 export const pathsApiV1FormularyImportTemplateGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/formulary/import-template"]["get"]["parameters"]["query"]["format"]> = ["csv", "xlsx"];
-export const actionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Action"]> = ["manage_consortia", "manage_organisation", "read_organisation", "read_audit", "read_formulary", "propose_formulary", "decide_formulary", "set_formulary_targets", "read_stock", "record_stock"];
+export const pathsApiV1StocktakesIdSheetGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/stocktakes/{id}/sheet"]["get"]["parameters"]["query"]["format"]> = ["xlsx", "csv"];
+export const actionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Action"]> = ["manage_consortia", "manage_organisation", "read_organisation", "read_audit", "read_formulary", "propose_formulary", "decide_formulary", "set_formulary_targets", "read_stock", "record_stock", "approve_stock", "set_stock_settings"];
 export const adjustmentReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AdjustmentReason"]> = ["damage", "expiry", "loss", "correction"];
 export const antimicrobialTierValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AntimicrobialTier"]> = ["none", "unrestricted", "restricted", "special"];
 export const columnHowValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ColumnHow"]> = ["remembered", "template", "suggested", "ignored", "none"];
+export const disposalStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DisposalStatus"]> = ["pending", "approved", "rejected"];
 export const entryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EntryStatus"]> = ["active", "suspended", "withdrawn"];
+export const expiryStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExpiryState"]> = ["ok", "near", "expired"];
 export const hitFieldValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HitField"]> = ["name_zh", "name_en", "initials", "pinyin", "code"];
 export const hitMatchValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HitMatch"]> = ["code_exact", "prefix", "substring"];
 export const importFlagValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ImportFlag"]> = ["true", "false", ""];
@@ -3470,4 +5605,5 @@ export const routeValues: ReadonlyArray<FlattenedDeepRequired<components>["schem
 export const ruleIdValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RuleId"]> = ["F1", "F2", "F3", "F4", "F5", "O1", "O2", "O3", "O4", "O5", "O6", "O7", "D1", "D2", "D3", "D4", "D5", "D6", "T1", "M1", "R1", "R2", "R3", "R4", "P1", "P2", "P3", "P4", "P5", "P6", "P7", "E1", "E2", "E3", "E4", "E5"];
 export const shareGroupValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ShareGroup"]> = ["primary", "secondary", "tertiary"];
 export const specialClassValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SpecialClass"]> = ["none", "narcotic", "psychotropic_1", "psychotropic_2", "toxic", "radioactive", "precursor"];
+export const stocktakeStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StocktakeStatus"]> = ["counting", "submitted", "approved", "cancelled"];
 export const storageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Storage"]> = ["ordinary", "cool", "cold_chain"];

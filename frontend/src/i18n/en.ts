@@ -1,4 +1,8 @@
 import type { Resources } from './zh-CN';
+import * as stockList from './stock/list';
+import * as stockStocktake from './stock/stocktake';
+import * as stockConsumption from './stock/consumption';
+import * as stockOpening from './stock/opening';
 
 type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
 
@@ -90,6 +94,7 @@ const en: Shape<Resources> = {
   menu: {
     group: {
       formulary: 'Formulary',
+      stock: 'Stock',
       admin: 'Administration',
     },
     formulary: 'Formulary',
@@ -97,6 +102,11 @@ const en: Shape<Resources> = {
     history: 'History & changes',
     import: 'Import',
     essentialShare: 'Essential share',
+    stock: 'Stock on hand',
+    stocktakes: 'Stocktakes',
+    consumption: 'Consumption',
+    opening: 'Opening stock',
+    expiry: 'Expiry and disposal',
     consortia: 'Consortia',
     institutions: 'Institutions',
     users: 'Users',
@@ -452,12 +462,31 @@ const en: Shape<Resources> = {
         proposal_withdrawn: 'Formulary proposal withdrawn',
         targets_changed: 'Essential-medicine targets changed',
       },
+      stock: {
+        settings: 'Changed the stock settings (near-expiry days)',
+        opening: 'Imported opening stock',
+      },
+      stocktake: {
+        start: 'Started a stocktake',
+        submit: 'Submitted a stocktake',
+        approve: 'Approved a stocktake (differences posted)',
+        return: 'Returned a stocktake for recounting',
+        cancel: 'Cancelled a stocktake',
+      },
+      disposal: {
+        request: 'Requested a disposal',
+        approve: 'Approved a disposal (posted)',
+        reject: 'Rejected a disposal',
+      },
     },
     object: {
       user: 'User',
       consortium: 'Consortium',
       institution: 'Institution',
       formulary_proposal: 'Formulary proposal',
+      stock_settings: 'Stock settings',
+      stocktake: 'Stocktake',
+      stock_disposal: 'Disposal',
     },
   },
   admin: {
@@ -504,6 +533,12 @@ const en: Shape<Resources> = {
     filterAction: 'Action (e.g. proposal.approve)',
     filterObjectType: 'Object type',
     dateRange: 'Date range',
+  },
+  stock: {
+    list: stockList.en,
+    stocktake: stockStocktake.en,
+    consumption: stockConsumption.en,
+    opening: stockOpening.en,
   },
 };
 

@@ -1,3 +1,8 @@
+import * as stockList from './stock/list';
+import * as stockStocktake from './stock/stocktake';
+import * as stockConsumption from './stock/consumption';
+import * as stockOpening from './stock/opening';
+
 const zhCN = {
   app: {
     name: '统药',
@@ -86,6 +91,7 @@ const zhCN = {
   menu: {
     group: {
       formulary: '目录',
+      stock: '库存',
       admin: '管理',
     },
     formulary: '药品目录',
@@ -93,6 +99,11 @@ const zhCN = {
     history: '历史目录与变更',
     import: '批量导入',
     essentialShare: '基药占比',
+    stock: '库存查询',
+    stocktakes: '盘点',
+    consumption: '领用消耗',
+    opening: '期初库存导入',
+    expiry: '效期预警与报损',
     consortia: '医共体',
     institutions: '成员机构',
     users: '用户',
@@ -445,12 +456,31 @@ const zhCN = {
         proposal_withdrawn: '撤回目录变更提议',
         targets_changed: '修改基药占比目标',
       },
+      stock: {
+        settings: '修改库存设置（近效期天数）',
+        opening: '导入期初库存',
+      },
+      stocktake: {
+        start: '开始盘点',
+        submit: '提交盘点',
+        approve: '审核盘点（差异入账）',
+        return: '退回盘点重盘',
+        cancel: '作废盘点',
+      },
+      disposal: {
+        request: '申请报损',
+        approve: '审核报损（出账）',
+        reject: '驳回报损',
+      },
     },
     object: {
       user: '用户',
       consortium: '医共体',
       institution: '机构',
       formulary_proposal: '目录变更提议',
+      stock_settings: '库存设置',
+      stocktake: '盘点单',
+      stock_disposal: '报损单',
     },
   },
   admin: {
@@ -497,6 +527,12 @@ const zhCN = {
     filterAction: '操作（如 proposal.approve）',
     filterObjectType: '对象类型',
     dateRange: '日期范围',
+  },
+  stock: {
+    list: stockList.zh,
+    stocktake: stockStocktake.zh,
+    consumption: stockConsumption.zh,
+    opening: stockOpening.zh,
   },
 };
 

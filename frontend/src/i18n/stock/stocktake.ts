@@ -1,0 +1,8 @@
+/** Texts of the stock pages' "stocktake" area (stock.stocktake.*): zh-CN first, English with the same keys. */
+export const zh = {
+  title: 'TODO',
+};
+
+export const en: { [K in keyof typeof zh]: string } = {
+  title: 'TODO',
+};

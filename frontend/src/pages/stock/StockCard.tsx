@@ -1,0 +1,3 @@
+export default function StockCard() {
+  return null;
+}

@@ -655,26 +655,6 @@ fn fixture(name: &str) -> Vec<u8> {
     .expect("fixture")
 }
 
-/// A multipart/form-data body.
-fn multipart(parts: &[(&str, &[u8])]) -> (Vec<u8>, String) {
-    let boundary = "tongyao-test-boundary-7d1f";
-    let mut body = Vec::new();
-    for (name, data) in parts {
-        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-        if *name == "file" {
-            body.extend_from_slice(b"Content-Disposition: form-data; name=\"file\"; filename=\"upload\"\r\nContent-Type: application/octet-stream\r\n\r\n");
-        } else {
-            body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
-            );
-        }
-        body.extend_from_slice(data);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (body, format!("multipart/form-data; boundary={boundary}"))
-}
-
 async fn import(c: &Client, dry_run: bool, parts: &[(&str, &[u8])]) -> Resp {
     let (body, ct) = multipart(parts);
     c.request(

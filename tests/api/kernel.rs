@@ -32,6 +32,7 @@ both!(me_lists_the_actions_of_the_policy_table, |app| async move {
                 "read_formulary",
                 "set_formulary_targets",
                 "read_stock",
+                "set_stock_settings",
             ],
         ),
         (
@@ -49,7 +50,7 @@ both!(me_lists_the_actions_of_the_policy_table, |app| async move {
         ),
         (
             "demo-village",
-            &["read_formulary", "read_stock", "record_stock"],
+            &["read_formulary", "read_stock", "record_stock", "approve_stock"],
         ),
     ];
     for (user, actions) in expect {
@@ -71,7 +72,7 @@ both!(me_lists_the_actions_of_the_policy_table, |app| async move {
         .as_array()
         .expect("Action is an enum in the document")
         .len();
-    assert_eq!(values, 10);
+    assert_eq!(values, 12);
 });
 
 // With `clock.today` fixed, "today" is that day everywhere: the default `as_of`, and F1's "not

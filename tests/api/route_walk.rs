@@ -445,6 +445,8 @@ struct Foreign<'a> {
     owner: Client,
     entry: Option<i64>,
     proposal: Option<i64>,
+    /// A movement, a stocktake and a disposal at the second consortium's lead hospital.
+    stock: Option<(i64, i64, i64)>,
 }
 
 fn entry_fields(name_zh: &str, name_en: &str) -> Value {
@@ -540,6 +542,65 @@ impl<'a> Foreign<'a> {
         id
     }
 
+    /// Stock objects of the second consortium, made through the services by one of its
+    /// distribution staff: an opening movement, an open stocktake and a pending disposal.
+    async fn stock(&mut self) -> (i64, i64, i64) {
+        if let Some(s) = self.stock {
+            return s;
+        }
+        let entry = self.entry().await;
+        let app = self.app;
+        let inst = app.institution(app.consortium2, "MYZH").await.id;
+        let actor = tongyao::kernel::Actor {
+            user_id: Some(app.user_id("demo2-committee-1").await),
+            consortium_id: Some(app.consortium2),
+            roles: vec![entity::user::Role::Distribution],
+            ..Default::default()
+        };
+        let ctx = &app.state.ctx;
+        let m = tongyao::stock::service::record(
+            ctx,
+            &actor,
+            &[tongyao::stock::service::NewMovement {
+                institution_id: inst,
+                entry_id: entry,
+                lot_no: "WALK1".into(),
+                expiry: today_china() + chrono::Duration::days(400),
+                kind: entity::stock_movement::MovementKind::Opening,
+                // Whole packs: this is the lead hospital's central warehouse.
+                quantity: 240,
+                reason: None,
+                document: None,
+                occurred_on: None,
+            }],
+        )
+        .await
+        .expect("an opening movement")[0]
+            .clone();
+        let st = tongyao::stock::stocktake::start(
+            ctx,
+            &actor,
+            tongyao::stock::views::StartStocktake { institution_id: inst, note: None },
+        )
+        .await
+        .expect("a stocktake");
+        let d = tongyao::stock::disposal::request(
+            ctx,
+            &actor,
+            tongyao::stock::views::RequestDisposal {
+                institution_id: inst,
+                reason: entity::stock_movement::AdjustmentReason::Damage,
+                note: None,
+                lines: vec![tongyao::stock::views::DisposalLineRequest { lot_id: m.lot_id, quantity: 1 }],
+            },
+        )
+        .await
+        .expect("a disposal");
+        let ids = (m.id, st.summary.id, d.id);
+        self.stock = Some(ids);
+        ids
+    }
+
     /// The id of an object of the second consortium for a path with `{id}`. Fails for a path it
     /// does not know, so a new route cannot slip past this walk.
     async fn id_for(&mut self, path: &str) -> i64 {
@@ -554,6 +615,9 @@ impl<'a> Foreign<'a> {
             | "/api/v1/formulary/proposals/{id}/approve"
             | "/api/v1/formulary/proposals/{id}/reject"
             | "/api/v1/formulary/proposals/{id}/withdraw" => self.proposal().await,
+            "/api/v1/stock/movements/{id}/reverse" => self.stock().await.0,
+            p if p.starts_with("/api/v1/stocktakes/{id}") => self.stock().await.1,
+            p if p.starts_with("/api/v1/stock/disposals/{id}") => self.stock().await.2,
             other => panic!(
                 "the route walk has no object mapping for {other}: add one to Foreign::id_for \
                  (an object of the second consortium) so its 404 isolation is tested"
@@ -576,6 +640,18 @@ impl<'a> Foreign<'a> {
                 .one(&app.db)
                 .await
                 .unwrap();
+            return format!("{m:?}");
+        }
+        if path.starts_with("/api/v1/stocktakes/") {
+            let m = entity::stocktake::Entity::find_by_id(id).one(&app.db).await.unwrap();
+            return format!("{m:?}");
+        }
+        if path.starts_with("/api/v1/stock/disposals/") {
+            let m = entity::stock_disposal::Entity::find_by_id(id).one(&app.db).await.unwrap();
+            return format!("{m:?}");
+        }
+        if path.starts_with("/api/v1/stock/movements/") {
+            let m = entity::stock_movement::Entity::find_by_id(id).one(&app.db).await.unwrap();
             return format!("{m:?}");
         }
         let view = if path.starts_with("/api/v1/formulary/proposals/") {
@@ -601,6 +677,12 @@ async fn row_counts(app: &TestApp) -> Vec<(&'static str, i64)> {
         "formulary_entries",
         "formulary_proposals",
         "formulary_versions",
+        "stock_movements",
+        "stock_balances",
+        "stocktakes",
+        "stocktake_lines",
+        "stock_disposals",
+        "stock_disposal_lines",
     ] {
         out.push((t, app.count(t).await));
     }
@@ -615,6 +697,7 @@ both!(other_consortium_objects_are_404, |app| async move {
         owner,
         entry: None,
         proposal: None,
+        stock: None,
     };
     let mut clients = Clients {
         app: &app,

@@ -35,6 +35,7 @@ fn mv(institution: i64, entry: i64, lot: &str, expiry: NaiveDate, kind: Movement
         quantity: q,
         reason: (kind == MovementKind::Adjustment).then_some(AdjustmentReason::Correction),
         document: Some("test".into()),
+        occurred_on: None,
     }
 }
 

@@ -927,3 +927,24 @@ pub async fn adopt(app: &TestApp, body: Value) -> Value {
     r.assert_status(200);
     r.body.clone()
 }
+
+/// A multipart/form-data body.
+pub fn multipart(parts: &[(&str, &[u8])]) -> (Vec<u8>, String) {
+    let boundary = "tongyao-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for (name, data) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        if *name == "file" {
+            body.extend_from_slice(b"Content-Disposition: form-data; name=\"file\"; filename=\"upload\"\r\nContent-Type: application/octet-stream\r\n\r\n");
+        } else {
+            body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            );
+        }
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (body, format!("multipart/form-data; boundary={boundary}"))
+}
+

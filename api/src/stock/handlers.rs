@@ -292,7 +292,7 @@ pub async fn enter_stocktake_counts(
 /// column.
 #[utoipa::path(post, path = "/api/v1/stocktakes/{id}/counts/import", tag = "stock", operation_id = "import_stocktake_counts",
     params(("id" = i64, Path)),
-    request_body(content = OpeningUpload, content_type = "multipart/form-data", description = "file: the count sheet exported from this stocktake, filled in"),
+    request_body(content = SheetUpload, content_type = "multipart/form-data", description = "file: the count sheet exported from this stocktake, filled in"),
     responses((status = 200, description = "What was read; `applied` when saved", body = SheetImport),
         (status = 404, description = "No such stocktake in your consortium, or not yours to count", body = Problem),
         (status = 409, description = "Submitted or ended: counts can no longer be entered", body = Problem),

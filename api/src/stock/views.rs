@@ -273,10 +273,22 @@ pub struct OpeningTemplateQuery {
     pub institution_id: Option<i64>,
 }
 
-/// The upload: `file`, a CSV or XLSX file in the template's columns.
+/// The upload: `file`, a CSV or XLSX file in the template's columns (any other part is
+/// refused). The example is one line of opening stock.
 #[derive(ToSchema)]
+#[schema(example = json!({"file": "条目编号,批号,有效期至,整包数量,拆零数量(最小单位)\n1,B2401,2030-06-30,2,0\n"}))]
 #[allow(dead_code)]
 pub struct OpeningUpload {
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+/// The upload: `file`, the count sheet exported from the stocktake, filled in (CSV or XLSX).
+/// The example counts line 1.
+#[derive(ToSchema)]
+#[schema(example = json!({"file": "行号,实盘数量(最小单位),差异原因\n1,10,\n"}))]
+#[allow(dead_code)]
+pub struct SheetUpload {
     #[schema(value_type = String, format = Binary)]
     pub file: Vec<u8>,
 }

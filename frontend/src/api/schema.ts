@@ -1855,7 +1855,13 @@ export interface components {
             /** @description Data rows in the file (blank rows and rows without a quantity are not counted). */
             rows_total: number;
         };
-        /** @description The upload: `file`, a CSV or XLSX file in the template's columns. */
+        /**
+         * @description The upload: `file`, a CSV or XLSX file in the template's columns (any other part is
+         *     refused). The example is one line of opening stock.
+         * @example {
+         *       "file": "条目编号,批号,有效期至,整包数量,拆零数量(最小单位)\n1,B2401,2030-06-30,2,0\n"
+         *     }
+         */
         OpeningUpload: {
             /** Format: binary */
             file: string;
@@ -2195,6 +2201,17 @@ export interface components {
             applied: boolean;
             counted: number;
             problems: components["schemas"]["CellProblem"][];
+        };
+        /**
+         * @description The upload: `file`, the count sheet exported from the stocktake, filled in (CSV or XLSX).
+         *     The example counts line 1.
+         * @example {
+         *       "file": "行号,实盘数量(最小单位),差异原因\n1,10,\n"
+         *     }
+         */
+        SheetUpload: {
+            /** Format: binary */
+            file: string;
         };
         /**
          * @example {
@@ -5126,7 +5143,7 @@ export interface operations {
         /** @description file: the count sheet exported from this stocktake, filled in */
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["OpeningUpload"];
+                "multipart/form-data": components["schemas"]["SheetUpload"];
             };
         };
         responses: {

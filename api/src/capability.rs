@@ -80,6 +80,8 @@ pub struct DemoArgs<'a> {
     pub ids: &'a crate::demo::DemoIds,
     /// `tongyao demo --entries N`: this many synthetic products (benchmarks).
     pub entries: Option<usize>,
+    /// The service's clock (a fixed `clock.today` dates the demo's history from that day).
+    pub clock: crate::kernel::Clock,
 }
 
 pub type DemoLoader = for<'a> fn(

@@ -340,6 +340,7 @@ pub async fn load(
                 db,
                 ids: &ids,
                 entries,
+                clock: settings.clock(),
             })
             .await?;
             report.push_str(&format!("; {}: {done}", cap.name));

@@ -4,6 +4,7 @@
 //! opening stock from a file (`opening`), consumption by day (`consumption`), stocktakes
 //! (`stocktake`) and disposals (`disposal`), the last two approved by a second person.
 pub mod consumption;
+pub mod demo;
 pub mod disposal;
 pub mod handlers;
 pub mod opening;
@@ -76,5 +77,5 @@ pub const CAPABILITY: Capability = Capability {
     },
     init: |ctx, _| ctx,
     messages: &[],
-    demo: None,
+    demo: Some(demo::demo),
 };

@@ -527,6 +527,69 @@ where
     }
 }
 
+/// The multipart body, or why there is none. axum refuses before any part is read only for a
+/// content type that is not multipart/form-data, or one without a usable boundary.
+pub fn multipart_of(
+    headers: &axum::http::HeaderMap,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<axum::extract::Multipart, AppError> {
+    multipart.map_err(|_| {
+        let is_multipart = headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("multipart/form-data")
+            });
+        if is_multipart {
+            AppError::BadRequest(tr(
+                "multipart/form-data 请求缺少有效的 boundary",
+                "the multipart/form-data request has no valid boundary",
+            ))
+        } else {
+            AppError::UnsupportedMediaType(tr(
+                "请以 multipart/form-data 上传文件",
+                "send the file as multipart/form-data",
+            ))
+        }
+    })
+}
+
+pub fn upload_error(e: axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PayloadTooLarge(tr(
+            "文件过大，无法导入",
+            "the file is too large for an import",
+        ))
+    } else {
+        AppError::BadRequest(tr(
+            format!("无法读取上传的文件：{}", e.body_text()),
+            format!("could not read the upload: {}", e.body_text()),
+        ))
+    }
+}
+
+/// Every part of a multipart form, by name, read whole (a file's bytes, a field's text).
+pub async fn form_parts(
+    headers: &axum::http::HeaderMap,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+    let mut mp = multipart_of(headers, multipart)?;
+    let mut out = Vec::new();
+    loop {
+        match mp.next_field().await {
+            Ok(Some(f)) => {
+                let name = f.name().unwrap_or("").to_string();
+                let bytes = f.bytes().await.map_err(upload_error)?;
+                out.push((name, bytes.to_vec()));
+            }
+            Ok(None) => return Ok(out),
+            Err(e) => return Err(upload_error(e)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -625,64 +688,5 @@ mod tests {
         );
         assert!(has_nul(br#"{"a":"x\\\u0000y"}"#));
         assert!(!has_nul(br#"{"a":"u0000"}"#));
-    }
-}
-
-/// The multipart body, or why there is none. axum refuses before any part is read only for a
-/// content type that is not multipart/form-data, or one without a usable boundary.
-pub fn multipart_of(
-    headers: &axum::http::HeaderMap,
-    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Result<axum::extract::Multipart, AppError> {
-    multipart.map_err(|_| {
-        let is_multipart = headers
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
-        if is_multipart {
-            AppError::BadRequest(tr(
-                "multipart/form-data 请求缺少有效的 boundary",
-                "the multipart/form-data request has no valid boundary",
-            ))
-        } else {
-            AppError::UnsupportedMediaType(tr(
-                "请以 multipart/form-data 上传文件",
-                "send the file as multipart/form-data",
-            ))
-        }
-    })
-}
-
-pub fn upload_error(e: axum::extract::multipart::MultipartError) -> AppError {
-    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::PayloadTooLarge(tr(
-            "文件过大，无法导入",
-            "the file is too large for an import",
-        ))
-    } else {
-        AppError::BadRequest(tr(
-            format!("无法读取上传的文件：{}", e.body_text()),
-            format!("could not read the upload: {}", e.body_text()),
-        ))
-    }
-}
-
-/// Every part of a multipart form, by name, read whole (a file's bytes, a field's text).
-pub async fn form_parts(
-    headers: &axum::http::HeaderMap,
-    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Result<Vec<(String, Vec<u8>)>, AppError> {
-    let mut mp = multipart_of(headers, multipart)?;
-    let mut out = Vec::new();
-    loop {
-        match mp.next_field().await {
-            Ok(Some(f)) => {
-                let name = f.name().unwrap_or("").to_string();
-                let bytes = f.bytes().await.map_err(upload_error)?;
-                out.push((name, bytes.to_vec()));
-            }
-            Ok(None) => return Ok(out),
-            Err(e) => return Err(upload_error(e)),
-        }
     }
 }

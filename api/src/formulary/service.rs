@@ -1082,7 +1082,8 @@ pub async fn packs_of(
         .into_tuple()
         .all(conn)
         .await?;
-    let mut best: HashMap<i64, ((bool, NaiveDate), (i32, String, String))> = HashMap::new();
+    type Pack = (i32, String, String);
+    let mut best: HashMap<i64, ((bool, NaiveDate), Pack)> = HashMap::new();
     for (e, from, to, n, pu, bu) in rows {
         let rank = (from <= d && to.is_none_or(|t| d < t), from);
         if best.get(&e).is_none_or(|(r, _)| rank > *r) {

@@ -79,8 +79,7 @@ fn unreadable_xlsx(e: impl std::fmt::Display) -> FileError {
 
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
     use calamine::{Reader, Xlsx};
-    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec()))
-        .map_err(unreadable_xlsx)?;
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).map_err(unreadable_xlsx)?;
     let range = wb
         .worksheet_range_at(0)
         .ok_or_else(|| {
@@ -101,7 +100,6 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
         })
         .collect())
 }
-
 
 /// A cell of an exported sheet: text stays text (codes are not reformatted by Excel), numbers
 /// are numbers (Excel sums and sorts them).

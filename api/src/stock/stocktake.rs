@@ -218,7 +218,7 @@ pub async fn get(ctx: &Ctx, actor: &Actor, id: i64) -> AppResult<Stocktake> {
             ))
         })
         .collect::<AppResult<_>>()?;
-    items.sort_by(|a, b| (a.0, a.1.expiry, a.1.lot_id).cmp(&(b.0, b.1.expiry, b.1.lot_id)));
+    items.sort_by_key(|(pos, l)| (*pos, l.expiry, l.lot_id));
     let summary = summaries(ctx, c, vec![st]).await?.pop().ok_or(AppError::NotFound)?;
     Ok(Stocktake {
         summary,

@@ -368,6 +368,29 @@ pub async fn stock(
     })
     .await?;
     println!("stock on hand at that institution, all {LOTS} lots (5 pages): median {all:.1} ms");
+    // Procurement's default view: every institution of the consortium, first page.
+    let every = StockQuery {
+        limit: Some(200),
+        ..Default::default()
+    };
+    let lines = crate::stock::reads::stock_count(ctx, &actor, &every).await?;
+    let first = median_ms(runs, || async {
+        Ok(crate::stock::reads::stock(ctx, &actor, &every).await?)
+    })
+    .await?;
+    println!(
+        "stock on hand at every institution ({lines} lots with stock), first page of 200: median {first:.1} ms"
+    );
+    let near = StockQuery {
+        expiry: Some(crate::stock::views::ExpiryState::Near),
+        limit: Some(200),
+        ..Default::default()
+    };
+    let flagged = median_ms(runs, || async {
+        Ok(crate::stock::reads::stock(ctx, &actor, &near).await?)
+    })
+    .await?;
+    println!("near-expiry lots at every institution, first page: median {flagged:.1} ms");
     let recorder = crate::kernel::Actor {
         consortium_id: Some(c),
         ..Default::default()

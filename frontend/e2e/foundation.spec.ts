@@ -3,6 +3,9 @@ import { MENU_IDS, signIn, signOut, type MenuId } from './helpers';
 
 /** Everyone who reads the formulary (the server's `read_formulary`) sees its pages, proposals included. */
 const READER: MenuId[] = ['menu-formulary', 'menu-proposals', 'menu-formulary-history', 'menu-essential-share'];
+/** Who reads stock (`read_stock`) sees these; who records it (`record_stock`) also imports opening stock. */
+const STOCK_READ: MenuId[] = ['menu-stock', 'menu-stocktakes', 'menu-consumption', 'menu-expiry'];
+const STOCK: MenuId[] = [...STOCK_READ, 'menu-opening'];
 const COMMITTEE: MenuId[] = [
   'menu-formulary',
   'menu-proposals',
@@ -14,19 +17,20 @@ const COMMITTEE: MenuId[] = [
 /** What each demo account must see in the sider menu, and nothing else (from `actions` of /me). */
 const EXPECTED: Record<string, MenuId[]> = {
   'demo-admin': ['menu-consortia', 'menu-institutions', 'menu-users', 'menu-audit'],
-  'demo-consortium-admin': [...READER, 'menu-institutions', 'menu-users'],
+  'demo-consortium-admin': [...READER, ...STOCK_READ, 'menu-institutions', 'menu-users'],
   'demo-committee-1': COMMITTEE,
   'demo-committee-2': COMMITTEE,
-  'demo-procurement': READER,
-  'demo-distribution': READER,
-  'demo-pharmacist': READER,
-  'demo-village': READER,
+  'demo-procurement': [...READER, ...STOCK_READ],
+  'demo-distribution': [...READER, ...STOCK],
+  'demo-pharmacist': [...READER, ...STOCK],
+  'demo-village': [...READER, ...STOCK],
   'demo-prescriber': READER,
   'demo-auditor': [
     'menu-formulary',
     'menu-proposals',
     'menu-formulary-history',
     'menu-essential-share',
+    ...STOCK_READ,
     'menu-institutions',
     'menu-users',
     'menu-audit',

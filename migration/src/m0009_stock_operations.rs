@@ -1,6 +1,5 @@
 use sea_orm_migration::prelude::*;
 
-
 // Stock operations (issue 9): the consortium's stock settings (the near-expiry window), the
 // business day of a movement (consumption is recorded by day), stocktakes whose count sheet
 // freezes the book at its start, and disposals waiting for a second person.

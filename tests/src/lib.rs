@@ -947,4 +947,3 @@ pub fn multipart(parts: &[(&str, &[u8])]) -> (Vec<u8>, String) {
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     (body, format!("multipart/form-data; boundary={boundary}"))
 }
-

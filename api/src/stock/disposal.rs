@@ -124,6 +124,7 @@ async fn views(ctx: &Ctx, c: i64, rows: Vec<disposal::Model>) -> AppResult<Vec<D
             reason: d.reason,
             note: d.note,
             requested_by: name(d.requested_by),
+            requested_by_id: d.requested_by,
             requested_at: d.requested_at,
             decided_by: name(d.decided_by),
             decided_at: d.decided_at,

@@ -287,6 +287,11 @@ pub async fn stock(ctx: &Ctx, actor: &Actor, q: &StockQuery) -> AppResult<StockP
     })
 }
 
+/// How many stock lines match the filters (the benchmark's scale).
+pub async fn stock_count(ctx: &Ctx, actor: &Actor, q: &StockQuery) -> AppResult<usize> {
+    Ok(stock_lines(ctx, actor, q).await?.len())
+}
+
 fn state_zh(s: ExpiryState) -> &'static str {
     match s {
         ExpiryState::Ok => "",

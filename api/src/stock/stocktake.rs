@@ -146,6 +146,7 @@ async fn summaries(ctx: &Ctx, c: i64, rows: Vec<take::Model>) -> AppResult<Vec<S
                 started_by: name(s.started_by),
                 started_at: s.started_at,
                 submitted_by: name(s.submitted_by),
+                submitted_by_id: s.submitted_by,
                 submitted_at: s.submitted_at,
                 decided_by: name(s.decided_by),
                 decided_at: s.decided_at,

@@ -190,7 +190,7 @@ pub struct MovementPage {
 
 /// Movements to record at one institution, all or none.
 #[derive(Debug, Deserialize, ToSchema, Validate)]
-#[schema(example = json!({"institution_id": 1, "movements": [{"entry_id": 1, "lot_no": "B2401", "expiry": "{{today+300}}", "kind": "opening", "quantity": 120}]}))]
+#[schema(example = json!({"institution_id": 2, "movements": [{"entry_id": 1, "lot_no": "B2401", "expiry": "{{today+300}}", "kind": "opening", "quantity": 120}]}))]
 #[serde(deny_unknown_fields)]
 pub struct RecordMovements {
     pub institution_id: i64,
@@ -336,7 +336,7 @@ pub struct OpeningReport {
 
 /// What a member issued on one day (领用/消耗), all or none.
 #[derive(Debug, Deserialize, ToSchema, Validate)]
-#[schema(example = json!({"institution_id": 1, "day": "{{today+0}}", "lines": [{"entry_id": 1, "quantity": 30}]}))]
+#[schema(example = json!({"institution_id": 2, "day": "{{today+0}}", "lines": [{"entry_id": 1, "quantity": 30}]}))]
 #[serde(deny_unknown_fields)]
 pub struct RecordConsumption {
     pub institution_id: i64,
@@ -453,6 +453,8 @@ pub struct StocktakeSummary {
     pub started_by: Option<String>,
     pub started_at: DateTime<Utc>,
     pub submitted_by: Option<String>,
+    /// Who submitted it (the one person who may not approve it).
+    pub submitted_by_id: Option<i64>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub decided_by: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
@@ -637,6 +639,8 @@ pub struct Disposal {
     pub reason: AdjustmentReason,
     pub note: Option<String>,
     pub requested_by: Option<String>,
+    /// Who requested it (the one person who may not approve it).
+    pub requested_by_id: Option<i64>,
     pub requested_at: DateTime<Utc>,
     pub decided_by: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,

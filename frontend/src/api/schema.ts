@@ -1311,6 +1311,11 @@ export interface components {
             /** Format: date-time */
             requested_at: string;
             requested_by?: string | null;
+            /**
+             * Format: int64
+             * @description Who requested it (the one person who may not approve it).
+             */
+            requested_by_id?: number | null;
             status: components["schemas"]["DisposalStatus"];
             /** Format: int32 */
             version: number;
@@ -2055,7 +2060,7 @@ export interface components {
          * @description What a member issued on one day (领用/消耗), all or none.
          * @example {
          *       "day": "2027-01-01",
-         *       "institution_id": 1,
+         *       "institution_id": 2,
          *       "lines": [
          *         {
          *           "entry_id": 1,
@@ -2077,7 +2082,7 @@ export interface components {
         /**
          * @description Movements to record at one institution, all or none.
          * @example {
-         *       "institution_id": 1,
+         *       "institution_id": 2,
          *       "movements": [
          *         {
          *           "entry_id": 1,
@@ -2375,6 +2380,11 @@ export interface components {
             /** Format: date-time */
             submitted_at?: string | null;
             submitted_by?: string | null;
+            /**
+             * Format: int64
+             * @description Who submitted it (the one person who may not approve it).
+             */
+            submitted_by_id?: number | null;
             /** Format: int32 */
             version: number;
         };

@@ -40,15 +40,16 @@ const FORMULARY_READ = ['formulary', 'proposals', 'formulary-history', 'essentia
 describe('page registry', () => {
   it('derives the menu groups from the entries, in order', () => {
     const groups = allMenuGroups();
-    expect(groups.map((g) => g.group)).toEqual(['formulary', 'admin']);
-    expect(groups.map((g) => g.labelKey)).toEqual(['menu.group.formulary', 'menu.group.admin']);
+    expect(groups.map((g) => g.group)).toEqual(['formulary', 'stock', 'admin']);
+    expect(groups.map((g) => g.labelKey)).toEqual(['menu.group.formulary', 'menu.group.stock', 'menu.group.admin']);
     expect(groups[0].entries.map((p) => p.key)).toEqual(['formulary', 'proposals', 'formulary-history', 'import', 'essential-share']);
-    expect(groups[1].entries.map((p) => p.key)).toEqual(['consortia', 'institutions', 'users', 'audit']);
+    expect(groups[1].entries.map((p) => p.key)).toEqual(['stock', 'stocktakes', 'consumption', 'expiry', 'opening']);
+    expect(groups[2].entries.map((p) => p.key)).toEqual(['consortia', 'institutions', 'users', 'audit']);
   });
 
   it('keeps deep pages out of the menu but routes them', () => {
     const deep = PAGES.filter((p) => !isMenuEntry(p)).map((p) => p.key);
-    expect(deep).toEqual(['propose', 'print', 'entry']);
+    expect(deep).toEqual(['stock-card', 'stocktake', 'stocktake-print', 'propose', 'print', 'entry']);
     const menuKeys = allMenuGroups().flatMap((g) => g.entries.map((p) => p.key));
     expect(menuKeys).not.toContain('entry');
     expect(menuKeys).not.toContain('propose');
@@ -72,25 +73,25 @@ describe('page registry', () => {
   });
 
   it('shows an entry of a new group without any other edit', () => {
-    const Stock = () => null;
+    const Orders = () => null;
     const pages: PageEntry[] = [
       ...PAGES,
-      { key: 'stock', path: '/stock/levels', group: 'stock', icon: null, labelKey: 'menu.stock', action: 'read_formulary', element: Stock },
-      { key: 'stock-moves', path: '/stock/moves', group: 'stock', icon: null, labelKey: 'menu.stockMoves', action: 'propose_formulary', element: Stock },
+      { key: 'orders', path: '/orders/mine', group: 'orders', icon: null, labelKey: 'menu.orders', action: 'read_formulary', element: Orders },
+      { key: 'orders-approve', path: '/orders/approve', group: 'orders', icon: null, labelKey: 'menu.ordersApprove', action: 'propose_formulary', element: Orders },
     ];
-    expect(allMenuGroups(pages).map((g) => g.group)).toEqual(['formulary', 'admin', 'stock']);
-    expect(allMenuGroups(pages)[2].labelKey).toBe('menu.group.stock');
+    expect(allMenuGroups(pages).map((g) => g.group)).toEqual(['formulary', 'stock', 'admin', 'orders']);
+    expect(allMenuGroups(pages)[3].labelKey).toBe('menu.group.orders');
     const reader = menuGroups(READER, pages);
-    expect(reader.map((g) => g.group)).toEqual(['formulary', 'stock']);
-    expect(reader[1].entries.map((p) => p.key)).toEqual(['stock']);
-    expect(keys(COMMITTEE, pages).slice(-2)).toEqual(['stock', 'stock-moves']);
-    expect(selectedMenuKey('/stock/moves/42', pages)).toBe('stock-moves');
-    expect(groupHomes(pages)).toContainEqual({ path: '/stock', group: 'stock' });
-    expect(groupLandingPath('stock', READER, pages)).toBe('/stock/levels');
+    expect(reader.map((g) => g.group)).toEqual(['formulary', 'orders']);
+    expect(reader[1].entries.map((p) => p.key)).toEqual(['orders']);
+    expect(keys(COMMITTEE, pages).slice(-2)).toEqual(['orders', 'orders-approve']);
+    expect(selectedMenuKey('/orders/approve/42', pages)).toBe('orders-approve');
+    expect(groupHomes(pages)).toContainEqual({ path: '/orders', group: 'orders' });
+    expect(groupLandingPath('orders', READER, pages)).toBe('/orders/mine');
     // A group of its own in front of the others becomes the landing page.
     const first: PageEntry[] = [pages[pages.length - 1], ...PAGES];
-    expect(allMenuGroups(first).map((g) => g.group)).toEqual(['stock', 'formulary', 'admin']);
-    expect(landingPath(COMMITTEE, first)).toBe('/stock/moves');
+    expect(allMenuGroups(first).map((g) => g.group)).toEqual(['orders', 'formulary', 'stock', 'admin']);
+    expect(landingPath(COMMITTEE, first)).toBe('/orders/approve');
     expect(landingPath(READER, first)).toBe('/formulary');
   });
 

@@ -42,7 +42,12 @@ test('near-expiry flag and disposal approved by a second person', async ({ page 
   await expect(page.getByTestId(`lot-row-${far}`)).toHaveCount(0);
 
   // Ask for one pack of it to be disposed of as damaged.
-  await nearRow.locator('input[type=checkbox]').check();
+  // A new search clears the selection: select once the search has settled (it is in the URL and
+  // its answer is in).
+  await expect(page).toHaveURL(/[?&]q=/);
+  await page.waitForLoadState('networkidle');
+  await nearRow.locator('input[type=checkbox]').check({ timeout: 10_000 });
+  await expect(page.getByTestId('disposal-request')).toBeEnabled();
   await page.getByTestId('disposal-request').click();
   await expect(page.getByTestId('disposal-modal')).toBeVisible();
   await page.getByTestId('disposal-reason-damage').click();

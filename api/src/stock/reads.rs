@@ -406,32 +406,14 @@ async fn movement_rows(
     let names = user_names(&ctx.db, rows.iter().filter_map(|m| m.actor_id)).await?;
     let mut out = Vec::with_capacity(rows.len());
     for m in rows {
-        let l = lots.get(&m.lot_id).ok_or(AppError::NotFound)?;
-        let b = brief(prods.get(&m.entry_id), m.entry_id);
         let balance_after = after;
         if let Some(a) = after.as_mut() {
             *a -= m.quantity;
         }
-        out.push(Movement {
-            id: m.id,
-            institution_id: m.institution_id,
-            entry_id: m.entry_id,
-            lot_id: m.lot_id,
-            lot_no: l.lot_no.clone(),
-            expiry: l.expiry,
-            kind: m.kind,
-            quantity: m.quantity,
-            packs: packs_of(&b, m.quantity),
-            reason: m.reason,
-            document: m.document,
-            reverses_id: m.reverses_id,
-            reversed_by: reversed.get(&m.id).copied(),
-            actor_name: m.actor_id.and_then(|a| names.get(&a).cloned()),
-            actor_id: m.actor_id,
-            occurred_on: m.occurred_on.unwrap_or_else(|| m.created_at.date_naive()),
-            created_at: m.created_at,
-            balance_after,
-        });
+        let mut v = view(m, &lots, &prods, &names)?;
+        v.reversed_by = reversed.get(&v.id).copied();
+        v.balance_after = balance_after;
+        out.push(v);
     }
     Ok((out, next))
 }
@@ -498,32 +480,38 @@ pub async fn views_of(ctx: &Ctx, c: i64, rows: Vec<movement::Model>) -> AppResul
     let entries: HashSet<i64> = rows.iter().map(|m| m.entry_id).collect();
     let prods = products(ctx, c, Some(&entries), ctx.clock.today()).await?;
     let names = user_names(&ctx.db, rows.iter().filter_map(|m| m.actor_id)).await?;
-    rows.into_iter()
-        .map(|m| {
-            let l = lots.get(&m.lot_id).ok_or(AppError::NotFound)?;
-            let b = brief(prods.get(&m.entry_id), m.entry_id);
-            Ok(Movement {
-                id: m.id,
-                institution_id: m.institution_id,
-                entry_id: m.entry_id,
-                lot_id: m.lot_id,
-                lot_no: l.lot_no.clone(),
-                expiry: l.expiry,
-                kind: m.kind,
-                quantity: m.quantity,
-                packs: packs_of(&b, m.quantity),
-                reason: m.reason,
-                document: m.document,
-                reverses_id: m.reverses_id,
-                reversed_by: None,
-                actor_name: m.actor_id.and_then(|a| names.get(&a).cloned()),
-                actor_id: m.actor_id,
-                occurred_on: m.occurred_on.unwrap_or_else(|| m.created_at.date_naive()),
-                created_at: m.created_at,
-                balance_after: None,
-            })
-        })
-        .collect()
+    rows.into_iter().map(|m| view(m, &lots, &prods, &names)).collect()
+}
+
+/// One movement as the API shows it (without its reversal and stock-card balance).
+fn view(
+    m: movement::Model,
+    lots: &HashMap<i64, lot::Model>,
+    prods: &HashMap<i64, Product>,
+    names: &HashMap<i64, String>,
+) -> AppResult<Movement> {
+    let l = lots.get(&m.lot_id).ok_or(AppError::NotFound)?;
+    let b = brief(prods.get(&m.entry_id), m.entry_id);
+    Ok(Movement {
+        id: m.id,
+        institution_id: m.institution_id,
+        entry_id: m.entry_id,
+        lot_id: m.lot_id,
+        lot_no: l.lot_no.clone(),
+        expiry: l.expiry,
+        kind: m.kind,
+        quantity: m.quantity,
+        packs: packs_of(&b, m.quantity),
+        reason: m.reason,
+        document: m.document,
+        reverses_id: m.reverses_id,
+        reversed_by: None,
+        actor_name: m.actor_id.and_then(|a| names.get(&a).cloned()),
+        actor_id: m.actor_id,
+        occurred_on: m.occurred_on.unwrap_or_else(|| m.created_at.date_naive()),
+        created_at: m.created_at,
+        balance_after: None,
+    })
 }
 
 /// Record movements at one institution the actor may move stock at.

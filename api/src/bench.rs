@@ -395,14 +395,20 @@ pub async fn stock(
         consortium_id: Some(c),
         ..Default::default()
     };
+    // The institution is the central warehouse: it moves whole packs (D6), so each movement
+    // dispatches one pack.
+    let pack = crate::formulary::service::packs_of(db, c, [entry.id], ctx.clock.today())
+        .await?
+        .get(&entry.id)
+        .map_or(1, |p| i64::from(p.0));
     let moves: Vec<NewMovement> = (0..10_000)
         .map(|i| NewMovement {
             institution_id: inst.id,
             entry_id: entry.id,
             lot_no: format!("BENCH{stamp}-{:04}", i % LOTS),
             expiry,
-            kind: MovementKind::Dispensing,
-            quantity: -1,
+            kind: MovementKind::Dispatch,
+            quantity: -pack,
             reason: None,
             document: Some("bench".into()),
             occurred_on: None,

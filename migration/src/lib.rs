@@ -12,6 +12,10 @@ macro_rules! script_migration {
 
         #[async_trait::async_trait]
         impl MigrationTrait for Migration {
+            fn use_transaction(&self) -> Option<bool> {
+                $crate::IN_TRANSACTION
+            }
+
             async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
                 $crate::run_script(manager, $up).await
             }
@@ -52,6 +56,11 @@ impl MigratorTrait for Migrator {
         ]
     }
 }
+
+/// Every migration runs in one transaction, on SQLite too (sea-orm's default there is none): a
+/// migration that fails halfway leaves nothing behind, and all its statements run on one pooled
+/// connection rather than on whichever connection the pool hands out next.
+pub(crate) const IN_TRANSACTION: Option<bool> = Some(true);
 
 /// Replace the type placeholders of a schema script for the given backend and run each
 /// statement. Statements are separated by a line holding only `--;` so that trigger bodies

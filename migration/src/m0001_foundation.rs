@@ -123,6 +123,10 @@ DROP TABLE consortia
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        crate::IN_TRANSACTION
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         run_script(manager, TABLES).await?;
         run_script(

@@ -15,6 +15,10 @@ const BATCH: i64 = 1000;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        crate::IN_TRANSACTION
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = manager.get_database_backend();
         // Positional parameters: $n on PostgreSQL, ? on SQLite.

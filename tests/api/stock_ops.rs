@@ -282,6 +282,18 @@ both!(consumption_by_day_first_expiry_first_out, |app| async move {
     assert_eq!(total, 62);
     assert!(m.items().iter().all(|r| r["period"].as_str().unwrap().ends_with("-01")));
     v.get(&format!("/api/v1/consumption?from={}&to={}", day(0), day(-5))).await.assert_problem(422);
+    // Totals per product over the range, computed by the server.
+    let t = v.get(&format!("/api/v1/consumption/totals?entry_id={entry}")).await;
+    t.assert_status(200);
+    assert_eq!(t["items"].as_array().unwrap().len(), 1, "{}", t.text());
+    assert_eq!(t["items"][0]["quantity"], 62);
+    assert_eq!(t["items"][0]["institutions"], 1);
+    let months = if day(-1)[..7] == today[..7] { 1 } else { 2 };
+    assert_eq!(t["items"][0]["months"], months);
+    assert_eq!(t["to"], today);
+    let t = v.get(&format!("/api/v1/consumption/totals?entry_id={entry}&from={}", day(0))).await;
+    assert_eq!(t["items"][0]["quantity"], 50, "only the days asked for");
+    v.get(&format!("/api/v1/consumption/totals?from={}&to={}", day(0), day(-5))).await.assert_problem(422);
     let x = v.get(&format!("/api/v1/consumption/export?entry_id={entry}")).await;
     x.assert_status(200);
     assert_eq!(sheet(&x.bytes).len(), 3);

@@ -3,7 +3,7 @@
 //! is computed from.
 use std::collections::{HashMap, HashSet};
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -177,19 +177,76 @@ pub async fn average_monthly(
 
 type Key = (NaiveDate, i64, u32, i64);
 
-/// Consumption rows, newest period first, then institution and product name.
-async fn rows(ctx: &Ctx, actor: &Actor, q: &ConsumptionExportQuery) -> AppResult<Vec<(Key, ConsumptionRow)>> {
-    let c = actor.consortium()?;
-    let today = ctx.clock.today();
-    let inst = institution_in_scope(ctx, actor, SEE_ALL, q.institution_id).await?;
-    let to = q.to.unwrap_or(today);
-    let from = q.from.unwrap_or(to - Duration::days(180));
+/// The days asked for: by default the 180 days up to today.
+fn range(today: NaiveDate, from: Option<NaiveDate>, to: Option<NaiveDate>) -> AppResult<(NaiveDate, NaiveDate)> {
+    let to = to.unwrap_or(today);
+    let from = from.unwrap_or(to - Duration::days(180));
     if from > to {
         return Err(AppError::field(
             "from",
             crate::i18n::tr("开始日期晚于结束日期", "the first day is after the last"),
         ));
     }
+    Ok((from, to))
+}
+
+/// Totals per product over a range of days: what was issued, by how many institutions, in how
+/// many months. One query; the page's "totals" view.
+pub async fn totals(ctx: &Ctx, actor: &Actor, q: &ConsumptionTotalsQuery) -> AppResult<ConsumptionTotals> {
+    let c = actor.consortium()?;
+    let today = ctx.clock.today();
+    let inst = institution_in_scope(ctx, actor, SEE_ALL, q.institution_id).await?;
+    let (from, to) = range(today, q.from, q.to)?;
+    #[derive(Default)]
+    struct Sum {
+        quantity: i64,
+        institutions: HashSet<i64>,
+        months: HashSet<(i32, u32)>,
+    }
+    let mut sums: HashMap<i64, Sum> = HashMap::new();
+    for (i, e, d, n) in by_day(&ctx.db, c, inst, q.entry_id, from, to).await? {
+        let s = sums.entry(e).or_default();
+        s.quantity += n;
+        if n != 0 {
+            s.institutions.insert(i);
+            s.months.insert((d.year(), d.month()));
+        }
+    }
+    sums.retain(|_, s| s.quantity != 0);
+    let entries: HashSet<i64> = sums.keys().copied().collect();
+    let prods = products(ctx, c, Some(&entries), today).await?;
+    let mut items: Vec<(u32, ConsumptionTotal)> = sums
+        .into_iter()
+        .map(|(e, s)| {
+            let pr = prods.get(&e);
+            let product = brief(pr, e);
+            (
+                pr.map_or(u32::MAX, |x| x.name_pos),
+                ConsumptionTotal {
+                    entry_id: e,
+                    packs: packs_of(&product, s.quantity),
+                    product,
+                    quantity: s.quantity,
+                    institutions: u32::try_from(s.institutions.len()).unwrap_or(u32::MAX),
+                    months: u32::try_from(s.months.len()).unwrap_or(u32::MAX),
+                },
+            )
+        })
+        .collect();
+    items.sort_unstable_by_key(|(pos, t)| (*pos, t.entry_id));
+    Ok(ConsumptionTotals {
+        from,
+        to,
+        items: items.into_iter().map(|(_, t)| t).collect(),
+    })
+}
+
+/// Consumption rows, newest period first, then institution and product name.
+async fn rows(ctx: &Ctx, actor: &Actor, q: &ConsumptionExportQuery) -> AppResult<Vec<(Key, ConsumptionRow)>> {
+    let c = actor.consortium()?;
+    let today = ctx.clock.today();
+    let inst = institution_in_scope(ctx, actor, SEE_ALL, q.institution_id).await?;
+    let (from, to) = range(today, q.from, q.to)?;
     let month = q.period.unwrap_or_default() == Period::Month;
     let mut sums: HashMap<(NaiveDate, i64, i64), i64> = HashMap::new();
     for (i, e, d, n) in by_day(&ctx.db, c, inst, q.entry_id, from, to).await? {
@@ -224,7 +281,6 @@ async fn rows(ctx: &Ctx, actor: &Actor, q: &ConsumptionExportQuery) -> AppResult
     Ok(out)
 }
 
-use chrono::Datelike;
 
 pub async fn list(ctx: &Ctx, actor: &Actor, q: &ConsumptionQuery) -> AppResult<ConsumptionPage> {
     let page: Page<Key> = Page::parse(q.cursor.as_deref(), q.limit)?;

@@ -8,7 +8,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 use super::reads::{brief, institutions, lots_of, packs_of, user_names};
 use super::rules;
-use super::service::{self, MOVE_ANYWHERE, NewMovement, SEE_ALL, institution_in_scope, on_hand};
+use super::service::{self, MOVE_ANYWHERE, NewMovement, SEE_ALL, institution_in_scope};
 use super::views::*;
 use crate::audit::{self, Event};
 use crate::error::{AppError, AppResult};
@@ -43,9 +43,10 @@ pub async fn request(ctx: &Ctx, actor: &Actor, req: RequestDisposal) -> AppResul
         .into_iter()
         .map(|l| (l.id, l))
         .collect();
+    let held_of = service::on_hand_of(&tx, i, lots.keys().copied()).await?;
     for l in &req.lines {
         let found = lots.get(&l.lot_id).ok_or(AppError::NotFound)?;
-        let held = on_hand(&tx, i, l.lot_id).await?;
+        let held = held_of.get(&l.lot_id).copied().unwrap_or(0);
         if held < l.quantity {
             return Err(rules::d6_not_enough(l.quantity, held, &found.lot_no).into());
         }

@@ -215,6 +215,21 @@ pub async fn list_consumption(
     Ok(Json(consumption::list(&state.ctx, &actor, &q).await?))
 }
 
+/// Consumption totals per product over a range of days (default the last 180), with how many
+/// institutions issued each and in how many months; in name order, every product at once.
+#[utoipa::path(get, path = "/api/v1/consumption/totals", tag = "stock", operation_id = "consumption_totals",
+    params(ConsumptionTotalsQuery),
+    responses((status = 200, description = "Totals per product", body = ConsumptionTotals),
+        (status = 404, description = "No such institution in your consortium, or not yours to see", body = Problem),
+        (status = 422, description = "The first day is after the last", body = Problem)))]
+pub async fn consumption_totals(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<ConsumptionTotalsQuery>,
+) -> AppResult<Json<ConsumptionTotals>> {
+    Ok(Json(consumption::totals(&state.ctx, &actor, &q).await?))
+}
+
 /// Consumption with its filters as an Excel workbook.
 #[utoipa::path(get, path = "/api/v1/consumption/export", tag = "stock", operation_id = "export_consumption",
     params(ConsumptionExportQuery),

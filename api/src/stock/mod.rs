@@ -59,6 +59,7 @@ pub const CAPABILITY: Capability = Capability {
             .op(routes!(record_consumption), RECORD)
             .op(routes!(list_consumption), READ)
             .op(routes!(export_consumption), READ)
+            .op(routes!(consumption_totals), READ)
             .op(routes!(start_stocktake), RECORD)
             .op(routes!(list_stocktakes), READ)
             .op(routes!(get_stocktake), READ)

@@ -314,6 +314,26 @@ pub async fn on_hand(conn: &impl ConnectionTrait, institution: i64, lot_id: i64)
         .map_or(0, |b| b.quantity))
 }
 
+/// Stock on hand of several lots at an institution, in one query (lots never held are absent).
+pub async fn on_hand_of(
+    conn: &impl ConnectionTrait,
+    institution: i64,
+    lot_ids: impl IntoIterator<Item = i64>,
+) -> AppResult<HashMap<i64, i64>> {
+    let ids: Vec<i64> = lot_ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(balance::Entity::find()
+        .filter(balance::Column::InstitutionId.eq(institution))
+        .filter(balance::Column::LotId.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|b| (b.lot_id, b.quantity))
+        .collect())
+}
+
 /// What `verify` found: every balance against the sum of its ledger.
 #[derive(Debug, Default)]
 pub struct Verified {

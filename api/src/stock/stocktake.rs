@@ -102,24 +102,33 @@ async fn find(ctx: &Ctx, actor: &Actor, id: i64, wide: &[entity::user::Role]) ->
     Ok(st)
 }
 
-/// (lines, counted, differences) per stocktake.
+/// (lines, counted, differences) per stocktake, counted by the database.
 async fn tallies(conn: &impl ConnectionTrait, ids: &[i64]) -> AppResult<HashMap<i64, (u64, u64, u64)>> {
-    let lines = line::Entity::find()
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, i64, i64, i64)> = line::Entity::find()
+        .select_only()
+        .column(line::Column::StocktakeId)
+        .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "lines")
+        .column_as(Expr::cust("CAST(COUNT(counted) AS BIGINT)"), "counted")
+        .column_as(
+            Expr::cust(
+                "CAST(SUM(CASE WHEN counted IS NOT NULL AND counted <> COALESCE(book_at_count, book_quantity) \
+                 THEN 1 ELSE 0 END) AS BIGINT)",
+            ),
+            "differences",
+        )
         .filter(line::Column::StocktakeId.is_in(ids.iter().copied()))
+        .group_by(line::Column::StocktakeId)
+        .into_tuple()
         .all(conn)
         .await?;
-    let mut out: HashMap<i64, (u64, u64, u64)> = HashMap::new();
-    for l in lines {
-        let t = out.entry(l.stocktake_id).or_default();
-        t.0 += 1;
-        if let Some(n) = l.counted {
-            t.1 += 1;
-            if n != l.book_at_count.unwrap_or(l.book_quantity) {
-                t.2 += 1;
-            }
-        }
-    }
-    Ok(out)
+    let n = |v: i64| u64::try_from(v).unwrap_or(0);
+    Ok(rows
+        .into_iter()
+        .map(|(id, lines, counted, diffs)| (id, (n(lines), n(counted), n(diffs))))
+        .collect())
 }
 
 async fn summaries(ctx: &Ctx, c: i64, rows: Vec<take::Model>) -> AppResult<Vec<StocktakeSummary>> {
@@ -262,6 +271,12 @@ pub async fn enter_counts(ctx: &Ctx, actor: &Actor, id: i64, req: EnterCounts) -
         .map(|l| (l.id, l))
         .collect();
     let lots = lots_of(&tx, lines.values().map(|l| l.lot_id)).await?;
+    let books = service::on_hand_of(
+        &tx,
+        st.institution_id,
+        req.counts.iter().filter_map(|n| lines.get(&n.line_id)).map(|l| l.lot_id),
+    )
+    .await?;
     for n in &req.counts {
         let l = lines.get(&n.line_id).ok_or_else(|| {
             AppError::field(
@@ -269,7 +284,7 @@ pub async fn enter_counts(ctx: &Ctx, actor: &Actor, id: i64, req: EnterCounts) -
                 tr(format!("盘点单上没有第 {} 行", n.line_id), format!("the sheet has no line {}", n.line_id)),
             )
         })?;
-        let book = on_hand(&tx, st.institution_id, l.lot_id).await?;
+        let book = books.get(&l.lot_id).copied().unwrap_or(0);
         let lot_no = lots.get(&l.lot_id).map(|x| x.lot_no.as_str()).unwrap_or("");
         if let Some(r) = n.reason {
             rules::d6_difference(n.counted - book, Some(r), lot_no)?;

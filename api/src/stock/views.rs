@@ -412,6 +412,41 @@ pub struct ConsumptionRow {
     pub packs: String,
 }
 
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ConsumptionTotalsQuery {
+    /// One institution (by default every institution you see).
+    pub institution_id: Option<i64>,
+    pub entry_id: Option<i64>,
+    /// First day (default 180 days ago).
+    pub from: Option<NaiveDate>,
+    /// Last day (default today).
+    pub to: Option<NaiveDate>,
+}
+
+/// What was issued of one product over a range of days, at the institutions asked for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsumptionTotal {
+    pub entry_id: i64,
+    pub product: ProductBrief,
+    /// Base units issued, net of reversals.
+    pub quantity: i64,
+    pub packs: String,
+    /// How many institutions issued it.
+    pub institutions: u32,
+    /// In how many calendar months of the range it was issued.
+    pub months: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsumptionTotals {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// One row per product issued, in name order (pinyin).
+    pub items: Vec<ConsumptionTotal>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConsumptionPage {
     pub items: Vec<ConsumptionRow>,

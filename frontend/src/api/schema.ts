@@ -80,6 +80,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/consumption/totals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Consumption totals per product over a range of days (default the last 180), with how many
+         *     institutions issued each and in how many months; in name order, every product at once.
+         */
+        get: operations["consumption_totals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/formulary": {
         parameters: {
             query?: never;
@@ -1193,6 +1213,36 @@ export interface components {
              * @description Base units issued.
              */
             quantity: number;
+        };
+        /** @description What was issued of one product over a range of days, at the institutions asked for. */
+        ConsumptionTotal: {
+            /** Format: int64 */
+            entry_id: number;
+            /**
+             * Format: int32
+             * @description How many institutions issued it.
+             */
+            institutions: number;
+            /**
+             * Format: int32
+             * @description In how many calendar months of the range it was issued.
+             */
+            months: number;
+            packs: string;
+            product: components["schemas"]["ProductBrief"];
+            /**
+             * Format: int64
+             * @description Base units issued, net of reversals.
+             */
+            quantity: number;
+        };
+        ConsumptionTotals: {
+            /** Format: date */
+            from: string;
+            /** @description One row per product issued, in name order (pinyin). */
+            items: components["schemas"]["ConsumptionTotal"][];
+            /** Format: date */
+            to: string;
         };
         CountLine: {
             /**
@@ -2872,6 +2922,57 @@ export interface operations {
                 };
                 content: {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["FileBytes"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such institution in your consortium, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The first day is after the last. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    consumption_totals: {
+        parameters: {
+            query?: {
+                /** @description One institution (by default every institution you see). */
+                institution_id?: number;
+                entry_id?: number;
+                /** @description First day (default 180 days ago). */
+                from?: string;
+                /** @description Last day (default today). */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Totals per product */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsumptionTotals"];
                 };
             };
             400: components["responses"]["BadRequest"];

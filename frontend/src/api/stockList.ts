@@ -5,6 +5,7 @@ import { useQuery } from '@tanstack/react-query';
 import { api, unwrapAs as unwrap } from './client';
 import type { components, paths } from './schema';
 import { adjustmentReasonValues, expiryStateValues, movementKindValues } from './schema';
+export { formatPacks } from '../lib/packs';
 
 type S = components['schemas'];
 
@@ -64,26 +65,6 @@ export function stockExportUrl(query: StockQuery): string {
 export function movementsExportUrl(query: MovementQuery): string {
   const { institution_id, entry_id, lot_id, kind } = query;
   return `/api/v1/stock/movements/export${queryString({ institution_id, entry_id, lot_id, kind })}`;
-}
-
-/**
- * Base units as a pharmacist reads them, as the server writes `packs`: whole packs ("2盒"),
- * packs and base units ("2盒+5片"), base units below a pack ("5片"), negative with a leading
- * minus ("-(2盒+5片)").
- */
-export function formatPacks(q: number, p: Pick<ProductBrief, 'pack_size' | 'pack_unit' | 'base_unit'>): string {
-  const n = Math.max(1, p.pack_size || 1);
-  const a = Math.abs(q);
-  const packs = Math.floor(a / n);
-  const rest = a % n;
-  let text: string;
-  if (packs === 0 && rest === 0) text = `0${p.base_unit}`;
-  else if (rest === 0 && n > 1) text = `${packs}${p.pack_unit}`;
-  else if (rest === 0) text = `${a}${p.base_unit}`;
-  else if (packs === 0) text = `${rest}${p.base_unit}`;
-  else text = `${packs}${p.pack_unit}+${rest}${p.base_unit}`;
-  if (q >= 0) return text;
-  return packs > 0 && rest > 0 ? `-(${text})` : `-${text}`;
 }
 
 /** The stock card of a product at an institution. */

@@ -6,6 +6,7 @@ import { api, CSRF_HEADER, notifyUnauthorized, unwrapAs as unwrap } from './clie
 import { acceptLanguage } from '../i18n/lang';
 import { toApiError } from './problem';
 import { adjustmentReasonValues, stocktakeStatusValues, type components } from './schema';
+export { formatPacks, splittable, toPacks } from '../lib/packs';
 
 type S = components['schemas'];
 
@@ -96,34 +97,6 @@ export async function importSheet(id: number, file: File): Promise<SheetImport> 
     throw toApiError(res.status, text, res.statusText);
   }
   return JSON.parse(text) as SheetImport;
-}
-
-/** Whether quantities of this product can be split below the pack (a pack of more than one unit). */
-export const splittable = (p: Pick<ProductBrief, 'pack_size' | 'base_unit' | 'pack_unit'>) =>
-  p.pack_size > 1 && p.base_unit !== p.pack_unit;
-
-/** Base units as whole packs and loose units: 365 of 36/盒 → [10, 5]. */
-export function toPacks(quantity: number, p: Pick<ProductBrief, 'pack_size' | 'base_unit' | 'pack_unit'>): [number, number] {
-  if (!splittable(p)) return [quantity, 0];
-  return [Math.floor(quantity / p.pack_size), quantity % p.pack_size];
-}
-
-/**
- * A quantity as the server writes it: `10盒+5粒`, `10盒`, `5粒`, `-10片`, `0片`; signed
- * when asked (`+1盒`).
- */
-export function formatPacks(
-  quantity: number,
-  p: Pick<ProductBrief, 'pack_size' | 'base_unit' | 'pack_unit'>,
-  signed = false,
-): string {
-  const sign = quantity < 0 ? '-' : signed && quantity > 0 ? '+' : '';
-  const abs = Math.abs(quantity);
-  if (abs === 0) return `0${p.base_unit}`;
-  if (!splittable(p)) return `${sign}${abs}${p.base_unit}`;
-  const [packs, loose] = toPacks(abs, p);
-  const parts = [packs ? `${packs}${p.pack_unit}` : '', loose ? `${loose}${p.base_unit}` : ''].filter(Boolean);
-  return sign + parts.join('+');
 }
 
 /** Product in one line: 阿卡波糖 50mg 片剂. */

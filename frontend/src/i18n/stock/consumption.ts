@@ -72,7 +72,6 @@ export const zh = {
   empty: '所选期间没有领用记录',
   shown: '已显示 {{count}} 条',
   totalsFor: '{{from}} 至 {{to}} 共 {{count}} 个品种的领用合计',
-  totalsLoading: '正在汇总，已读取 {{count}} 条…',
   baseUnits: '共 {{n}}{{unit}}',
 };
 
@@ -149,6 +148,5 @@ export const en: { [K in keyof typeof zh]: string } = {
   empty: 'Nothing issued in this period',
   shown: '{{count}} rows shown',
   totalsFor: 'Issued {{from}} to {{to}}: {{count}} products',
-  totalsLoading: 'Adding up, {{count}} rows read…',
   baseUnits: '{{n}} {{unit}} in all',
 };

@@ -28,7 +28,8 @@ import {
   DAYS_BACK,
   consumptionExportUrl,
   formatPacks,
-  listAllConsumption,
+  consumptionTotals,
+  type ConsumptionTotal,
   listConsumption,
   listLots,
   listStockInstitutions,
@@ -600,13 +601,6 @@ function RecordTab({ institutions }: { institutions: StockInstitution[] }) {
 // ---------------------------------------------------------------------------------------------
 // 记录: what was issued, by day or month, with totals per product over the range.
 
-interface Total {
-  entry_id: number;
-  product: ProductBrief;
-  quantity: number;
-  institutions: Set<number>;
-  months: Set<string>;
-}
 
 function HistoryTab({ institutions }: { institutions: StockInstitution[] }) {
   const { t } = useTranslation();
@@ -618,7 +612,6 @@ function HistoryTab({ institutions }: { institutions: StockInstitution[] }) {
   const [range, setRange] = useState<[Dayjs, Dayjs]>([today.subtract(180, 'day'), today]);
   const [period, setPeriod] = useState<Period>('day');
   const [view, setView] = useState<'detail' | 'total'>('detail');
-  const [loaded, setLoaded] = useState(0);
 
   const filters: ConsumptionFilters = {
     institution_id: institutionId,
@@ -637,31 +630,11 @@ function HistoryTab({ institutions }: { institutions: StockInstitution[] }) {
   });
   const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
 
-  // Totals over the whole range: every month row of the filters, not the rows loaded.
-  const totalFilters = { ...filters, period: 'month' as const };
+  // Totals over the whole range (not the rows loaded), added up by the server.
+  const totalFilters = { institution_id: filters.institution_id, entry_id: filters.entry_id, from: filters.from, to: filters.to };
   const totals = useQuery({
     queryKey: ['consumption', 'totals', totalFilters],
-    queryFn: async () => {
-      setLoaded(0);
-      const all = await listAllConsumption(totalFilters, setLoaded);
-      const by = new Map<number, Total>();
-      for (const r of all) {
-        const cur = by.get(r.entry_id) ?? {
-          entry_id: r.entry_id,
-          product: r.product,
-          quantity: 0,
-          institutions: new Set<number>(),
-          months: new Set<string>(),
-        };
-        cur.quantity += r.quantity;
-        cur.institutions.add(r.institution_id);
-        cur.months.add(r.period.slice(0, 7));
-        by.set(r.entry_id, cur);
-      }
-      return [...by.values()]
-        .filter((x) => x.quantity !== 0)
-        .sort((a, b) => a.product.name_zh.localeCompare(b.product.name_zh, 'zh-Hans-CN') || a.entry_id - b.entry_id);
-    },
+    queryFn: () => consumptionTotals(totalFilters).then((r) => r.items),
     enabled: view === 'total',
   });
 
@@ -715,7 +688,7 @@ function HistoryTab({ institutions }: { institutions: StockInstitution[] }) {
     },
   ];
 
-  const totalColumns: TableProps<Total>['columns'] = [
+  const totalColumns: TableProps<ConsumptionTotal>['columns'] = [
     {
       title: t(k('colProduct')),
       key: 'product',
@@ -728,7 +701,7 @@ function HistoryTab({ institutions }: { institutions: StockInstitution[] }) {
       align: 'right',
       render: (_: unknown, r) => (
         <strong className="num" data-testid="total-packs">
-          {formatPacks(r.quantity, r.product)}
+          {r.packs}
         </strong>
       ),
     },
@@ -751,11 +724,11 @@ function HistoryTab({ institutions }: { institutions: StockInstitution[] }) {
             key: 'institutions',
             width: 110,
             align: 'right' as const,
-            render: (_: unknown, r: Total) => r.institutions.size,
+            render: (_: unknown, r: ConsumptionTotal) => r.institutions,
           },
         ]
       : []),
-    { title: t(k('colMonths')), key: 'months', width: 90, align: 'right', render: (_: unknown, r) => r.months.size },
+    { title: t(k('colMonths')), key: 'months', width: 90, align: 'right', render: (_: unknown, r) => r.months },
   ];
 
   return (
@@ -871,10 +844,7 @@ function HistoryTab({ institutions }: { institutions: StockInstitution[] }) {
       ) : (
         <>
           <ErrorAlert error={totals.error} onRetry={() => void totals.refetch()} />
-          {totals.isFetching && !totals.data ? (
-            <div className="muted">{t(k('totalsLoading'), { count: loaded })}</div>
-          ) : null}
-          <Table<Total>
+          <Table<ConsumptionTotal>
             size="small"
             rowKey="entry_id"
             columns={totalColumns}

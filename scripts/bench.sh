@@ -88,3 +88,11 @@ echo "## stock: a ledger of 1,000,000 movements at one institution (SQLite)"
 export TONGYAO__DATABASE__URL="sqlite://$work/stock.db?mode=rwc"
 "$B" demo >/dev/null
 "$B" bench stock --movements 1000000 --runs 5
+if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  echo "## stock: the same on PostgreSQL (loopback)"
+  psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS tongyao_bench_stock" -c "CREATE DATABASE tongyao_bench_stock" 2>/dev/null
+  export TONGYAO__DATABASE__URL="postgres://postgres@127.0.0.1:5432/tongyao_bench_stock"
+  "$B" demo >/dev/null
+  "$B" bench stock --movements 1000000 --runs 5
+  psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS tongyao_bench_stock" 2>/dev/null
+fi

@@ -100,6 +100,27 @@ impl AppError {
         }
     }
 
+    /// The same refusal with its fields named under `prefix` (a body nested in another:
+    /// `supplier.uscc` for the `uscc` of `supplier`).
+    pub fn under(self, prefix: &str) -> Self {
+        match self {
+            AppError::Validation(errors) => AppError::Validation(
+                errors
+                    .into_iter()
+                    .map(|mut e| {
+                        e.field = format!("{prefix}.{}", e.field);
+                        e
+                    })
+                    .collect(),
+            ),
+            AppError::Taken { field, message } => AppError::Taken {
+                field: format!("{prefix}.{field}"),
+                message,
+            },
+            other => other,
+        }
+    }
+
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
         AppError::Validation(vec![FieldError::new(field, message)])
     }

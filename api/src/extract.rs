@@ -590,6 +590,29 @@ pub async fn form_parts(
     }
 }
 
+/// The one file part of an upload (`file`); another part is refused.
+pub async fn file_part(
+    headers: &HeaderMap,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Vec<u8>, AppError> {
+    let mut file = None;
+    for (name, bytes) in form_parts(headers, multipart).await? {
+        match name.as_str() {
+            "file" => file = Some(bytes),
+            other => {
+                return Err(AppError::field(
+                    other,
+                    tr(
+                        format!("不认识的表单项“{other}”"),
+                        format!("unknown form part {other:?}"),
+                    ),
+                ));
+            }
+        }
+    }
+    file.ok_or_else(|| AppError::field("file", tr("请选择要上传的文件", "choose a file to upload")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

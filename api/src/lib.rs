@@ -29,12 +29,13 @@ macro_rules! capabilities {
 }
 
 capabilities![
-    health,    // /healthz, /readyz
-    auth,      // sign-in and the current user
-    admin,     // consortia, institutions, users
-    audit,     // the audit trail
-    formulary, // 统一目录
-    stock,     // 库存
+    health,      // /healthz, /readyz
+    auth,        // sign-in and the current user
+    admin,       // consortia, institutions, users
+    audit,       // the audit trail
+    formulary,   // 统一目录
+    stock,       // 库存
+    procurement, // 统一采购
 ];
 
 use crate::i18n::tr;

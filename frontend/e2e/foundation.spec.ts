@@ -6,24 +6,27 @@ const READER: MenuId[] = ['menu-formulary', 'menu-proposals', 'menu-formulary-hi
 /** Who reads stock (`read_stock`) sees these; who records it (`record_stock`) also imports opening stock. */
 const STOCK_READ: MenuId[] = ['menu-stock', 'menu-stocktakes', 'menu-consumption', 'menu-expiry'];
 const STOCK: MenuId[] = [...STOCK_READ, 'menu-opening'];
+/** Who reads procurement (`read_procurement`: every role of a consortium but the prescriber). */
+const PROCUREMENT: MenuId[] = ['menu-suppliers', 'menu-contracts', 'menu-cycles'];
 const COMMITTEE: MenuId[] = [
   'menu-formulary',
   'menu-proposals',
   'menu-formulary-history',
   'menu-import',
   'menu-essential-share',
+  ...PROCUREMENT,
 ];
 
 /** What each demo account must see in the sider menu, and nothing else (from `actions` of /me). */
 const EXPECTED: Record<string, MenuId[]> = {
   'demo-admin': ['menu-consortia', 'menu-institutions', 'menu-users', 'menu-audit'],
-  'demo-consortium-admin': [...READER, ...STOCK_READ, 'menu-institutions', 'menu-users'],
+  'demo-consortium-admin': [...READER, ...STOCK_READ, ...PROCUREMENT, 'menu-institutions', 'menu-users'],
   'demo-committee-1': COMMITTEE,
   'demo-committee-2': COMMITTEE,
-  'demo-procurement': [...READER, ...STOCK_READ],
-  'demo-distribution': [...READER, ...STOCK],
-  'demo-pharmacist': [...READER, ...STOCK],
-  'demo-village': [...READER, ...STOCK],
+  'demo-procurement': [...READER, ...STOCK_READ, ...PROCUREMENT],
+  'demo-distribution': [...READER, ...STOCK, ...PROCUREMENT],
+  'demo-pharmacist': [...READER, ...STOCK, ...PROCUREMENT],
+  'demo-village': [...READER, ...STOCK, ...PROCUREMENT],
   'demo-prescriber': READER,
   'demo-auditor': [
     'menu-formulary',
@@ -31,6 +34,7 @@ const EXPECTED: Record<string, MenuId[]> = {
     'menu-formulary-history',
     'menu-essential-share',
     ...STOCK_READ,
+    ...PROCUREMENT,
     'menu-institutions',
     'menu-users',
     'menu-audit',

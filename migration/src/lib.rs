@@ -37,6 +37,7 @@ mod m0006_sort_by_syllable;
 mod m0007_import_mapping;
 mod m0008_stock;
 mod m0009_stock_operations;
+mod m0010_procurement;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_import_mapping::Migration),
             Box::new(m0008_stock::Migration),
             Box::new(m0009_stock_operations::Migration),
+            Box::new(m0010_procurement::Migration),
         ]
     }
 }

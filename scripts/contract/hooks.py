@@ -14,6 +14,7 @@ Nothing else is tolerated or skipped anywhere: every check runs on every operati
 from __future__ import annotations
 
 import json
+import re
 import os
 import tomllib
 
@@ -82,9 +83,16 @@ def _matches(allowance: dict, operation_id: str, check_names: tuple[str, ...], r
             return False
         if "field" in allowance:
             fields = {e.get("field") for e in problem.get("errors") or [] if isinstance(e, dict)}
-            if allowance["field"] not in fields:
+            if not any(_field_matches(allowance["field"], f) for f in fields if isinstance(f, str)):
                 return False
     return True
+
+
+def _field_matches(pattern: str, field: str) -> bool:
+    """A field named exactly, or with `[*]` standing for any one index (`lines[*].price`)."""
+    if "[*]" not in pattern:
+        return pattern == field
+    return re.fullmatch(re.escape(pattern).replace(r"\[\*\]", r"\[\d+\]"), field) is not None
 
 
 @schemathesis.hook

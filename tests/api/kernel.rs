@@ -33,6 +33,7 @@ both!(me_lists_the_actions_of_the_policy_table, |app| async move {
                 "set_formulary_targets",
                 "read_stock",
                 "set_stock_settings",
+                "read_procurement",
             ],
         ),
         (
@@ -42,15 +43,16 @@ both!(me_lists_the_actions_of_the_policy_table, |app| async move {
                 "propose_formulary",
                 "decide_formulary",
                 "set_formulary_targets",
+                "read_procurement",
             ],
         ),
         (
             "demo-auditor",
-            &["read_organisation", "read_audit", "read_formulary", "read_stock"],
+            &["read_organisation", "read_audit", "read_formulary", "read_stock", "read_procurement"],
         ),
         (
             "demo-village",
-            &["read_formulary", "read_stock", "record_stock", "approve_stock"],
+            &["read_formulary", "read_stock", "record_stock", "approve_stock", "read_procurement"],
         ),
     ];
     for (user, actions) in expect {
@@ -72,7 +74,7 @@ both!(me_lists_the_actions_of_the_policy_table, |app| async move {
         .as_array()
         .expect("Action is an enum in the document")
         .len();
-    assert_eq!(values, 12);
+    assert_eq!(values, 14);
 });
 
 // With `clock.today` fixed, "today" is that day everywhere: the default `as_of`, and F1's "not

@@ -447,6 +447,8 @@ struct Foreign<'a> {
     proposal: Option<i64>,
     /// A movement, a stocktake and a disposal at the second consortium's lead hospital.
     stock: Option<(i64, i64, i64)>,
+    /// A supplier, a contract and a procurement cycle of the second consortium.
+    procurement: Option<(i64, i64, i64)>,
 }
 
 fn entry_fields(name_zh: &str, name_en: &str) -> Value {
@@ -601,6 +603,67 @@ impl<'a> Foreign<'a> {
         ids
     }
 
+    async fn procurement(&mut self) -> (i64, i64, i64) {
+        if let Some(p) = self.procurement {
+            return p;
+        }
+        let entry = self.entry().await;
+        let app = self.app;
+        let actor = tongyao::kernel::Actor {
+            user_id: Some(app.user_id("demo2-committee-1").await),
+            consortium_id: Some(app.consortium2),
+            roles: vec![entity::user::Role::Procurement],
+            ..Default::default()
+        };
+        let ctx = &app.state.ctx;
+        use tongyao::procurement::{contracts, cycles, suppliers, views::*};
+        let s = suppliers::create(
+            ctx,
+            &actor,
+            SupplierInput {
+                name: "蒙药供应商".into(),
+                uscc: "91350100M000100Y43".into(),
+                order_email: "walk@example.org".into(),
+                invoice_email: None,
+                contact: None,
+                phone: None,
+            },
+        )
+        .await
+        .expect("a supplier");
+        let today = today_china();
+        let k = contracts::create(
+            ctx,
+            &actor,
+            ContractInput {
+                supplier_id: s.id,
+                contract_no: "WALK-1".into(),
+                kind: ContractKind::Ordinary,
+                valid_from: today,
+                valid_to: today + chrono::Duration::days(365),
+                note: None,
+                lines: vec![ContractLineInput {
+                    entry_id: entry,
+                    price: tongyao::kernel::Money::new(rust_decimal::Decimal::new(1250, 2)),
+                    annual_volume: None,
+                    volumes: vec![],
+                }],
+            },
+        )
+        .await
+        .expect("a contract");
+        let c = cycles::open(
+            ctx,
+            &actor,
+            OpenCycle { name: "蒙医十二月".into(), starts_on: today, ends_on: today + chrono::Duration::days(30) },
+        )
+        .await
+        .expect("a cycle");
+        let ids = (s.id, k.id, c.id);
+        self.procurement = Some(ids);
+        ids
+    }
+
     /// The id of an object of the second consortium for a path with `{id}`. Fails for a path it
     /// does not know, so a new route cannot slip past this walk.
     async fn id_for(&mut self, path: &str) -> i64 {
@@ -618,6 +681,9 @@ impl<'a> Foreign<'a> {
             "/api/v1/stock/movements/{id}/reverse" => self.stock().await.0,
             p if p.starts_with("/api/v1/stocktakes/{id}") => self.stock().await.1,
             p if p.starts_with("/api/v1/stock/disposals/{id}") => self.stock().await.2,
+            p if p.starts_with("/api/v1/suppliers/{id}") => self.procurement().await.0,
+            p if p.starts_with("/api/v1/contracts/{id}") => self.procurement().await.1,
+            p if p.starts_with("/api/v1/procurement/cycles/{id}") => self.procurement().await.2,
             other => panic!(
                 "the route walk has no object mapping for {other}: add one to Foreign::id_for \
                  (an object of the second consortium) so its 404 isolation is tested"
@@ -650,6 +716,23 @@ impl<'a> Foreign<'a> {
             let m = entity::stock_disposal::Entity::find_by_id(id).one(&app.db).await.unwrap();
             return format!("{m:?}");
         }
+        if path.starts_with("/api/v1/suppliers/") {
+            let m = entity::supplier::Entity::find_by_id(id).one(&app.db).await.unwrap();
+            return format!("{m:?}");
+        }
+        if path.starts_with("/api/v1/contracts/") {
+            let m = entity::supply_contract::Entity::find_by_id(id).one(&app.db).await.unwrap();
+            let lines = entity::contract_line::Entity::find()
+                .filter(entity::contract_line::Column::ContractId.eq(id))
+                .all(&app.db)
+                .await
+                .unwrap();
+            return format!("{m:?} {lines:?}");
+        }
+        if path.starts_with("/api/v1/procurement/cycles/") {
+            let m = entity::procurement_cycle::Entity::find_by_id(id).one(&app.db).await.unwrap();
+            return format!("{m:?}");
+        }
         if path.starts_with("/api/v1/stock/movements/") {
             let m = entity::stock_movement::Entity::find_by_id(id).one(&app.db).await.unwrap();
             return format!("{m:?}");
@@ -665,7 +748,7 @@ impl<'a> Foreign<'a> {
     }
 }
 
-use sea_orm::EntityTrait;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 async fn row_counts(app: &TestApp) -> Vec<(&'static str, i64)> {
     let mut out = Vec::new();
@@ -698,6 +781,7 @@ both!(other_consortium_objects_are_404, |app| async move {
         entry: None,
         proposal: None,
         stock: None,
+            procurement: None,
     };
     let mut clients = Clients {
         app: &app,

@@ -74,7 +74,7 @@ pub fn check(operations: &HashMap<String, Action>) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{admin, audit, formulary, stock};
+    use crate::{admin, audit, formulary, procurement, stock};
     use Role::*;
 
     #[test]
@@ -88,13 +88,22 @@ mod tests {
         assert!(allows(&[], Action::SIGNED_IN));
         assert_eq!(
             actions_of(&[Pharmacist]),
-            vec![formulary::READ, stock::READ, stock::RECORD, stock::APPROVE],
-            "a pharmacist reads the formulary, reads and records their institution's stock, and approves a colleague's stocktake or disposal"
+            vec![
+                formulary::READ,
+                stock::READ,
+                stock::RECORD,
+                stock::APPROVE,
+                procurement::READ
+            ],
+            "a pharmacist reads the formulary, reads and records their institution's stock, approves a colleague's stocktake or disposal, and reads contracts and cycles"
         );
         assert!(!allows(&[Committee], stock::READ));
         assert!(allows(&[Distribution], stock::RECORD));
         assert!(!allows(&[Procurement], stock::RECORD));
         assert!(!allows(&[Auditor], stock::APPROVE));
         assert!(allows(&[ConsortiumAdmin], stock::SETTINGS));
+        assert!(allows(&[Procurement], procurement::MANAGE));
+        assert!(!allows(&[Pharmacist], procurement::MANAGE));
+        assert!(!allows(&[ConsortiumAdmin], procurement::MANAGE));
     }
 }

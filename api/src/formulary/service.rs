@@ -987,6 +987,55 @@ pub struct Product {
     pub name_pos: u32,
 }
 
+/// How an imported row names a product: its 条目编号, else its 医保药品代码, else 名称+规格+生产企业.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProductKey {
+    Entry,
+    Nhsa,
+    Name,
+}
+
+/// Finds products of a consortium's formulary the way imported files name them.
+pub struct ProductFinder<'a> {
+    prods: &'a HashMap<i64, Product>,
+    by_nhsa: HashMap<&'a str, i64>,
+    by_name: HashMap<(&'a str, &'a str, &'a str), i64>,
+}
+
+impl<'a> ProductFinder<'a> {
+    pub fn new(prods: &'a HashMap<i64, Product>) -> Self {
+        ProductFinder {
+            prods,
+            by_nhsa: prods.values().filter_map(|p| p.nhsa_code.as_deref().map(|n| (n, p.entry_id))).collect(),
+            by_name: prods
+                .values()
+                .map(|p| ((p.name_zh.as_str(), p.strength.as_str(), p.manufacturer.as_str()), p.entry_id))
+                .collect(),
+        }
+    }
+
+    /// The entry a row names (blank cells are not given), or which key failed and why.
+    pub fn find(&self, entry: &str, nhsa: &str, name: &str, strength: &str, maker: &str) -> Result<&'a Product, (ProductKey, String)> {
+        let found = if !entry.is_empty() {
+            entry.parse::<i64>().ok().filter(|e| self.prods.contains_key(e)).ok_or_else(|| {
+                (ProductKey::Entry, tr(format!("目录中没有条目编号 {entry}"), format!("the formulary has no entry {entry}")))
+            })?
+        } else if !nhsa.is_empty() {
+            *self.by_nhsa.get(nhsa).ok_or_else(|| {
+                (ProductKey::Nhsa, tr(format!("目录中没有医保药品代码 {nhsa}"), format!("no formulary entry has the NHSA code {nhsa}")))
+            })?
+        } else {
+            *self.by_name.get(&(name, strength, maker)).ok_or_else(|| {
+                (
+                    ProductKey::Name,
+                    tr(format!("目录中没有“{name} {strength} {maker}”"), format!("the formulary has no {name} {strength} by {maker}")),
+                )
+            })?
+        };
+        self.prods.get(&found).ok_or((ProductKey::Entry, String::new()))
+    }
+}
+
 /// The products `ids` of consortium `c` as of `d` (every entry of the consortium when `ids` is
 /// none), read from the in-memory formulary.
 pub async fn products(

@@ -9,9 +9,8 @@ use axum::response::{IntoResponse, Response};
 
 use super::views::*;
 use super::{consumption, disposal, opening, reads, stocktake};
-use crate::error::{AppError, AppResult, Problem};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, form_parts};
-use crate::i18n::tr;
+use crate::error::{AppResult, Problem};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, file_part};
 use crate::kernel::{Actor, FileBytes};
 use crate::state::AppState;
 
@@ -149,22 +148,6 @@ pub async fn opening_stock_template(
     Ok(opening::template(&state.ctx, &actor, q).await?.into_response())
 }
 
-/// The one file part of an upload (`file`); another part is refused.
-async fn file_of(headers: &HeaderMap, multipart: Result<Multipart, MultipartRejection>) -> AppResult<Vec<u8>> {
-    let mut file = None;
-    for (name, bytes) in form_parts(headers, multipart).await? {
-        match name.as_str() {
-            "file" => file = Some(bytes),
-            other => {
-                return Err(AppError::field(
-                    other,
-                    tr(format!("不认识的表单项“{other}”"), format!("unknown form part {other:?}")),
-                ));
-            }
-        }
-    }
-    file.ok_or_else(|| AppError::field("file", tr("请选择要上传的文件", "choose a file to upload")))
-}
 
 /// Opening stock from a CSV or XLSX file: a dry run (the default) reports every problem by row
 /// and column; applying writes one opening movement per line, all or none.
@@ -182,7 +165,7 @@ pub async fn import_opening_stock(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> AppResult<Json<OpeningReport>> {
-    let file = file_of(&headers, multipart).await?;
+    let file = file_part(&headers, multipart).await?;
     Ok(Json(opening::run(&state.ctx, &actor, q, &file).await?))
 }
 
@@ -320,7 +303,7 @@ pub async fn import_stocktake_counts(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> AppResult<Json<SheetImport>> {
-    let file = file_of(&headers, multipart).await?;
+    let file = file_part(&headers, multipart).await?;
     Ok(Json(stocktake::import_counts(&state.ctx, &actor, id, &file).await?))
 }
 

@@ -12,7 +12,7 @@ use super::service::{self, MOVE_ANYWHERE, NewMovement, institution_in_scope};
 use super::views::*;
 use crate::audit::{self, Event};
 use crate::error::{AppError, AppResult};
-use crate::formulary::service::{Product, products};
+use crate::formulary::service::{Product, ProductFinder, ProductKey, products};
 use crate::i18n::tr;
 use crate::kernel::table::{self, Cell};
 use crate::kernel::{Actor, Coded, Ctx, Download};
@@ -142,11 +142,7 @@ pub async fn run(ctx: &Ctx, actor: &Actor, q: OpeningQuery, bytes: &[u8]) -> App
         ));
     }
     let prods = products(ctx, c, None, today).await?;
-    let by_nhsa: HashMap<&str, i64> = prods.values().filter_map(|p| p.nhsa_code.as_deref().map(|n| (n, p.entry_id))).collect();
-    let by_name: HashMap<(&str, &str, &str), i64> = prods
-        .values()
-        .map(|p| ((p.name_zh.as_str(), p.strength.as_str(), p.manufacturer.as_str()), p.entry_id))
-        .collect();
+    let finder = ProductFinder::new(&prods);
     let mut report = OpeningReport {
         institution_id: i,
         rows_total: 0,
@@ -171,29 +167,16 @@ pub async fn run(ctx: &Ctx, actor: &Actor, q: OpeningQuery, bytes: &[u8]) -> App
         }
         report.rows_total += 1;
         let mut problems: Vec<(usize, String, String)> = Vec::new();
-        let entry = if !cell(ENTRY).is_empty() {
-            match cell(ENTRY).parse::<i64>().ok().filter(|e| prods.contains_key(e)) {
-                Some(e) => Some(e),
-                None => {
-                    problems.push((ENTRY, format!("目录中没有条目编号 {}", cell(ENTRY)), format!("the formulary has no entry {}", cell(ENTRY))));
-                    None
-                }
-            }
-        } else if !cell(NHSA).is_empty() {
-            match by_nhsa.get(cell(NHSA)) {
-                Some(e) => Some(*e),
-                None => {
-                    problems.push((NHSA, format!("目录中没有医保药品代码 {}", cell(NHSA)), format!("no formulary entry has the NHSA code {}", cell(NHSA))));
-                    None
-                }
-            }
-        } else {
-            match by_name.get(&(cell(NAME), cell(STRENGTH), cell(MAKER))) {
-                Some(e) => Some(*e),
-                None => {
-                    problems.push((NAME, format!("目录中没有“{} {} {}”", cell(NAME), cell(STRENGTH), cell(MAKER)), format!("the formulary has no {} {} by {}", cell(NAME), cell(STRENGTH), cell(MAKER))));
-                    None
-                }
+        let entry = match finder.find(cell(ENTRY), cell(NHSA), cell(NAME), cell(STRENGTH), cell(MAKER)) {
+            Ok(p) => Some(p.entry_id),
+            Err((key, message)) => {
+                let k = match key {
+                    ProductKey::Entry => ENTRY,
+                    ProductKey::Nhsa => NHSA,
+                    ProductKey::Name => NAME,
+                };
+                problems.push((k, message.clone(), message));
+                None
             }
         };
         let lot_no = cell(LOT);

@@ -100,6 +100,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/contracts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Supply contracts, newest first (without their lines; ask for one contract for them). */
+        get: operations["list_contracts"];
+        put?: never;
+        /**
+         * Add a supply contract with its lines. A volume-based contract's lines carry their agreed
+         *     annual volume split per member (O5); a product has one contract on any day.
+         */
+        post: operations["create_contract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Contracts from a CSV or XLSX file, one row per contract line: a dry run (the default)
+         *     reports every problem by row and column; applying creates every contract, all or none.
+         */
+        post: operations["import_contracts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The contract template: the columns, and one share column per member (约定量:<name>). */
+        get: operations["contract_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_contract"];
+        /** Replace a contract's content and lines, with the version read. */
+        put: operations["update_contract"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/formulary": {
         parameters: {
             query?: never;
@@ -540,6 +615,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/procurement/cycles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Procurement cycles, newest first. */
+        get: operations["list_cycles"];
+        put?: never;
+        /** Open a procurement cycle for members' orders (O1: one at a time). */
+        post: operations["open_cycle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/procurement/cycles/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_cycle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/procurement/cycles/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close the open cycle, with the version read. */
+        post: operations["close_cycle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/session": {
         parameters: {
             query?: never;
@@ -970,6 +1096,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/suppliers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Suppliers (配送企业) of the consortium, oldest first. */
+        get: operations["list_suppliers"];
+        put?: never;
+        /** Add a supplier; its unified social credit code is checked (GB 32100-2015) and unique. */
+        post: operations["create_supplier"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suppliers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_supplier"];
+        /**
+         * Change a supplier's details, with the version read; `active: false` takes it out of new
+         *     contracts (those it has stay).
+         */
+        put: operations["update_supplier"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -1047,7 +1211,7 @@ export interface components {
          * @description What a user may do; see each capability's policy
          * @enum {string}
          */
-        Action: "manage_consortia" | "manage_organisation" | "read_organisation" | "read_audit" | "read_formulary" | "propose_formulary" | "decide_formulary" | "set_formulary_targets" | "read_stock" | "record_stock" | "approve_stock" | "set_stock_settings";
+        Action: "manage_consortia" | "manage_organisation" | "read_organisation" | "read_audit" | "read_formulary" | "propose_formulary" | "decide_formulary" | "set_formulary_targets" | "read_stock" | "record_stock" | "approve_stock" | "set_stock_settings" | "read_procurement" | "manage_procurement";
         AddedRow: {
             generic_name_zh: string;
             manufacturer: string;
@@ -1131,6 +1295,15 @@ export interface components {
         };
         CheckResult: {
             warnings: components["schemas"]["Warning"][];
+        };
+        /**
+         * @example {
+         *       "version": 1
+         *     }
+         */
+        CloseCycle: {
+            /** Format: int32 */
+            version: number;
         };
         /** @description One column of the file and the field it will be read as. */
         ColumnChoice: {
@@ -1244,6 +1417,168 @@ export interface components {
             /** Format: date */
             to: string;
         };
+        /** @description A supply contract. */
+        Contract: {
+            contract_no: string;
+            created_by?: string | null;
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["ContractKind"];
+            /** Format: int32 */
+            line_count: number;
+            /** @description The lines (in list answers: empty; ask for the contract). */
+            lines: components["schemas"]["ContractLine"][];
+            note?: string | null;
+            state: components["schemas"]["ContractState"];
+            /** Format: int64 */
+            supplier_id: number;
+            supplier_name: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: date */
+            valid_from: string;
+            /** Format: date */
+            valid_to: string;
+            /** Format: int32 */
+            version: number;
+        };
+        /**
+         * @description What a contract file holds: the contracts it would create and every problem by row and
+         *     column; `applied` once created.
+         */
+        ContractImportReport: {
+            applied: boolean;
+            contracts: components["schemas"]["ContractImportSummary"][];
+            problems: components["schemas"]["CellProblem"][];
+            /** @description Rows with data (the header not counted). */
+            rows_total: number;
+        };
+        /** @description A contract the file would create. */
+        ContractImportSummary: {
+            contract_no: string;
+            kind: components["schemas"]["ContractKind"];
+            /** Format: int32 */
+            lines: number;
+            supplier_name: string;
+            /** Format: date */
+            valid_from: string;
+            /** Format: date */
+            valid_to: string;
+            /**
+             * Format: int32
+             * @description Lines with an agreed annual volume.
+             */
+            vbp_lines: number;
+        };
+        /**
+         * @description A contract's content.
+         * @example {
+         *       "contract_no": "HJQ-2030-001",
+         *       "kind": "ordinary",
+         *       "lines": [
+         *         {
+         *           "entry_id": 1,
+         *           "price": "12.50"
+         *         }
+         *       ],
+         *       "supplier_id": 1,
+         *       "valid_from": "2030-01-01",
+         *       "valid_to": "2030-12-31"
+         *     }
+         */
+        ContractInput: {
+            /** @description Unique in the consortium. */
+            contract_no: string;
+            kind: components["schemas"]["ContractKind"];
+            lines: components["schemas"]["ContractLineInput"][];
+            note?: string | null;
+            /** Format: int64 */
+            supplier_id: number;
+            /** Format: date */
+            valid_from: string;
+            /** Format: date */
+            valid_to: string;
+        };
+        /**
+         * @description An ordinary supply contract, or a volume-based one (带量采购) with agreed annual volumes.
+         * @enum {string}
+         */
+        ContractKind: "ordinary" | "vbp";
+        /** @description One formulary entry of a contract at its price per pack. */
+        ContractLine: {
+            /**
+             * Format: int64
+             * @description A volume-based contract's agreed annual volume (约定采购量), packs.
+             */
+            annual_volume?: number | null;
+            /** Format: int64 */
+            entry_id: number;
+            /** Format: int64 */
+            id: number;
+            /** @description Price per pack, yuan (up to 4 decimals). */
+            price: components["schemas"]["Money"];
+            product: components["schemas"]["ProductBrief"];
+            /** @description Its split per member (volume-based contracts). */
+            volumes: components["schemas"]["MemberVolume"][];
+        };
+        ContractLineInput: {
+            /**
+             * Format: int64
+             * @description Volume-based contracts only: the agreed annual volume, packs.
+             */
+            annual_volume?: number | null;
+            /** Format: int64 */
+            entry_id: number;
+            /** @description Price per pack, yuan, more than 0, at most 4 decimals. */
+            price: components["schemas"]["Money"];
+            /** @description Volume-based contracts only: the members' shares, adding up to the annual volume. */
+            volumes?: components["schemas"]["MemberShare"][];
+        };
+        ContractPage: {
+            items: components["schemas"]["Contract"][];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description Where a contract stands on a day.
+         * @enum {string}
+         */
+        ContractState: "future" | "current" | "ended";
+        /**
+         * @description A contract's new content (its lines replaced), with the version read (409 when it changed
+         *     since).
+         * @example {
+         *       "contract": {
+         *         "contract_no": "HJQ-2030-001",
+         *         "kind": "ordinary",
+         *         "lines": [
+         *           {
+         *             "entry_id": 1,
+         *             "price": "12.40"
+         *           }
+         *         ],
+         *         "supplier_id": 1,
+         *         "valid_from": "2030-01-01",
+         *         "valid_to": "2030-12-31"
+         *       },
+         *       "version": 1
+         *     }
+         */
+        ContractUpdate: {
+            contract: components["schemas"]["ContractInput"];
+            /** Format: int32 */
+            version: number;
+        };
+        /**
+         * @description The upload: `file`, CSV or XLSX in the template's columns. The example names a supplier and
+         *     an entry that may not exist: it is answered with a report of problems.
+         * @example {
+         *       "file": "合同编号,供应商统一社会信用代码,合同类型,起始日期,截止日期,条目编号,单价(元/包装)\nHJQ-2030-009,91350100M000100Y43,普通,2030-01-01,2030-12-31,1,12.50\n"
+         *     }
+         */
+        ContractUpload: {
+            /** Format: binary */
+            file: string;
+        };
         CountLine: {
             /**
              * Format: int64
@@ -1322,6 +1657,34 @@ export interface components {
             /** @description Letters, digits, `.`, `-` and `_`. */
             username: string;
         };
+        /** @description A procurement cycle (采购周期). */
+        Cycle: {
+            /** Format: date-time */
+            closed_at?: string | null;
+            closed_by?: string | null;
+            /** Format: date */
+            ends_on: string;
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** Format: date-time */
+            opened_at: string;
+            opened_by?: string | null;
+            /** Format: date */
+            starts_on: string;
+            status: components["schemas"]["CycleStatus"];
+            /** Format: int32 */
+            version: number;
+        };
+        CyclePage: {
+            items: components["schemas"]["Cycle"][];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description A procurement cycle is open for members' orders, or closed.
+         * @enum {string}
+         */
+        CycleStatus: "open" | "closed";
         /**
          * @description A decision on a stocktake or a disposal (the version read).
          * @example {
@@ -1773,6 +2136,27 @@ export interface components {
             today: string;
             username: string;
         };
+        /** @description A member's share, as a contract is written. */
+        MemberShare: {
+            /** Format: int64 */
+            institution_id: number;
+            /**
+             * Format: int64
+             * @description Packs.
+             */
+            packs: number;
+        };
+        /** @description A member's share of a volume-based line's agreed annual volume. */
+        MemberVolume: {
+            /** Format: int64 */
+            institution_id: number;
+            institution_name: string;
+            /**
+             * Format: int64
+             * @description Packs.
+             */
+            packs: number;
+        };
         /**
          * @description An amount of yuan (CNY) as a decimal string, exact
          * @example 12.50
@@ -1875,6 +2259,20 @@ export interface components {
         NewProposal: components["schemas"]["ProposalRequest"] & {
             fields?: components["schemas"]["EntryPatch"] | null;
         } & unknown & unknown & unknown & unknown;
+        /**
+         * @example {
+         *       "ends_on": "2030-01-31",
+         *       "name": "2030年1月",
+         *       "starts_on": "2030-01-01"
+         *     }
+         */
+        OpenCycle: {
+            /** Format: date */
+            ends_on: string;
+            name: string;
+            /** Format: date */
+            starts_on: string;
+        };
         /** @description One line of opening stock as read from the file. */
         OpeningLine: {
             /** Format: int64 */
@@ -2443,6 +2841,76 @@ export interface components {
          * @enum {string}
          */
         Storage: "ordinary" | "cool" | "cold_chain";
+        /** @description A supplier (配送企业). */
+        Supplier: {
+            active: boolean;
+            contact?: string | null;
+            /**
+             * Format: int32
+             * @description Contracts valid today.
+             */
+            current_contracts: number;
+            /** Format: int64 */
+            id: number;
+            invoice_email?: string | null;
+            name: string;
+            order_email: string;
+            phone?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description 统一社会信用代码, 18 characters. */
+            uscc: string;
+            /** Format: int32 */
+            version: number;
+        };
+        /**
+         * @description A supplier's details.
+         * @example {
+         *       "contact": "王经理",
+         *       "invoice_email": "invoices@example.org",
+         *       "name": "内蒙古医药集团鄂尔多斯有限公司",
+         *       "order_email": "orders@example.org",
+         *       "phone": "0477-8888888",
+         *       "uscc": "91350100M000100Y43"
+         *     }
+         */
+        SupplierInput: {
+            contact?: string | null;
+            /** Format: email */
+            invoice_email?: string | null;
+            name: string;
+            /**
+             * Format: email
+             * @description Purchase orders are e-mailed here.
+             */
+            order_email: string;
+            phone?: string | null;
+            /** @description 统一社会信用代码 (GB 32100-2015): 18 characters, the last a check character. */
+            uscc: string;
+        };
+        SupplierPage: {
+            items: components["schemas"]["Supplier"][];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description A supplier's new details, with the version read (409 when it changed since).
+         * @example {
+         *       "active": true,
+         *       "supplier": {
+         *         "name": "内蒙古医药集团鄂尔多斯有限公司",
+         *         "order_email": "orders@example.org",
+         *         "uscc": "91350100M000100Y43"
+         *       },
+         *       "version": 1
+         *     }
+         */
+        SupplierUpdate: {
+            /** @description false takes the supplier out of new contracts. */
+            active: boolean;
+            supplier: components["schemas"]["SupplierInput"];
+            /** Format: int32 */
+            version: number;
+        };
         Targets: {
             /**
              * Format: double
@@ -2988,6 +3456,267 @@ export interface operations {
                 };
             };
             /** @description The first day is after the last. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_contracts: {
+        parameters: {
+            query?: {
+                supplier_id?: number;
+                kind?: "ordinary" | "vbp";
+                /** @description Contracts with this formulary entry. */
+                entry_id?: number;
+                state?: "future" | "current" | "ended";
+                /** @description Contract number or supplier name contains this. */
+                q?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of contracts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContractPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_contract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContractInput"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description The contract number exists, or a product is in another contract over the same days */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description A field is wrong, or rule O5: the members' shares do not add up to the agreed volume. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    import_contracts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only check and report (default true); false creates every contract of the file, all or
+                 *     none.
+                 */
+                dry_run?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description file: CSV or XLSX in the template's columns */
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ContractUpload"];
+            };
+        };
+        responses: {
+            /** @description The report; `applied` when created */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContractImportReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description The file is larger than `server.upload_limit_bytes`. Or: The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The file cannot be read as the template, has no rows, or (when applying) has problems. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    contract_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description XLSX, as an attachment */
+            200: {
+                headers: {
+                    /** @description attachment; the file name */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["FileBytes"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_contract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contract with its lines */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such contract in your consortium. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    update_contract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContractUpdate"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such contract in your consortium. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changed by someone else since it was read, the number is taken, or a product is in another contract over the same days */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description A field is wrong, or rule O5. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4120,6 +4849,172 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_cycles: {
+        parameters: {
+            query?: {
+                status?: "open" | "closed";
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of cycles */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CyclePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    open_cycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenCycle"];
+            };
+        };
+        responses: {
+            /** @description Opened */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cycle"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description Rule O1: a cycle is open already (close it first) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Rule O1: its days are the wrong way round. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_cycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cycle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cycle"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such cycle in your consortium. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    close_cycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CloseCycle"];
+            };
+        };
+        responses: {
+            /** @description Closed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cycle"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such cycle in your consortium. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Closed already, or changed since it was read */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -5474,6 +6369,185 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    list_suppliers: {
+        parameters: {
+            query?: {
+                /** @description Name or credit code contains this. */
+                q?: string;
+                /** @description Only active (true) or inactive (false) suppliers. */
+                active?: boolean;
+                /** @description From `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Rows per page, 1–200 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of suppliers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_supplier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupplierInput"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Supplier"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description The credit code is a supplier already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description A field is wrong (the credit code's check character, an e-mail address). Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_supplier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The supplier */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Supplier"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such supplier in your consortium. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    update_supplier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupplierUpdate"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Supplier"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such supplier in your consortium. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changed by someone else since it was read, or the credit code is another supplier's */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description A field is wrong. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     list_users: {
         parameters: {
             query?: {
@@ -5707,14 +6781,20 @@ type ReadonlyArray<T> = [
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const pathsApiV1ConsumptionGetParametersQueryPeriodValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/consumption"]["get"]["parameters"]["query"]["period"]> = ["day", "month"];
 export const pathsApiV1ConsumptionExportGetParametersQueryPeriodValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/consumption/export"]["get"]["parameters"]["query"]["period"]> = ["day", "month"];
+export const pathsApiV1ContractsGetParametersQueryKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/contracts"]["get"]["parameters"]["query"]["kind"]> = ["ordinary", "vbp"];
+export const pathsApiV1ContractsGetParametersQueryStateValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/contracts"]["get"]["parameters"]["query"]["state"]> = ["future", "current", "ended"];
 export const pathsApiV1FormularyGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/formulary"]["get"]["parameters"]["query"]["sort"]> = ["name", "price", "price_desc", "manufacturer"];
 export const pathsApiV1FormularyExportGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/formulary/export"]["get"]["parameters"]["query"]["format"]> = ["csv", "xlsx", "fhir"];
 export const pathsApiV1FormularyImportTemplateGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/formulary/import-template"]["get"]["parameters"]["query"]["format"]> = ["csv", "xlsx"];
+export const pathsApiV1ProcurementCyclesGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/procurement/cycles"]["get"]["parameters"]["query"]["status"]> = ["open", "closed"];
 export const pathsApiV1StocktakesIdSheetGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/stocktakes/{id}/sheet"]["get"]["parameters"]["query"]["format"]> = ["xlsx", "csv"];
-export const actionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Action"]> = ["manage_consortia", "manage_organisation", "read_organisation", "read_audit", "read_formulary", "propose_formulary", "decide_formulary", "set_formulary_targets", "read_stock", "record_stock", "approve_stock", "set_stock_settings"];
+export const actionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Action"]> = ["manage_consortia", "manage_organisation", "read_organisation", "read_audit", "read_formulary", "propose_formulary", "decide_formulary", "set_formulary_targets", "read_stock", "record_stock", "approve_stock", "set_stock_settings", "read_procurement", "manage_procurement"];
 export const adjustmentReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AdjustmentReason"]> = ["damage", "expiry", "loss", "correction"];
 export const antimicrobialTierValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AntimicrobialTier"]> = ["none", "unrestricted", "restricted", "special"];
 export const columnHowValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ColumnHow"]> = ["remembered", "template", "suggested", "ignored", "none"];
+export const contractKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ContractKind"]> = ["ordinary", "vbp"];
+export const contractStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ContractState"]> = ["future", "current", "ended"];
+export const cycleStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CycleStatus"]> = ["open", "closed"];
 export const disposalStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DisposalStatus"]> = ["pending", "approved", "rejected"];
 export const entryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EntryStatus"]> = ["active", "suspended", "withdrawn"];
 export const expiryStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExpiryState"]> = ["ok", "near", "expired"];

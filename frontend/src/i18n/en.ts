@@ -3,6 +3,9 @@ import * as stockList from './stock/list';
 import * as stockStocktake from './stock/stocktake';
 import * as stockConsumption from './stock/consumption';
 import * as stockOpening from './stock/opening';
+import * as procurementSuppliers from './procurement/suppliers';
+import * as procurementContracts from './procurement/contracts';
+import * as procurementCycles from './procurement/cycles';
 
 type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
 
@@ -95,6 +98,7 @@ const en: Shape<Resources> = {
     group: {
       formulary: 'Formulary',
       stock: 'Stock',
+      procurement: 'Procurement',
       admin: 'Administration',
     },
     formulary: 'Formulary',
@@ -107,6 +111,9 @@ const en: Shape<Resources> = {
     consumption: 'Consumption',
     opening: 'Opening stock',
     expiry: 'Expiry and disposal',
+    suppliers: 'Suppliers',
+    contracts: 'Supply contracts',
+    cycles: 'Procurement cycles',
     consortia: 'Consortia',
     institutions: 'Institutions',
     users: 'Users',
@@ -478,6 +485,18 @@ const en: Shape<Resources> = {
         approve: 'Approved a disposal (posted)',
         reject: 'Rejected a disposal',
       },
+      supplier: {
+        create: 'Added a supplier',
+        update: 'Changed a supplier',
+      },
+      contract: {
+        create: 'Added a supply contract',
+        update: 'Changed a supply contract',
+      },
+      cycle: {
+        open: 'Opened a procurement cycle',
+        close: 'Closed a procurement cycle',
+      },
     },
     object: {
       user: 'User',
@@ -487,6 +506,9 @@ const en: Shape<Resources> = {
       stock_settings: 'Stock settings',
       stocktake: 'Stocktake',
       stock_disposal: 'Disposal',
+      supplier: 'Supplier',
+      supply_contract: 'Supply contract',
+      procurement_cycle: 'Procurement cycle',
     },
   },
   admin: {
@@ -539,6 +561,11 @@ const en: Shape<Resources> = {
     stocktake: stockStocktake.en,
     consumption: stockConsumption.en,
     opening: stockOpening.en,
+  },
+  procurement: {
+    suppliers: procurementSuppliers.en,
+    contracts: procurementContracts.en,
+    cycles: procurementCycles.en,
   },
 };
 

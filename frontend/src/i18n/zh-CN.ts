@@ -2,6 +2,9 @@ import * as stockList from './stock/list';
 import * as stockStocktake from './stock/stocktake';
 import * as stockConsumption from './stock/consumption';
 import * as stockOpening from './stock/opening';
+import * as procurementSuppliers from './procurement/suppliers';
+import * as procurementContracts from './procurement/contracts';
+import * as procurementCycles from './procurement/cycles';
 
 const zhCN = {
   app: {
@@ -92,6 +95,7 @@ const zhCN = {
     group: {
       formulary: '目录',
       stock: '库存',
+      procurement: '采购',
       admin: '管理',
     },
     formulary: '药品目录',
@@ -104,6 +108,9 @@ const zhCN = {
     consumption: '领用消耗',
     opening: '期初库存导入',
     expiry: '效期预警与报损',
+    suppliers: '供应商',
+    contracts: '供货合同',
+    cycles: '采购周期',
     consortia: '医共体',
     institutions: '成员机构',
     users: '用户',
@@ -472,6 +479,18 @@ const zhCN = {
         approve: '审核报损（出账）',
         reject: '驳回报损',
       },
+      supplier: {
+        create: '新增供应商',
+        update: '修改供应商',
+      },
+      contract: {
+        create: '新增供货合同',
+        update: '修改供货合同',
+      },
+      cycle: {
+        open: '开启采购周期',
+        close: '关闭采购周期',
+      },
     },
     object: {
       user: '用户',
@@ -481,6 +500,9 @@ const zhCN = {
       stock_settings: '库存设置',
       stocktake: '盘点单',
       stock_disposal: '报损单',
+      supplier: '供应商',
+      supply_contract: '供货合同',
+      procurement_cycle: '采购周期',
     },
   },
   admin: {
@@ -533,6 +555,11 @@ const zhCN = {
     stocktake: stockStocktake.zh,
     consumption: stockConsumption.zh,
     opening: stockOpening.zh,
+  },
+  procurement: {
+    suppliers: procurementSuppliers.zh,
+    contracts: procurementContracts.zh,
+    cycles: procurementCycles.zh,
   },
 };
 

@@ -23,6 +23,9 @@ import {
   PieChartOutlined,
   SolutionOutlined,
   TeamOutlined,
+  ShopOutlined,
+  FileProtectOutlined,
+  CalendarOutlined,
 } from '@ant-design/icons';
 import type { Action, Me } from '../api/types';
 import { can } from '../lib/can';
@@ -146,6 +149,47 @@ export const PAGES: readonly PageEntry[] = [
     labelKey: 'menu.opening',
     action: 'record_stock',
     element: lazy(() => import('./stock/OpeningImport')),
+  },
+  {
+    key: 'suppliers',
+    path: '/procurement/suppliers',
+    group: 'procurement',
+    icon: <ShopOutlined />,
+    labelKey: 'menu.suppliers',
+    action: 'read_procurement',
+    element: lazy(() => import('./procurement/Suppliers')),
+  },
+  {
+    key: 'contracts',
+    path: '/procurement/contracts',
+    group: 'procurement',
+    icon: <FileProtectOutlined />,
+    labelKey: 'menu.contracts',
+    action: 'read_procurement',
+    element: lazy(() => import('./procurement/Contracts')),
+  },
+  {
+    key: 'cycles',
+    path: '/procurement/cycles',
+    group: 'procurement',
+    icon: <CalendarOutlined />,
+    labelKey: 'menu.cycles',
+    action: 'read_procurement',
+    element: lazy(() => import('./procurement/Cycles')),
+  },
+  {
+    key: 'contract-import',
+    path: '/procurement/contracts/import',
+    menu: false,
+    action: 'manage_procurement',
+    element: lazy(() => import('./procurement/ContractImport')),
+  },
+  {
+    key: 'contract',
+    path: '/procurement/contracts/:id',
+    menu: false,
+    action: 'read_procurement',
+    element: lazy(() => import('./procurement/ContractDetail')),
   },
   {
     key: 'stock-card',

@@ -40,16 +40,22 @@ const FORMULARY_READ = ['formulary', 'proposals', 'formulary-history', 'essentia
 describe('page registry', () => {
   it('derives the menu groups from the entries, in order', () => {
     const groups = allMenuGroups();
-    expect(groups.map((g) => g.group)).toEqual(['formulary', 'stock', 'admin']);
-    expect(groups.map((g) => g.labelKey)).toEqual(['menu.group.formulary', 'menu.group.stock', 'menu.group.admin']);
+    expect(groups.map((g) => g.group)).toEqual(['formulary', 'stock', 'procurement', 'admin']);
+    expect(groups.map((g) => g.labelKey)).toEqual([
+      'menu.group.formulary',
+      'menu.group.stock',
+      'menu.group.procurement',
+      'menu.group.admin',
+    ]);
     expect(groups[0].entries.map((p) => p.key)).toEqual(['formulary', 'proposals', 'formulary-history', 'import', 'essential-share']);
     expect(groups[1].entries.map((p) => p.key)).toEqual(['stock', 'stocktakes', 'consumption', 'expiry', 'opening']);
-    expect(groups[2].entries.map((p) => p.key)).toEqual(['consortia', 'institutions', 'users', 'audit']);
+    expect(groups[2].entries.map((p) => p.key)).toEqual(['suppliers', 'contracts', 'cycles']);
+    expect(groups[3].entries.map((p) => p.key)).toEqual(['consortia', 'institutions', 'users', 'audit']);
   });
 
   it('keeps deep pages out of the menu but routes them', () => {
     const deep = PAGES.filter((p) => !isMenuEntry(p)).map((p) => p.key);
-    expect(deep).toEqual(['stock-card', 'stocktake', 'stocktake-print', 'propose', 'print', 'entry']);
+    expect(deep).toEqual(['contract-import', 'contract', 'stock-card', 'stocktake', 'stocktake-print', 'propose', 'print', 'entry']);
     const menuKeys = allMenuGroups().flatMap((g) => g.entries.map((p) => p.key));
     expect(menuKeys).not.toContain('entry');
     expect(menuKeys).not.toContain('propose');
@@ -79,8 +85,8 @@ describe('page registry', () => {
       { key: 'orders', path: '/orders/mine', group: 'orders', icon: null, labelKey: 'menu.orders', action: 'read_formulary', element: Orders },
       { key: 'orders-approve', path: '/orders/approve', group: 'orders', icon: null, labelKey: 'menu.ordersApprove', action: 'propose_formulary', element: Orders },
     ];
-    expect(allMenuGroups(pages).map((g) => g.group)).toEqual(['formulary', 'stock', 'admin', 'orders']);
-    expect(allMenuGroups(pages)[3].labelKey).toBe('menu.group.orders');
+    expect(allMenuGroups(pages).map((g) => g.group)).toEqual(['formulary', 'stock', 'procurement', 'admin', 'orders']);
+    expect(allMenuGroups(pages)[4].labelKey).toBe('menu.group.orders');
     const reader = menuGroups(READER, pages);
     expect(reader.map((g) => g.group)).toEqual(['formulary', 'orders']);
     expect(reader[1].entries.map((p) => p.key)).toEqual(['orders']);
@@ -90,7 +96,7 @@ describe('page registry', () => {
     expect(groupLandingPath('orders', READER, pages)).toBe('/orders/mine');
     // A group of its own in front of the others becomes the landing page.
     const first: PageEntry[] = [pages[pages.length - 1], ...PAGES];
-    expect(allMenuGroups(first).map((g) => g.group)).toEqual(['orders', 'formulary', 'stock', 'admin']);
+    expect(allMenuGroups(first).map((g) => g.group)).toEqual(['orders', 'formulary', 'stock', 'procurement', 'admin']);
     expect(landingPath(COMMITTEE, first)).toBe('/orders/approve');
     expect(landingPath(READER, first)).toBe('/formulary');
   });
@@ -135,7 +141,10 @@ describe('page registry', () => {
   });
 
   it('opens a group’s own address at its first page the user may see', () => {
-    expect(groupHomes()).toEqual([{ path: '/admin', group: 'admin' }]);
+    expect(groupHomes()).toEqual([
+      { path: '/procurement', group: 'procurement' },
+      { path: '/admin', group: 'admin' },
+    ]);
     expect(groupLandingPath('admin', SYSTEM_ADMIN)).toBe('/admin/consortia');
     expect(groupLandingPath('admin', CONSORTIUM_ADMIN)).toBe('/admin/institutions');
     expect(groupLandingPath('admin', READER)).toBeUndefined();

@@ -1,0 +1,184 @@
+//! The demo's procurement: three suppliers, an ordinary contract for the year covering most of
+//! the formulary at its contracted prices, a volume-based contract (带量采购) for the products the
+//! formulary marks as VBP-selected with their annual volume split across the members, and an open
+//! cycle for the current month.
+use std::collections::HashMap;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+
+use super::rules;
+use crate::capability::DemoArgs;
+use entity::contract_line as line;
+use entity::contract_volume as volume;
+use entity::formulary_version::{self as version, EntryStatus};
+use entity::institution::{self, Level};
+use entity::procurement_cycle::{self as cycle, CycleStatus};
+use entity::supplier;
+use entity::supply_contract::{self as contract, ContractKind};
+
+/// (name, first 17 characters of the credit code, order e-mail).
+const SUPPLIERS: [(&str, &str, &str); 3] = [
+    ("国药控股内蒙古有限公司", "91150000MA0N1A2B3", "orders@sinopharm-nm.example.org"),
+    ("华润鄂尔多斯医药有限公司", "91150600MA0Q4C5D6", "po@crpharm-ordos.example.org"),
+    ("九州通医药集团内蒙古有限公司", "91150100MA0P7E8F9", "caigou@jzt-nm.example.org"),
+];
+
+/// Load the demo's procurement into consortium `c` (nothing when it has suppliers already).
+pub async fn load(db: &DatabaseConnection, c: i64, today: NaiveDate, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<String> {
+    if supplier::Entity::find().filter(supplier::Column::ConsortiumId.eq(c)).count(db).await? > 0 {
+        return Ok("procurement present already".into());
+    }
+    let buyer = entity::user::Entity::find()
+        .filter(entity::user::Column::Username.eq("demo-procurement"))
+        .one(db)
+        .await?
+        .map(|u| u.id);
+    let mut ids = Vec::new();
+    for (name, first17, email) in SUPPLIERS {
+        let check = rules::uscc_check_char(first17).ok_or_else(|| anyhow::anyhow!("bad demo code {first17}"))?;
+        let code = rules::uscc(&format!("{first17}{check}")).map_err(anyhow::Error::msg)?;
+        let s = supplier::Entity::insert(supplier::ActiveModel {
+            consortium_id: Set(c),
+            name: Set(name.into()),
+            uscc: Set(code),
+            order_email: Set(email.into()),
+            invoice_email: Set(Some(email.replace("orders@", "invoices@").replace("po@", "invoices@").replace("caigou@", "fapiao@"))),
+            contact: Set(Some("销售内勤".into())),
+            phone: Set(Some("0477-8123456".into())),
+            active: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+            ..Default::default()
+        })
+        .exec_with_returning(db)
+        .await?;
+        ids.push(s.id);
+    }
+    let mut products: Vec<version::Model> = version::Entity::find()
+        .filter(version::Column::ConsortiumId.eq(c))
+        .filter(version::Column::Status.eq(EntryStatus::Active))
+        .filter(version::Column::ValidFrom.lte(today))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|v| v.valid_to.is_none_or(|t| t > today))
+        .collect();
+    products.sort_by_key(|v| v.entry_id);
+    // The contract year: from the first of the month about seven months ago, for a year.
+    let back = today - Duration::days(200);
+    let from = NaiveDate::from_ymd_opt(back.year(), back.month(), 1).unwrap_or(back);
+    let to = NaiveDate::from_ymd_opt(from.year() + 1, from.month(), 1).unwrap_or(from + Duration::days(365)) - Duration::days(1);
+    let members: Vec<institution::Model> = institution::Entity::find()
+        .filter(institution::Column::ConsortiumId.eq(c))
+        .filter(institution::Column::Active.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|i| i.level != Level::Lead)
+        .collect();
+    let new_contract = |supplier_id: i64, no: String, kind: ContractKind, note: &str| contract::ActiveModel {
+        consortium_id: Set(c),
+        supplier_id: Set(supplier_id),
+        contract_no: Set(no),
+        kind: Set(kind),
+        valid_from: Set(from),
+        valid_to: Set(to),
+        note: Set(Some(note.into())),
+        created_by: Set(buyer),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    };
+    let year = from.year();
+    let vbp = contract::Entity::insert(new_contract(ids[0], format!("HJQ-JC-{year}-01"), ContractKind::Vbp, "第十批国家组织药品集采，医共体统一签约"))
+        .exec_with_returning(db)
+        .await?;
+    let ordinary: Vec<contract::Model> = {
+        let mut out = Vec::new();
+        for (n, s) in ids.iter().enumerate() {
+            let k = contract::Entity::insert(new_contract(*s, format!("HJQ-PS-{year}-{:02}", n + 1), ContractKind::Ordinary, "年度药品配送合同"))
+                .exec_with_returning(db)
+                .await?;
+            out.push(k);
+        }
+        out
+    };
+    let (mut vbp_lines, mut ordinary_lines) = (0, 0);
+    let share_of: HashMap<Level, i64> = [(Level::Secondary, 5), (Level::Township, 4), (Level::Village, 1)].into_iter().collect();
+    for (n, v) in products.iter().enumerate() {
+        // Every fifth product is left without a contract: aggregation reports it.
+        if n % 5 == 4 && !v.vbp {
+            continue;
+        }
+        let price = if v.unit_price_e4 > 0 { v.unit_price_e4 } else { 10_000 + (v.entry_id % 50) * 2_500 };
+        if v.vbp {
+            let takers: Vec<&institution::Model> = members.iter().filter(|m| m.level.may_use(v.level_scope)).collect();
+            let weights: Vec<i64> = takers.iter().map(|m| share_of.get(&m.level).copied().unwrap_or(1)).collect();
+            let per_weight = 40 + v.entry_id % 60;
+            let shares: Vec<i64> = weights.iter().map(|w| w * per_weight).collect();
+            let annual: i64 = shares.iter().sum();
+            if annual > 0 {
+                let l = line::Entity::insert(line::ActiveModel {
+                    contract_id: Set(vbp.id),
+                    entry_id: Set(v.entry_id),
+                    price: Set(price),
+                    annual_volume: Set(Some(annual)),
+                    ..Default::default()
+                })
+                .exec_with_returning(db)
+                .await?;
+                volume::Entity::insert_many(takers.iter().zip(shares).map(|(m, p)| volume::ActiveModel {
+                    line_id: Set(l.id),
+                    institution_id: Set(m.id),
+                    packs: Set(p),
+                }))
+                .exec_without_returning(db)
+                .await?;
+                vbp_lines += 1;
+                continue;
+            }
+        }
+        line::Entity::insert(line::ActiveModel {
+            contract_id: Set(ordinary[n % ordinary.len()].id),
+            entry_id: Set(v.entry_id),
+            price: Set(price),
+            annual_volume: Set(None),
+            ..Default::default()
+        })
+        .exec_without_returning(db)
+        .await?;
+        ordinary_lines += 1;
+    }
+    let month_start = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
+    let next = NaiveDate::from_ymd_opt(
+        if today.month() == 12 { today.year() + 1 } else { today.year() },
+        if today.month() == 12 { 1 } else { today.month() + 1 },
+        1,
+    )
+    .unwrap_or(today + Duration::days(30));
+    cycle::Entity::insert(cycle::ActiveModel {
+        consortium_id: Set(c),
+        name: Set(format!("{}年{}月", today.year(), today.month())),
+        starts_on: Set(month_start),
+        ends_on: Set(next - Duration::days(1)),
+        status: Set(CycleStatus::Open),
+        opened_by: Set(buyer),
+        opened_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(format!(
+        "{} suppliers, {} contracts ({vbp_lines} VBP lines, {ordinary_lines} ordinary lines), an open cycle",
+        ids.len(),
+        ordinary.len() + 1
+    ))
+}
+
+pub fn demo(a: DemoArgs<'_>) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<String>> + Send + '_>> {
+    Box::pin(async move { load(a.db, a.ids.consortium, a.clock.today(), a.clock.now()).await })
+}

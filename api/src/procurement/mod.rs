@@ -1,0 +1,56 @@
+//! 统一采购 — one purchase (DOMAIN.md §2.2, rules O1–O7). This part: suppliers (`suppliers`)
+//! with their unified social credit code checked, supply contracts with prices per pack and,
+//! for volume-based ones, agreed annual volumes split per member (`contracts`), and the
+//! procurement cycles members order in (`cycles`). Member orders, approval, aggregation into
+//! purchase orders and VBP progress build on these.
+pub mod contracts;
+pub mod cycles;
+pub mod demo;
+pub mod handlers;
+pub mod import;
+pub mod rules;
+pub mod suppliers;
+pub mod views;
+
+use utoipa_axum::routes;
+
+use crate::capability::{Action, Capability, Routes};
+use entity::user::Role::*;
+
+/// See suppliers, contracts and cycles (prices are the consortium's own, shown to its members).
+pub const READ: Action = Action("read_procurement");
+/// Keep suppliers and contracts, open and close cycles: the lead hospital's procurement officer.
+pub const MANAGE: Action = Action("manage_procurement");
+
+pub const CAPABILITY: Capability = Capability {
+    name: "procurement",
+    description: "统一采购: suppliers, contracts, procurement cycles",
+    policy: &[
+        (
+            READ,
+            &[Procurement, Pharmacist, Distribution, Committee, ConsortiumAdmin, Auditor],
+        ),
+        (MANAGE, &[Procurement]),
+    ],
+    routes: || {
+        use handlers::*;
+        Routes::new()
+            .op(routes!(list_suppliers), READ)
+            .op(routes!(create_supplier), MANAGE)
+            .op(routes!(get_supplier), READ)
+            .op(routes!(update_supplier), MANAGE)
+            .op(routes!(list_contracts), READ)
+            .op(routes!(create_contract), MANAGE)
+            .op(routes!(get_contract), READ)
+            .op(routes!(update_contract), MANAGE)
+            .op(routes!(contract_template), MANAGE)
+            .upload(routes!(import_contracts), MANAGE)
+            .op(routes!(list_cycles), READ)
+            .op(routes!(open_cycle), MANAGE)
+            .op(routes!(get_cycle), READ)
+            .op(routes!(close_cycle), MANAGE)
+    },
+    init: |ctx, _| ctx,
+    messages: &[],
+    demo: Some(demo::demo),
+};

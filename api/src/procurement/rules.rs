@@ -1,0 +1,268 @@
+//! The rules of one purchase (DOMAIN.md §2.2), one pure function each, named by rule id where
+//! DOMAIN.md gives one. Handlers and services call them; they read nothing but their arguments.
+use chrono::NaiveDate;
+
+use crate::i18n::tr;
+use crate::kernel::rules::{Refusal, RuleId};
+
+/// The 31 characters of a unified social credit code (GB 32100-2015): digits and capital
+/// letters without I, O, Z, S and V.
+const USCC_CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+/// The weight of each of the first 17 characters (3^(i) mod 31).
+const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+
+/// The check character of a unified social credit code's first 17 characters (none when one of
+/// them is not of the code's alphabet).
+pub fn uscc_check_char(first17: &str) -> Option<char> {
+    let mut sum = 0u32;
+    for (ch, w) in first17.chars().zip(USCC_WEIGHTS) {
+        sum += u32::try_from(USCC_CHARS.find(ch)?).ok()? * w;
+    }
+    USCC_CHARS.chars().nth(((31 - sum % 31) % 31) as usize)
+}
+
+/// A supplier's 统一社会信用代码 (GB 32100-2015): 18 characters from the code's alphabet, the
+/// administrative division (characters 3–8) in digits, and the last the check character of the
+/// first 17. Lower case and surrounding spaces are forgiven; the code comes back normalised.
+pub fn uscc(code: &str) -> Result<String, String> {
+    let code = code.trim().to_ascii_uppercase();
+    let n = code.chars().count();
+    if n != 18 {
+        return Err(tr(
+            format!("统一社会信用代码应为 18 位，这里是 {n} 位"),
+            format!("a unified social credit code has 18 characters, this one {n}"),
+        ));
+    }
+    for (i, ch) in code.chars().enumerate() {
+        if !USCC_CHARS.contains(ch) {
+            return Err(tr(
+                format!("第 {} 位“{ch}”不是统一社会信用代码的字符（数字和除 I、O、Z、S、V 以外的大写字母）", i + 1),
+                format!("character {} '{ch}' is not allowed (digits and capital letters other than I, O, Z, S, V)", i + 1),
+            ));
+        }
+        if (2..8).contains(&i) && !ch.is_ascii_digit() {
+            return Err(tr(
+                format!("第 3–8 位是行政区划码，应为数字；第 {} 位是“{ch}”", i + 1),
+                format!("characters 3–8 are the administrative division code, digits; character {} is '{ch}'", i + 1),
+            ));
+        }
+    }
+    let expected = uscc_check_char(&code[..17]).unwrap_or('0');
+    if code.chars().nth(17) != Some(expected) {
+        return Err(tr(
+            format!("校验位不符：按前 17 位应为“{expected}”，请核对代码是否抄错"),
+            format!("the check character does not match: the first 17 characters give '{expected}'; check the code for a typing error"),
+        ));
+    }
+    Ok(code)
+}
+
+fn refuse(rule: RuleId, zh: String, en: String) -> Refusal {
+    Refusal::new(rule, tr(zh, en))
+}
+
+/// O1: orders are placed within an open procurement cycle; outside one only an urgent order,
+/// which says why.
+pub fn o1_order_window(cycle_open: bool, urgent: bool, reason: Option<&str>) -> Result<(), Refusal> {
+    if urgent {
+        if reason.map(str::trim).unwrap_or("").chars().count() < 2 {
+            return Err(refuse(
+                RuleId::O1,
+                "紧急订单须说明理由".into(),
+                "an urgent order says why it is urgent".into(),
+            ));
+        }
+        return Ok(());
+    }
+    if !cycle_open {
+        return Err(refuse(
+            RuleId::O1,
+            "当前没有进行中的采购周期：请等待牵头医院开启周期，或以紧急订单提交并说明理由".into(),
+            "no procurement cycle is open: wait for the lead hospital to open one, or submit an urgent order with a reason".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// O5: a volume-based contract line carries its agreed annual volume in packs, split per member
+/// so that the members' shares add up to it; an ordinary contract line carries neither.
+pub fn o5_volume_split(vbp: bool, annual: Option<i64>, shares: &[i64], product: &str) -> Result<(), Refusal> {
+    if !vbp {
+        if annual.is_some() || !shares.is_empty() {
+            return Err(refuse(
+                RuleId::O5,
+                format!("{product}：普通合同没有约定采购量；带量采购合同才有"),
+                format!("{product}: an ordinary contract has no agreed volume; only a volume-based one does"),
+            ));
+        }
+        return Ok(());
+    }
+    let Some(annual) = annual else {
+        return Err(refuse(
+            RuleId::O5,
+            format!("{product}：带量采购合同须填写约定年采购量（包装数）"),
+            format!("{product}: a volume-based contract gives the agreed annual volume in packs"),
+        ));
+    };
+    if annual <= 0 {
+        return Err(refuse(
+            RuleId::O5,
+            format!("{product}：约定年采购量须大于 0"),
+            format!("{product}: the agreed annual volume is more than 0 packs"),
+        ));
+    }
+    if shares.iter().any(|s| *s < 0) {
+        return Err(refuse(
+            RuleId::O5,
+            format!("{product}：成员单位的约定量不能为负数"),
+            format!("{product}: a member's share cannot be negative"),
+        ));
+    }
+    let sum: i64 = shares.iter().sum();
+    if sum != annual {
+        return Err(refuse(
+            RuleId::O5,
+            format!("{product}：各成员单位约定量合计 {sum} 包装，与约定年采购量 {annual} 包装不符（相差 {}）", annual - sum),
+            format!("{product}: the members' shares add up to {sum} packs, not the agreed {annual} (a difference of {})", annual - sum),
+        ));
+    }
+    Ok(())
+}
+
+/// O5: the pro-rata point of a contract (序时进度) on a day, as (days elapsed, days in the
+/// contract period): 0 before it starts, all of it after it ends.
+pub fn o5_pro_rata(valid_from: NaiveDate, valid_to: NaiveDate, today: NaiveDate) -> (i64, i64) {
+    let total = (valid_to - valid_from).num_days() + 1;
+    let elapsed = ((today - valid_from).num_days() + 1).clamp(0, total);
+    (elapsed, total)
+}
+
+/// A contract's period: the first day on or before the last.
+pub fn contract_period(valid_from: NaiveDate, valid_to: NaiveDate) -> Result<(), String> {
+    if valid_from > valid_to {
+        return Err(tr(
+            format!("合同起始日 {valid_from} 晚于截止日 {valid_to}"),
+            format!("the contract starts on {valid_from}, after it ends on {valid_to}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Two periods share at least one day.
+pub fn overlaps(a: (NaiveDate, NaiveDate), b: (NaiveDate, NaiveDate)) -> bool {
+    a.0 <= b.1 && b.0 <= a.1
+}
+
+/// O1: one cycle is open at a time in a consortium (the caller answers 409: a conflict with
+/// the cycle that is open).
+pub fn o1_one_open_cycle(already_open: Option<&str>) -> Result<(), Refusal> {
+    if let Some(name) = already_open {
+        return Err(refuse(
+            RuleId::O1,
+            format!("采购周期“{name}”仍在进行中，请先关闭它再开启新周期"),
+            format!("the cycle \"{name}\" is still open: close it before opening another"),
+        ));
+    }
+    Ok(())
+}
+
+/// O1: a cycle's days, the first on or before the last.
+pub fn o1_cycle_days(starts_on: NaiveDate, ends_on: NaiveDate) -> Result<(), Refusal> {
+    if starts_on > ends_on {
+        return Err(refuse(
+            RuleId::O1,
+            format!("周期开始日 {starts_on} 晚于结束日 {ends_on}"),
+            format!("the cycle starts on {starts_on}, after it ends on {ends_on}"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// The check character computed independently of `uscc`, for building valid test codes.
+    fn with_check(first17: &str) -> String {
+        let sum: usize = first17
+            .chars()
+            .enumerate()
+            .map(|(i, c)| USCC_CHARS.find(c).unwrap() * 3usize.pow(i as u32) % 31)
+            .sum();
+        let check = (31 - sum % 31) % 31;
+        format!("{first17}{}", USCC_CHARS.chars().nth(check).unwrap())
+    }
+
+    #[test]
+    fn uscc_weights_are_powers_of_three_mod_31() {
+        for (i, w) in USCC_WEIGHTS.iter().enumerate() {
+            assert_eq!(*w as usize, 3usize.pow(i as u32) % 31);
+        }
+    }
+
+    #[test]
+    fn uscc_accepts_valid_codes_and_says_what_is_wrong() {
+        // Published codes of real companies (checked by hand against GB 32100-2015).
+        assert_eq!(uscc("91350100M000100Y43").as_deref(), Ok("91350100M000100Y43"));
+        assert_eq!(uscc(" 91110000600037341l ").as_deref(), Ok("91110000600037341L"));
+        let ok = with_check("91152700MA0N12345");
+        assert_eq!(uscc(&ok.to_lowercase()), Ok(ok.clone()));
+        // One character changed: the check character no longer matches, and the message says
+        // which one the first 17 give.
+        let mut bad: Vec<char> = ok.chars().collect();
+        bad[10] = if bad[10] == '1' { '2' } else { '1' };
+        let bad: String = bad.into_iter().collect();
+        let e = uscc(&bad).unwrap_err();
+        assert!(e.contains(&with_check(&bad[..17])[17..]), "{e}");
+        assert!(uscc("9115270").unwrap_err().contains('7'));
+        assert!(uscc("91152700MA0N1234I0").unwrap_err().contains('I'));
+        assert!(uscc("9115A700MA0N123450").is_err(), "division code in digits");
+    }
+
+    #[test]
+    fn o1_outside_a_cycle_only_urgent_with_a_reason() {
+        assert!(o1_order_window(true, false, None).is_ok());
+        let e = o1_order_window(false, false, None).unwrap_err();
+        assert_eq!(e.rule, RuleId::O1);
+        assert!(o1_order_window(false, true, Some("  ")).is_err());
+        assert!(o1_order_window(false, true, Some("胰岛素断货")).is_ok());
+        assert!(o1_one_open_cycle(Some("2026年12月")).unwrap_err().message.contains("2026年12月"));
+        assert!(o1_one_open_cycle(None).is_ok());
+        assert!(o1_cycle_days(d("2026-12-31"), d("2026-12-01")).is_err());
+        assert!(o1_cycle_days(d("2026-12-01"), d("2026-12-31")).is_ok());
+    }
+
+    #[test]
+    fn o5_shares_add_up_to_the_agreed_volume() {
+        assert!(o5_volume_split(true, Some(100), &[60, 40], "x").is_ok());
+        let e = o5_volume_split(true, Some(100), &[60, 30], "x").unwrap_err();
+        assert_eq!(e.rule, RuleId::O5);
+        assert!(e.message.contains("10"), "{}", e.message);
+        assert!(o5_volume_split(true, None, &[], "x").is_err());
+        assert!(o5_volume_split(true, Some(0), &[], "x").is_err());
+        assert!(o5_volume_split(true, Some(10), &[20, -10], "x").is_err());
+        assert!(o5_volume_split(false, None, &[], "x").is_ok());
+        assert!(o5_volume_split(false, Some(5), &[], "x").is_err());
+    }
+
+    #[test]
+    fn o5_pro_rata_point_of_the_contract_year() {
+        let (from, to) = (d("2026-01-01"), d("2026-12-31"));
+        assert_eq!(o5_pro_rata(from, to, d("2025-12-31")), (0, 365));
+        assert_eq!(o5_pro_rata(from, to, d("2026-01-01")), (1, 365));
+        assert_eq!(o5_pro_rata(from, to, d("2026-07-02")), (183, 365));
+        assert_eq!(o5_pro_rata(from, to, d("2027-03-01")), (365, 365));
+    }
+
+    #[test]
+    fn periods() {
+        assert!(contract_period(d("2026-01-01"), d("2026-01-01")).is_ok());
+        assert!(contract_period(d("2026-01-02"), d("2026-01-01")).is_err());
+        assert!(overlaps((d("2026-01-01"), d("2026-06-30")), (d("2026-06-30"), d("2026-12-31"))));
+        assert!(!overlaps((d("2026-01-01"), d("2026-06-29")), (d("2026-06-30"), d("2026-12-31"))));
+    }
+}

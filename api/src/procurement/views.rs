@@ -1,0 +1,340 @@
+//! The procurement capability's request and response types.
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+pub use crate::stock::views::ProductBrief;
+pub use entity::procurement_cycle::CycleStatus;
+pub use entity::supply_contract::ContractKind;
+
+use crate::kernel::Money;
+
+// ---- suppliers -----------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SupplierQuery {
+    /// Name or credit code contains this.
+    #[param(max_length = 100)]
+    pub q: Option<String>,
+    /// Only active (true) or inactive (false) suppliers.
+    pub active: Option<bool>,
+    /// From `next_cursor` of the previous page.
+    #[param(pattern = r"^([0-9A-Fa-f]{2})*$")]
+    pub cursor: Option<String>,
+    /// Rows per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+}
+
+/// A supplier (配送企业).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Supplier {
+    pub id: i64,
+    pub name: String,
+    /// 统一社会信用代码, 18 characters.
+    pub uscc: String,
+    pub order_email: String,
+    pub invoice_email: Option<String>,
+    pub contact: Option<String>,
+    pub phone: Option<String>,
+    pub active: bool,
+    /// Contracts valid today.
+    pub current_contracts: u32,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SupplierPage {
+    pub items: Vec<Supplier>,
+    pub next_cursor: Option<String>,
+}
+
+/// A supplier's details.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "内蒙古医药集团鄂尔多斯有限公司", "uscc": "91350100M000100Y43",
+    "order_email": "orders@example.org", "invoice_email": "invoices@example.org", "contact": "王经理", "phone": "0477-8888888"}))]
+pub struct SupplierInput {
+    #[validate(length(min = 1, max = 100, message = "len_1_100"))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: String,
+    /// 统一社会信用代码 (GB 32100-2015): 18 characters, the last a check character.
+    #[schema(min_length = 18, max_length = 18, pattern = "^[0-9A-HJ-NP-RT-UW-Ya-hj-np-rt-uw-y]{18}$")]
+    pub uscc: String,
+    /// Purchase orders are e-mailed here.
+    #[validate(email(message = "email"), length(max = 254, message = "len_1_256"))]
+    #[schema(format = "email", max_length = 254)]
+    pub order_email: String,
+    #[validate(email(message = "email"), length(max = 254, message = "len_1_256"))]
+    #[schema(format = "email", max_length = 254)]
+    pub invoice_email: Option<String>,
+    #[validate(length(max = 100, message = "max_100"))]
+    #[schema(max_length = 100)]
+    pub contact: Option<String>,
+    #[validate(length(max = 100, message = "max_100"))]
+    #[schema(max_length = 100)]
+    pub phone: Option<String>,
+}
+
+/// A supplier's new details, with the version read (409 when it changed since).
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"version": 1, "active": true, "supplier": {"name": "内蒙古医药集团鄂尔多斯有限公司",
+    "uscc": "91350100M000100Y43", "order_email": "orders@example.org"}}))]
+pub struct SupplierUpdate {
+    #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
+    pub version: i32,
+    /// false takes the supplier out of new contracts.
+    pub active: bool,
+    #[validate(nested)]
+    pub supplier: SupplierInput,
+}
+
+// ---- contracts -----------------------------------------------------------------------------
+
+/// Where a contract stands on a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractState {
+    /// Its period has not begun.
+    Future,
+    /// Valid today.
+    Current,
+    /// Its period has ended.
+    Ended,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ContractQuery {
+    pub supplier_id: Option<i64>,
+    #[param(inline)]
+    pub kind: Option<ContractKind>,
+    /// Contracts with this formulary entry.
+    pub entry_id: Option<i64>,
+    #[param(inline)]
+    pub state: Option<ContractState>,
+    /// Contract number or supplier name contains this.
+    #[param(max_length = 100)]
+    pub q: Option<String>,
+    #[param(pattern = r"^([0-9A-Fa-f]{2})*$")]
+    pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+}
+
+/// A member's share of a volume-based line's agreed annual volume.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MemberVolume {
+    pub institution_id: i64,
+    pub institution_name: String,
+    /// Packs.
+    pub packs: i64,
+}
+
+/// A member's share, as a contract is written.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct MemberShare {
+    pub institution_id: i64,
+    /// Packs.
+    #[validate(range(min = 0, max = 1_000_000_000))]
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
+    pub packs: i64,
+}
+
+/// One formulary entry of a contract at its price per pack.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContractLine {
+    pub id: i64,
+    pub entry_id: i64,
+    pub product: ProductBrief,
+    /// Price per pack, yuan (up to 4 decimals).
+    pub price: Money,
+    /// A volume-based contract's agreed annual volume (约定采购量), packs.
+    pub annual_volume: Option<i64>,
+    /// Its split per member (volume-based contracts).
+    pub volumes: Vec<MemberVolume>,
+}
+
+/// A supply contract.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Contract {
+    pub id: i64,
+    pub supplier_id: i64,
+    pub supplier_name: String,
+    pub contract_no: String,
+    pub kind: ContractKind,
+    pub valid_from: NaiveDate,
+    pub valid_to: NaiveDate,
+    pub state: ContractState,
+    pub note: Option<String>,
+    pub line_count: u32,
+    /// The lines (in list answers: empty; ask for the contract).
+    pub lines: Vec<ContractLine>,
+    pub created_by: Option<String>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContractPage {
+    pub items: Vec<Contract>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ContractLineInput {
+    pub entry_id: i64,
+    /// Price per pack, yuan, more than 0, at most 4 decimals.
+    pub price: Money,
+    /// Volume-based contracts only: the agreed annual volume, packs.
+    #[validate(range(min = 0, max = 1_000_000_000))]
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
+    pub annual_volume: Option<i64>,
+    /// Volume-based contracts only: the members' shares, adding up to the annual volume.
+    #[serde(default)]
+    #[validate(nested, length(max = 1000))]
+    #[schema(max_items = 1000)]
+    pub volumes: Vec<MemberShare>,
+}
+
+/// A contract's content.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"supplier_id": 1, "contract_no": "HJQ-2030-001", "kind": "ordinary",
+    "valid_from": "2030-01-01", "valid_to": "2030-12-31", "lines": [{"entry_id": 1, "price": "12.50"}]}))]
+pub struct ContractInput {
+    pub supplier_id: i64,
+    /// Unique in the consortium.
+    #[validate(length(min = 1, max = 64, message = "len_1_64"))]
+    #[schema(min_length = 1, max_length = 64)]
+    pub contract_no: String,
+    pub kind: ContractKind,
+    pub valid_from: NaiveDate,
+    pub valid_to: NaiveDate,
+    #[validate(length(max = 1000, message = "max_1000"))]
+    #[schema(max_length = 1000)]
+    pub note: Option<String>,
+    #[validate(nested, length(min = 1, max = 5000))]
+    #[schema(min_items = 1, max_items = 5000)]
+    pub lines: Vec<ContractLineInput>,
+}
+
+/// A contract's new content (its lines replaced), with the version read (409 when it changed
+/// since).
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"version": 1, "contract": {"supplier_id": 1, "contract_no": "HJQ-2030-001", "kind": "ordinary",
+    "valid_from": "2030-01-01", "valid_to": "2030-12-31", "lines": [{"entry_id": 1, "price": "12.40"}]}}))]
+pub struct ContractUpdate {
+    #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
+    pub version: i32,
+    #[validate(nested)]
+    pub contract: ContractInput,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ContractImportQuery {
+    /// Only check and report (default true); false creates every contract of the file, all or
+    /// none.
+    pub dry_run: Option<bool>,
+}
+
+/// The upload: `file`, CSV or XLSX in the template's columns. The example names a supplier and
+/// an entry that may not exist: it is answered with a report of problems.
+#[derive(ToSchema)]
+#[schema(example = json!({"file": "合同编号,供应商统一社会信用代码,合同类型,起始日期,截止日期,条目编号,单价(元/包装)\nHJQ-2030-009,91350100M000100Y43,普通,2030-01-01,2030-12-31,1,12.50\n"}))]
+pub struct ContractUpload {
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+/// A contract the file would create.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContractImportSummary {
+    pub contract_no: String,
+    pub supplier_name: String,
+    pub kind: ContractKind,
+    pub valid_from: NaiveDate,
+    pub valid_to: NaiveDate,
+    pub lines: u32,
+    /// Lines with an agreed annual volume.
+    pub vbp_lines: u32,
+}
+
+/// What a contract file holds: the contracts it would create and every problem by row and
+/// column; `applied` once created.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContractImportReport {
+    /// Rows with data (the header not counted).
+    pub rows_total: usize,
+    pub contracts: Vec<ContractImportSummary>,
+    pub problems: Vec<crate::stock::views::CellProblem>,
+    pub applied: bool,
+}
+
+// ---- cycles --------------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CycleQuery {
+    #[param(inline)]
+    pub status: Option<CycleStatus>,
+    #[param(pattern = r"^([0-9A-Fa-f]{2})*$")]
+    pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+}
+
+/// A procurement cycle (采购周期).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Cycle {
+    pub id: i64,
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub status: CycleStatus,
+    pub opened_by: Option<String>,
+    pub opened_at: DateTime<Utc>,
+    pub closed_by: Option<String>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub version: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CyclePage {
+    pub items: Vec<Cycle>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "2030年1月", "starts_on": "2030-01-01", "ends_on": "2030-01-31"}))]
+pub struct OpenCycle {
+    #[validate(length(min = 1, max = 64, message = "len_1_64"))]
+    #[schema(min_length = 1, max_length = 64)]
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"version": 1}))]
+pub struct CloseCycle {
+    #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
+    pub version: i32,
+}

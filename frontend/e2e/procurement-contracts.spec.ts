@@ -212,12 +212,8 @@ test('a volume-based contract: shares that do not add up, fixed and saved; a pri
   await expect(saved.getByTestId('line-mine')).toHaveText('30');
 });
 
-/**
- * The import (template, dry run with problems by row and column, apply). The server's import
- * is new: run with TONGYAO_E2E_CONTRACT_IMPORT=1 once it serves /api/v1/contracts/import.
- */
+/** The import (template, dry run with problems by row and column, apply). */
 test('contracts imported from a file: checked first, then applied', async ({ page }) => {
-  test.skip(!process.env.TONGYAO_E2E_CONTRACT_IMPORT, 'the contract import is not served yet');
   test.setTimeout(120_000);
   await signIn(page, 'demo-procurement');
   const year = (await freeYear(page.request)) + 1;

@@ -55,7 +55,9 @@ test('the check rule on the credit code, adding, changing and deactivating a sup
   await page.getByTestId('supplier-form-contact').fill('王经理');
   await page.getByTestId('supplier-form-save').click();
   // The server's message, under the field, naming the check character expected.
-  const usccError = formItem(page, 'supplier-form-uscc').locator('.ant-form-item-explain-error');
+  // While one message gives way to the next, both are in the page (the old one leaving): the
+  // newest is the last.
+  const usccError = formItem(page, 'supplier-form-uscc').locator('.ant-form-item-explain-error').last();
   await expect(usccError).toContainText('校验');
   await expect(usccError).toContainText(`“${code.slice(-1)}”`);
   await expect(page.getByTestId('error-alert')).toHaveCount(0);

@@ -123,6 +123,9 @@ function OpenModal({ initial, onClose }: { initial: OpenValues | null; onClose: 
     if (!initial) return;
     submit.reset();
     autoName.current = initial.name;
+    // The form's store outlives the modal's content: a form opened before keeps its values
+    // over `initialValues`, so the proposal is set each time the form opens.
+    form.setFieldsValue(initial);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [initial]);
 
@@ -407,7 +410,8 @@ export default function Cycles() {
       <Button
         type="primary"
         icon={<PlusOutlined />}
-        disabled={blocked || current.isPending}
+        // The form proposes the month after the latest cycle: wait for the list to be current.
+        disabled={blocked || current.isPending || list.isFetching}
         onClick={() => setOpening(prefill(t, latestEnd))}
         data-testid="cycle-open"
       >

@@ -33,37 +33,44 @@ where
                 "send the body as application/json",
             )));
         }
-        if has_nul(&bytes) {
-            // PostgreSQL cannot store NUL in text; refuse it the same way on every database.
-            let field = serde_json::from_slice::<serde_json::Value>(&bytes)
-                .ok()
-                .and_then(|v| nul_path(&v, ""))
-                .unwrap_or_else(|| "body".into());
-            return Err(AppError::field(
-                field,
-                tr(
-                    "文本不能包含 NUL（\\u0000）字符",
-                    "text must not contain NUL (\\u0000) characters",
-                ),
-            ));
-        }
-        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-            AppError::BadRequest(tr(
-                format!("JSON 格式错误（第 {} 行第 {} 列）", e.line(), e.column()),
-                format!("malformed JSON: {e}"),
-            ))
-        })?;
-        let value: T = serde_path_to_error::deserialize(Strict(value)).map_err(|e| {
-            let path = e.path().to_string();
-            AppError::Validation(vec![field_error(&path, &e.into_inner().to_string())])
-        })?;
-        value.validate()?;
-        Ok(ApiJson(value))
+        Ok(ApiJson(json_body(&bytes)?))
     }
 }
 
+/// A JSON body read strictly and validated, as `ApiJson` reads it (for a handler that also needs
+/// the bytes, e.g. to hash them for an idempotency key; the content type is checked by the
+/// caller).
+pub fn json_body<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, AppError> {
+    if has_nul(bytes) {
+        // PostgreSQL cannot store NUL in text; refuse it the same way on every database.
+        let field = serde_json::from_slice::<serde_json::Value>(bytes)
+            .ok()
+            .and_then(|v| nul_path(&v, ""))
+            .unwrap_or_else(|| "body".into());
+        return Err(AppError::field(
+            field,
+            tr(
+                "文本不能包含 NUL（\\u0000）字符",
+                "text must not contain NUL (\\u0000) characters",
+            ),
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        AppError::BadRequest(tr(
+            format!("JSON 格式错误（第 {} 行第 {} 列）", e.line(), e.column()),
+            format!("malformed JSON: {e}"),
+        ))
+    })?;
+    let value: T = serde_path_to_error::deserialize(Strict(value)).map_err(|e| {
+        let path = e.path().to_string();
+        AppError::Validation(vec![field_error(&path, &e.into_inner().to_string())])
+    })?;
+    value.validate()?;
+    Ok(value)
+}
+
 /// `application/json` or any `application/*+json`, parameters (`; charset=utf-8`) aside.
-fn json_content_type(headers: &HeaderMap) -> bool {
+pub fn json_content_type(headers: &HeaderMap) -> bool {
     let Some(ct) = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -38,6 +38,7 @@ mod m0007_import_mapping;
 mod m0008_stock;
 mod m0009_stock_operations;
 mod m0010_procurement;
+mod m0011_orders;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_stock::Migration),
             Box::new(m0009_stock_operations::Migration),
             Box::new(m0010_procurement::Migration),
+            Box::new(m0011_orders::Migration),
         ]
     }
 }

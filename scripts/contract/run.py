@@ -58,12 +58,12 @@ CSRF_HEADER = ("X-Tongyao-Csrf", "1")
 SESSION_COOKIE = "tongyao_session"
 # One run per account, in this order: a system administrator, a consortium administrator, a
 # committee member, an auditor, distribution staff and the procurement officer may together call
-# every role-restricted operation (the plan fails if one is left), and each operation is run by
-# every one of them it allows.
-ACCOUNTS = ["demo-admin", "demo-consortium-admin", "demo-committee-1", "demo-auditor", "demo-distribution", "demo-procurement"]
+# every role-restricted operation (the plan fails if one is left) with a village pharmacist for
+# members' orders, and each operation is run by every one of them it allows.
+ACCOUNTS = ["demo-admin", "demo-consortium-admin", "demo-committee-1", "demo-auditor", "demo-distribution", "demo-procurement", "demo-village"]
 # Accounts of the other consortium that must not see what the run's account reads: schemathesis's
 # object_level_authorization check replays each successful read as them.
-PEERS = {"demo-committee-1": ["demo2-committee-1"], "demo-distribution": ["demo2-committee-1"], "demo-procurement": ["demo2-committee-1"]}
+PEERS = {"demo-committee-1": ["demo2-committee-1"], "demo-distribution": ["demo2-committee-1"], "demo-procurement": ["demo2-committee-1"], "demo-village": ["demo2-committee-1"]}
 # Operations that end the caller's own session or change its password each get a run of their
 # own, as an account no other run uses, so no other operation loses its session halfway: after a
 # sign-out schemathesis signs in again, which a changed password would prevent.

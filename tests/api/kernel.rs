@@ -52,7 +52,7 @@ both!(me_lists_the_actions_of_the_policy_table, |app| async move {
         ),
         (
             "demo-village",
-            &["read_formulary", "read_stock", "record_stock", "approve_stock", "read_procurement"],
+            &["read_formulary", "read_stock", "record_stock", "approve_stock", "read_procurement", "place_orders"],
         ),
     ];
     for (user, actions) in expect {
@@ -74,7 +74,7 @@ both!(me_lists_the_actions_of_the_policy_table, |app| async move {
         .as_array()
         .expect("Action is an enum in the document")
         .len();
-    assert_eq!(values, 14);
+    assert_eq!(values, 15);
 });
 
 // With `clock.today` fixed, "today" is that day everywhere: the default `as_of`, and F1's "not

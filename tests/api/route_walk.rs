@@ -449,6 +449,8 @@ struct Foreign<'a> {
     stock: Option<(i64, i64, i64)>,
     /// A supplier, a contract and a procurement cycle of the second consortium.
     procurement: Option<(i64, i64, i64)>,
+    /// A draft order of the second consortium's member.
+    order: Option<i64>,
 }
 
 fn entry_fields(name_zh: &str, name_en: &str) -> Value {
@@ -664,6 +666,37 @@ impl<'a> Foreign<'a> {
         ids
     }
 
+    async fn order(&mut self) -> i64 {
+        if let Some(o) = self.order {
+            return o;
+        }
+        self.procurement().await;
+        let app = self.app;
+        let member = entity::institution::Entity::find()
+            .filter(entity::institution::Column::ConsortiumId.eq(app.consortium2))
+            .filter(entity::institution::Column::Level.ne(entity::institution::Level::Lead))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .expect("a member of the second consortium");
+        let actor = tongyao::kernel::Actor {
+            user_id: Some(app.user_id("demo2-committee-1").await),
+            consortium_id: Some(app.consortium2),
+            institution_id: Some(member.id),
+            roles: vec![entity::user::Role::Pharmacist],
+            ..Default::default()
+        };
+        let o = tongyao::procurement::orders::create(
+            &app.state.ctx,
+            &actor,
+            tongyao::procurement::views::CreateOrder { institution_id: member.id, urgent: false, urgent_reason: None, note: None },
+        )
+        .await
+        .expect("an order");
+        self.order = Some(o.id);
+        o.id
+    }
+
     /// The id of an object of the second consortium for a path with `{id}`. Fails for a path it
     /// does not know, so a new route cannot slip past this walk.
     async fn id_for(&mut self, path: &str) -> i64 {
@@ -684,6 +717,7 @@ impl<'a> Foreign<'a> {
             p if p.starts_with("/api/v1/suppliers/{id}") => self.procurement().await.0,
             p if p.starts_with("/api/v1/contracts/{id}") => self.procurement().await.1,
             p if p.starts_with("/api/v1/procurement/cycles/{id}") => self.procurement().await.2,
+            p if p.starts_with("/api/v1/orders/{id}") => self.order().await,
             other => panic!(
                 "the route walk has no object mapping for {other}: add one to Foreign::id_for \
                  (an object of the second consortium) so its 404 isolation is tested"
@@ -724,6 +758,15 @@ impl<'a> Foreign<'a> {
             let m = entity::supply_contract::Entity::find_by_id(id).one(&app.db).await.unwrap();
             let lines = entity::contract_line::Entity::find()
                 .filter(entity::contract_line::Column::ContractId.eq(id))
+                .all(&app.db)
+                .await
+                .unwrap();
+            return format!("{m:?} {lines:?}");
+        }
+        if path.starts_with("/api/v1/orders/") {
+            let m = entity::member_order::Entity::find_by_id(id).one(&app.db).await.unwrap();
+            let lines = entity::member_order_line::Entity::find()
+                .filter(entity::member_order_line::Column::OrderId.eq(id))
                 .all(&app.db)
                 .await
                 .unwrap();
@@ -782,6 +825,7 @@ both!(other_consortium_objects_are_404, |app| async move {
         proposal: None,
         stock: None,
             procurement: None,
+            order: None,
     };
     let mut clients = Clients {
         app: &app,

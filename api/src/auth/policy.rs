@@ -93,9 +93,10 @@ mod tests {
                 stock::READ,
                 stock::RECORD,
                 stock::APPROVE,
-                procurement::READ
+                procurement::READ,
+                procurement::ORDER
             ],
-            "a pharmacist reads the formulary, reads and records their institution's stock, approves a colleague's stocktake or disposal, and reads contracts and cycles"
+            "a pharmacist reads the formulary, reads and records their institution's stock, approves a colleague's stocktake or disposal, reads contracts and cycles, and places their institution's orders"
         );
         assert!(!allows(&[Committee], stock::READ));
         assert!(allows(&[Distribution], stock::RECORD));

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::views::*;
-use super::{contracts, cycles, import, suppliers};
+use super::{contracts, cycles, import, orders, suppliers};
 use crate::error::{AppResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, file_part};
 use crate::kernel::{Actor, FileBytes};
@@ -151,4 +151,92 @@ pub async fn get_cycle(State(state): State<AppState>, actor: Actor, ApiPath(id):
         (status = 409, description = "Closed already, or changed since it was read", body = Problem)))]
 pub async fn close_cycle(State(state): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<CloseCycle>) -> AppResult<Json<Cycle>> {
     Ok(Json(cycles::close(&state.ctx, &actor, id, req).await?))
+}
+
+/// Members' orders, newest first (a member's orderer sees their institution's).
+#[utoipa::path(get, path = "/api/v1/orders", tag = "procurement", operation_id = "list_orders",
+    params(OrderQuery),
+    responses((status = 200, description = "A page of orders (lines not included)", body = OrderPage),
+        (status = 404, description = "No such institution in your consortium, or not yours to see", body = Problem)))]
+pub async fn list_orders(State(state): State<AppState>, actor: Actor, ApiQuery(q): ApiQuery<OrderQuery>) -> AppResult<Json<OrderPage>> {
+    Ok(Json(orders::list(&state.ctx, &actor, &q).await?))
+}
+
+/// Start a draft order for your institution; outside an open cycle only an urgent one with a
+/// reason (O1).
+#[utoipa::path(post, path = "/api/v1/orders", tag = "procurement", operation_id = "create_order",
+    request_body = CreateOrder,
+    responses((status = 201, description = "The draft", body = Order),
+        (status = 404, description = "No such institution, or not yours to order for", body = Problem),
+        (status = 422, description = "Rule O1: no cycle is open and the order is not urgent (or gives no reason); or the lead hospital, which does not order from itself", body = Problem)))]
+pub async fn create_order(State(state): State<AppState>, actor: Actor, ApiJson(req): ApiJson<CreateOrder>) -> AppResult<(StatusCode, Json<Order>)> {
+    Ok((StatusCode::CREATED, Json(orders::create(&state.ctx, &actor, req).await?)))
+}
+
+/// An order with each line's stock position: on hand, in transit, average monthly consumption,
+/// months of stock, the suggested quantity (O3), the quantity, the contracted price and amount.
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "procurement", operation_id = "get_order",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "The order", body = Order),
+        (status = 404, description = "No such order in your consortium, or not yours to see", body = Problem)))]
+pub async fn get_order(State(state): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>) -> AppResult<Json<Order>> {
+    Ok(Json(orders::get(&state.ctx, &actor, id).await?))
+}
+
+/// Replace a draft's lines, with the version read: a typed quantity in packs, or none to follow
+/// the suggestion (O3); each product one the member may order (O2).
+#[utoipa::path(put, path = "/api/v1/orders/{id}/lines", tag = "procurement", operation_id = "put_order_lines",
+    params(("id" = i64, Path)), request_body = PutOrderLines,
+    responses((status = 200, description = "The order", body = Order),
+        (status = 404, description = "No such order, or not yours to change", body = Problem),
+        (status = 409, description = "Submitted already, or changed since it was read", body = Problem),
+        (status = 422, description = "Rule O2: a product not active, outside the member's level, or a quantity of 0; an unknown entry", body = Problem)))]
+pub async fn put_order_lines(State(state): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<PutOrderLines>) -> AppResult<Json<Order>> {
+    Ok(Json(orders::put_lines(&state.ctx, &actor, id, req).await?))
+}
+
+/// Add every product the member used over the lookback months, following the suggestion.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/load-used", tag = "procurement", operation_id = "load_used_products",
+    params(("id" = i64, Path)), request_body = OrderVersion,
+    responses((status = 200, description = "The order", body = Order),
+        (status = 404, description = "No such order, or not yours to change", body = Problem),
+        (status = 409, description = "Submitted already, or changed since it was read", body = Problem)))]
+pub async fn load_used_products(State(state): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<OrderVersion>) -> AppResult<Json<Order>> {
+    Ok(Json(orders::load_used(&state.ctx, &actor, id, req).await?))
+}
+
+/// Submit a draft. With an `Idempotency-Key` (O7) the same request sent again answers the first
+/// result, once; the same key with another request is refused.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/submit", tag = "procurement", operation_id = "submit_order",
+    params(("id" = i64, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Any string of 1–100 characters, new for each new submission")),
+    request_body = OrderVersion,
+    responses((status = 200, description = "The submitted order", body = Order),
+        (status = 404, description = "No such order, or not yours to submit", body = Problem),
+        (status = 409, description = "Submitted already, or changed since it was read", body = Problem),
+        (status = 422, description = "Rule O1 (no open cycle and not urgent), O2 (a line of 0 packs), O7 (the key was used for another request), or no lines", body = Problem)))]
+pub async fn submit_order(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> AppResult<Json<Order>> {
+    if !crate::extract::json_content_type(&headers) {
+        return Err(crate::error::AppError::UnsupportedMediaType(crate::i18n::tr(
+            "请以 application/json 发送请求体",
+            "send the body as application/json",
+        )));
+    }
+    let req: OrderVersion = crate::extract::json_body(&body)?;
+    let key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => {
+            let k = v.to_str().ok().map(str::trim).filter(|k| !k.is_empty() && k.chars().count() <= 100).ok_or_else(|| {
+                crate::error::AppError::field("Idempotency-Key", crate::i18n::tr("Idempotency-Key 应为 1–100 个字符", "Idempotency-Key is 1–100 characters"))
+            })?;
+            Some((k.to_owned(), orders::request_hash("submit_order", id, &body)))
+        }
+    };
+    Ok(Json(orders::submit(&state.ctx, &actor, id, req, key).await?))
 }

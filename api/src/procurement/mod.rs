@@ -8,6 +8,7 @@ pub mod cycles;
 pub mod demo;
 pub mod handlers;
 pub mod import;
+pub mod orders;
 pub mod rules;
 pub mod suppliers;
 pub mod views;
@@ -21,6 +22,8 @@ use entity::user::Role::*;
 pub const READ: Action = Action("read_procurement");
 /// Keep suppliers and contracts, open and close cycles: the lead hospital's procurement officer.
 pub const MANAGE: Action = Action("manage_procurement");
+/// Build and submit a member's orders (a member's pharmacist, for their own institution).
+pub const ORDER: Action = Action("place_orders");
 
 pub const CAPABILITY: Capability = Capability {
     name: "procurement",
@@ -31,6 +34,7 @@ pub const CAPABILITY: Capability = Capability {
             &[Procurement, Pharmacist, Distribution, Committee, ConsortiumAdmin, Auditor],
         ),
         (MANAGE, &[Procurement]),
+        (ORDER, &[Pharmacist]),
     ],
     routes: || {
         use handlers::*;
@@ -49,6 +53,12 @@ pub const CAPABILITY: Capability = Capability {
             .op(routes!(open_cycle), MANAGE)
             .op(routes!(get_cycle), READ)
             .op(routes!(close_cycle), MANAGE)
+            .op(routes!(list_orders), READ)
+            .op(routes!(create_order), ORDER)
+            .op(routes!(get_order), READ)
+            .op(routes!(put_order_lines), ORDER)
+            .op(routes!(load_used_products), ORDER)
+            .op(routes!(submit_order), ORDER)
     },
     init: |ctx, _| ctx,
     messages: &[],

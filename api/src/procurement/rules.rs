@@ -1,8 +1,12 @@
 //! The rules of one purchase (DOMAIN.md §2.2), one pure function each, named by rule id where
 //! DOMAIN.md gives one. Handlers and services call them; they read nothing but their arguments.
 use chrono::NaiveDate;
+use entity::institution::Level;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 
 use crate::i18n::tr;
+use crate::kernel::Coded;
 use crate::kernel::rules::{Refusal, RuleId};
 
 /// The 31 characters of a unified social credit code (GB 32100-2015): digits and capital
@@ -178,6 +182,53 @@ pub fn o1_cycle_days(starts_on: NaiveDate, ends_on: NaiveDate) -> Result<(), Ref
     Ok(())
 }
 
+/// O3: the suggested quantity in packs — average monthly consumption × months of cover, less
+/// stock on hand and in transit, plus what is still committed to patients — rounded up to whole
+/// packs, never below 0. Quantities are base units (片, 支); `amc` per month.
+pub fn o3_suggested(amc: Decimal, cover_months: u32, on_hand: i64, in_transit: i64, committed: i64, pack_size: i32) -> i64 {
+    let need = amc * Decimal::from(cover_months) - Decimal::from(on_hand) - Decimal::from(in_transit) + Decimal::from(committed);
+    if need <= Decimal::ZERO {
+        return 0;
+    }
+    (need / Decimal::from(pack_size.max(1))).ceil().to_i64().unwrap_or(i64::MAX)
+}
+
+/// O2: a member orders an active formulary entry within its level's scope, in whole packs more
+/// than 0.
+pub fn o2_orderable(product: &str, active: bool, member: Level, scope: Level, packs: i64) -> Result<(), Refusal> {
+    if !active {
+        return Err(refuse(
+            RuleId::O2,
+            format!("{product} 不是目录中的在用药品，不能请领"),
+            format!("{product} is not an active formulary entry: it cannot be ordered"),
+        ));
+    }
+    if !member.may_use(scope) {
+        return Err(refuse(
+            RuleId::O2,
+            format!("{product} 限{}及以上使用，本机构不能请领", scope.zh()),
+            format!("{product} is for {} and above: this institution cannot order it", scope.code()),
+        ));
+    }
+    if packs <= 0 {
+        return Err(refuse(
+            RuleId::O2,
+            format!("{product}：请领数量须为大于 0 的整包装数"),
+            format!("{product}: order whole packs, more than 0"),
+        ));
+    }
+    Ok(())
+}
+
+/// O6: a line's amount in fen — packs × the price per pack (ten-thousandths of a yuan), rounded
+/// half up to the fen; an order's total is the sum of its lines' amounts, so the lines shown add
+/// up to it exactly.
+pub fn o6_line_fen(packs: i64, price_e4: i64) -> i64 {
+    let e4 = i128::from(packs) * i128::from(price_e4);
+    let fen = (e4 + 50).div_euclid(100);
+    i64::try_from(fen).unwrap_or(i64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,5 +315,37 @@ mod tests {
         assert!(contract_period(d("2026-01-02"), d("2026-01-01")).is_err());
         assert!(overlaps((d("2026-01-01"), d("2026-06-30")), (d("2026-06-30"), d("2026-12-31"))));
         assert!(!overlaps((d("2026-01-01"), d("2026-06-29")), (d("2026-06-30"), d("2026-12-31"))));
+    }
+
+    #[test]
+    fn o3_suggests_cover_less_stock_in_whole_packs() {
+        // 300 tablets a month, 2 months, 150 on hand, 30 a pack: 450 → 15 packs.
+        assert_eq!(o3_suggested(Decimal::from(300), 2, 150, 0, 0, 30), 15);
+        // 451 → 16 packs (rounded up).
+        assert_eq!(o3_suggested(Decimal::from(300), 2, 149, 0, 0, 30), 16);
+        // In transit counts as stock; committed to patients adds to the need.
+        assert_eq!(o3_suggested(Decimal::from(300), 2, 150, 300, 0, 30), 5);
+        assert_eq!(o3_suggested(Decimal::from(300), 2, 150, 0, 60, 30), 17);
+        // Enough stock: never below 0.
+        assert_eq!(o3_suggested(Decimal::from(100), 2, 1000, 0, 0, 10), 0);
+        assert_eq!(o3_suggested(Decimal::new(3334, 1), 1, 0, 0, 0, 1), 334);
+    }
+
+    #[test]
+    fn o2_active_in_scope_whole_packs() {
+        use entity::institution::Level::*;
+        assert!(o2_orderable("x", true, Village, Village, 1).is_ok());
+        assert_eq!(o2_orderable("x", false, Village, Village, 1).unwrap_err().rule, RuleId::O2);
+        assert!(o2_orderable("x", true, Village, Township, 1).is_err());
+        assert!(o2_orderable("x", true, Township, Village, 1).is_ok());
+        assert!(o2_orderable("x", true, Township, Township, 0).is_err());
+    }
+
+    #[test]
+    fn o6_lines_to_the_fen() {
+        assert_eq!(o6_line_fen(3, 8_850), 266); // 3 × 0.8850 = 2.6550 → 2.66
+        assert_eq!(o6_line_fen(2, 125_000), 2_500); // 2 × 12.50
+        assert_eq!(o6_line_fen(1, 12_345), 123); // 1.2345 → 1.23
+        assert_eq!(o6_line_fen(0, 99_999), 0);
     }
 }

@@ -338,3 +338,136 @@ pub struct CloseCycle {
     #[schema(minimum = 0)]
     pub version: i32,
 }
+
+// ---- member orders -------------------------------------------------------------------------
+
+pub use entity::member_order::OrderStatus;
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OrderQuery {
+    /// One member (a member's orderer sees only their own).
+    pub institution_id: Option<i64>,
+    #[param(inline)]
+    pub status: Option<OrderStatus>,
+    pub cycle_id: Option<i64>,
+    #[param(pattern = r"^([0-9A-Fa-f]{2})*$")]
+    pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+}
+
+/// A new order (a draft) for a member.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"institution_id": 2, "urgent": false, "note": "十二月请领"}))]
+pub struct CreateOrder {
+    pub institution_id: i64,
+    /// Outside an open cycle only an urgent order may be placed, saying why (O1).
+    #[serde(default)]
+    pub urgent: bool,
+    #[validate(length(max = 500, message = "max_1000"))]
+    #[schema(max_length = 500)]
+    pub urgent_reason: Option<String>,
+    #[validate(length(max = 1000, message = "max_1000"))]
+    #[schema(max_length = 1000)]
+    pub note: Option<String>,
+}
+
+/// One product of an order with the member's stock position (O3).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderLine {
+    pub id: i64,
+    pub entry_id: i64,
+    pub product: ProductBrief,
+    /// Usable stock on hand at the member, base units (expired lots not counted).
+    pub on_hand: i64,
+    /// Dispatched to the member and not yet received, base units (0 until distribution).
+    pub in_transit: i64,
+    /// Average monthly consumption over the lookback, base units, as a decimal string ("12.5").
+    #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String, example = "12.5")]
+    pub amc: rust_decimal::Decimal,
+    /// Months the stock on hand and in transit lasts at that consumption, a decimal string
+    /// (none without consumption).
+    #[serde(with = "rust_decimal::serde::str_option")]
+    #[schema(value_type = Option<String>, example = "1.5")]
+    pub months_of_stock: Option<rust_decimal::Decimal>,
+    /// O3's suggestion, packs.
+    pub suggested: i64,
+    /// The quantity ordered, packs: the typed one, else the suggestion.
+    pub quantity: i64,
+    /// Whether the orderer typed the quantity (a recalculation never overwrites it).
+    pub typed: bool,
+    /// The contracted price per pack today, if a contract covers the product.
+    pub price: Option<Money>,
+    pub contract_no: Option<String>,
+    /// quantity × price, to the fen (O6); none without a price.
+    pub amount: Option<Money>,
+}
+
+/// A member's order (请领单).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Order {
+    pub id: i64,
+    pub institution_id: i64,
+    pub institution_name: String,
+    pub cycle_id: Option<i64>,
+    pub cycle_name: Option<String>,
+    pub urgent: bool,
+    pub urgent_reason: Option<String>,
+    pub status: OrderStatus,
+    pub note: Option<String>,
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub submitted_by: Option<String>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// With the order itself: its lines; in lists: empty.
+    pub lines: Vec<OrderLine>,
+    pub line_count: u32,
+    /// The sum of the lines' amounts, fen exact (lines without a price not counted).
+    pub total: Money,
+    /// Lines whose product no contract covers today.
+    pub unpriced: u32,
+    pub version: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderPage {
+    pub items: Vec<Order>,
+    pub next_cursor: Option<String>,
+}
+
+/// A line as the orderer writes it: a quantity in packs, or none to follow the suggestion.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct OrderLineInput {
+    pub entry_id: i64,
+    #[validate(range(min = 0, max = 1_000_000))]
+    #[schema(minimum = 0, maximum = 1_000_000)]
+    pub quantity: Option<i64>,
+}
+
+/// The order's lines, replacing its lines, with the version read.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"version": 1, "lines": [{"entry_id": 1, "quantity": 10}, {"entry_id": 2}]}))]
+pub struct PutOrderLines {
+    #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
+    pub version: i32,
+    #[validate(nested, length(max = 5000))]
+    #[schema(max_items = 5000)]
+    pub lines: Vec<OrderLineInput>,
+}
+
+/// The version read (submission, loading the products used).
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"version": 1}))]
+pub struct OrderVersion {
+    #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
+    pub version: i32,
+}

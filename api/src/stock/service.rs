@@ -399,7 +399,7 @@ fn scope(actor: &Actor, wide: &[Role]) -> AppResult<Option<i64>> {
 
 /// The institution asked for within the actor's scope (None: every one it may see); another's
 /// is not found.
-pub(super) async fn institution_in_scope(
+pub(crate) async fn institution_in_scope(
     ctx: &Ctx,
     actor: &Actor,
     wide: &[Role],
@@ -422,7 +422,7 @@ pub(super) async fn institution_in_scope(
     Ok(chosen)
 }
 
-pub(super) const SEE_ALL: &[Role] = &[
+pub(crate) const SEE_ALL: &[Role] = &[
     Role::Procurement,
     Role::Distribution,
     Role::ConsortiumAdmin,

@@ -615,6 +615,104 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Members' orders, newest first (a member's orderer sees their institution's). */
+        get: operations["list_orders"];
+        put?: never;
+        /**
+         * Start a draft order for your institution; outside an open cycle only an urgent one with a
+         *     reason (O1).
+         */
+        post: operations["create_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An order with each line's stock position: on hand, in transit, average monthly consumption,
+         *     months of stock, the suggested quantity (O3), the quantity, the contracted price and amount.
+         */
+        get: operations["get_order"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replace a draft's lines, with the version read: a typed quantity in packs, or none to follow
+         *     the suggestion (O3); each product one the member may order (O2).
+         */
+        put: operations["put_order_lines"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/load-used": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add every product the member used over the lookback months, following the suggestion. */
+        post: operations["load_used_products"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit a draft. With an `Idempotency-Key` (O7) the same request sent again answers the first
+         *     result, once; the same key with another request is refused.
+         */
+        post: operations["submit_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/procurement/cycles": {
         parameters: {
             query?: never;
@@ -1211,7 +1309,7 @@ export interface components {
          * @description What a user may do; see each capability's policy
          * @enum {string}
          */
-        Action: "manage_consortia" | "manage_organisation" | "read_organisation" | "read_audit" | "read_formulary" | "propose_formulary" | "decide_formulary" | "set_formulary_targets" | "read_stock" | "record_stock" | "approve_stock" | "set_stock_settings" | "read_procurement" | "manage_procurement";
+        Action: "manage_consortia" | "manage_organisation" | "read_organisation" | "read_audit" | "read_formulary" | "propose_formulary" | "decide_formulary" | "set_formulary_targets" | "read_stock" | "record_stock" | "approve_stock" | "set_stock_settings" | "read_procurement" | "manage_procurement" | "place_orders";
         AddedRow: {
             generic_name_zh: string;
             manufacturer: string;
@@ -1631,6 +1729,22 @@ export interface components {
              * @description An institution of the same consortium at a higher level.
              */
             parent_id?: number | null;
+        };
+        /**
+         * @description A new order (a draft) for a member.
+         * @example {
+         *       "institution_id": 2,
+         *       "note": "十二月请领",
+         *       "urgent": false
+         *     }
+         */
+        CreateOrder: {
+            /** Format: int64 */
+            institution_id: number;
+            note?: string | null;
+            /** @description Outside an open cycle only an urgent order may be placed, saying why (O1). */
+            urgent?: boolean;
+            urgent_reason?: string | null;
         };
         /**
          * @example {
@@ -2319,6 +2433,110 @@ export interface components {
             /** Format: binary */
             file: string;
         };
+        /** @description A member's order (请领单). */
+        Order: {
+            /** Format: date-time */
+            created_at: string;
+            created_by?: string | null;
+            /** Format: int64 */
+            cycle_id?: number | null;
+            cycle_name?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            institution_id: number;
+            institution_name: string;
+            /** Format: int32 */
+            line_count: number;
+            /** @description With the order itself: its lines; in lists: empty. */
+            lines: components["schemas"]["OrderLine"][];
+            note?: string | null;
+            status: components["schemas"]["OrderStatus"];
+            /** Format: date-time */
+            submitted_at?: string | null;
+            submitted_by?: string | null;
+            /** @description The sum of the lines' amounts, fen exact (lines without a price not counted). */
+            total: components["schemas"]["Money"];
+            /**
+             * Format: int32
+             * @description Lines whose product no contract covers today.
+             */
+            unpriced: number;
+            urgent: boolean;
+            urgent_reason?: string | null;
+            /** Format: int32 */
+            version: number;
+        };
+        /** @description One product of an order with the member's stock position (O3). */
+        OrderLine: {
+            /**
+             * @description Average monthly consumption over the lookback, base units, as a decimal string ("12.5").
+             * @example 12.5
+             */
+            amc: string;
+            amount?: components["schemas"]["Money"] | null;
+            contract_no?: string | null;
+            /** Format: int64 */
+            entry_id: number;
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: int64
+             * @description Dispatched to the member and not yet received, base units (0 until distribution).
+             */
+            in_transit: number;
+            /**
+             * @description Months the stock on hand and in transit lasts at that consumption, a decimal string
+             *     (none without consumption).
+             * @example 1.5
+             */
+            months_of_stock?: string | null;
+            /**
+             * Format: int64
+             * @description Usable stock on hand at the member, base units (expired lots not counted).
+             */
+            on_hand: number;
+            price?: components["schemas"]["Money"] | null;
+            product: components["schemas"]["ProductBrief"];
+            /**
+             * Format: int64
+             * @description The quantity ordered, packs: the typed one, else the suggestion.
+             */
+            quantity: number;
+            /**
+             * Format: int64
+             * @description O3's suggestion, packs.
+             */
+            suggested: number;
+            /** @description Whether the orderer typed the quantity (a recalculation never overwrites it). */
+            typed: boolean;
+        };
+        /** @description A line as the orderer writes it: a quantity in packs, or none to follow the suggestion. */
+        OrderLineInput: {
+            /** Format: int64 */
+            entry_id: number;
+            /** Format: int64 */
+            quantity?: number | null;
+        };
+        OrderPage: {
+            items: components["schemas"]["Order"][];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description Where a member's order (请领单) is.
+         * @enum {string}
+         */
+        OrderStatus: "draft" | "submitted";
+        /**
+         * @description The version read (submission, loading the products used).
+         * @example {
+         *       "version": 1
+         *     }
+         */
+        OrderVersion: {
+            /** Format: int32 */
+            version: number;
+        };
         /**
          * @description A row that differs from the formulary on the import's effective date while approved changes
          *     of the same entry are scheduled after that day: applying it would override them, so an
@@ -2489,6 +2707,26 @@ export interface components {
          * @enum {string}
          */
         ProposalStatus: "pending" | "approved" | "rejected" | "withdrawn";
+        /**
+         * @description The order's lines, replacing its lines, with the version read.
+         * @example {
+         *       "lines": [
+         *         {
+         *           "entry_id": 1,
+         *           "quantity": 10
+         *         },
+         *         {
+         *           "entry_id": 2
+         *         }
+         *       ],
+         *       "version": 1
+         *     }
+         */
+        PutOrderLines: {
+            lines: components["schemas"]["OrderLineInput"][];
+            /** Format: int32 */
+            version: number;
+        };
         /**
          * @example {
          *       "near_expiry_days": 90,
@@ -4853,6 +5091,307 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    list_orders: {
+        parameters: {
+            query?: {
+                /** @description One member (a member's orderer sees only their own). */
+                institution_id?: number;
+                status?: "draft" | "submitted";
+                cycle_id?: number;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of orders (lines not included) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such institution in your consortium, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateOrder"];
+            };
+        };
+        responses: {
+            /** @description The draft */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such institution, or not yours to order for */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Rule O1: no cycle is open and the order is not urgent (or gives no reason); or the lead hospital, which does not order from itself. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such order in your consortium, or not yours to see. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    put_order_lines: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutOrderLines"];
+            };
+        };
+        responses: {
+            /** @description The order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such order, or not yours to change. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Submitted already, or changed since it was read */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Rule O2: a product not active, outside the member's level, or a quantity of 0; an unknown entry. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    load_used_products: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderVersion"];
+            };
+        };
+        responses: {
+            /** @description The order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such order, or not yours to change. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Submitted already, or changed since it was read */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    submit_order: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any string of 1–100 characters, new for each new submission */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderVersion"];
+            };
+        };
+        responses: {
+            /** @description The submitted order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such order, or not yours to submit. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Submitted already, or changed since it was read */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Rule O1 (no open cycle and not urgent), O2 (a line of 0 packs), O7 (the key was used for another request), or no lines. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     list_cycles: {
         parameters: {
             query?: {
@@ -6786,9 +7325,10 @@ export const pathsApiV1ContractsGetParametersQueryStateValues: ReadonlyArray<Fla
 export const pathsApiV1FormularyGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/formulary"]["get"]["parameters"]["query"]["sort"]> = ["name", "price", "price_desc", "manufacturer"];
 export const pathsApiV1FormularyExportGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/formulary/export"]["get"]["parameters"]["query"]["format"]> = ["csv", "xlsx", "fhir"];
 export const pathsApiV1FormularyImportTemplateGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/formulary/import-template"]["get"]["parameters"]["query"]["format"]> = ["csv", "xlsx"];
+export const pathsApiV1OrdersGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/orders"]["get"]["parameters"]["query"]["status"]> = ["draft", "submitted"];
 export const pathsApiV1ProcurementCyclesGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/procurement/cycles"]["get"]["parameters"]["query"]["status"]> = ["open", "closed"];
 export const pathsApiV1StocktakesIdSheetGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/stocktakes/{id}/sheet"]["get"]["parameters"]["query"]["format"]> = ["xlsx", "csv"];
-export const actionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Action"]> = ["manage_consortia", "manage_organisation", "read_organisation", "read_audit", "read_formulary", "propose_formulary", "decide_formulary", "set_formulary_targets", "read_stock", "record_stock", "approve_stock", "set_stock_settings", "read_procurement", "manage_procurement"];
+export const actionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Action"]> = ["manage_consortia", "manage_organisation", "read_organisation", "read_audit", "read_formulary", "propose_formulary", "decide_formulary", "set_formulary_targets", "read_stock", "record_stock", "approve_stock", "set_stock_settings", "read_procurement", "manage_procurement", "place_orders"];
 export const adjustmentReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AdjustmentReason"]> = ["damage", "expiry", "loss", "correction"];
 export const antimicrobialTierValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AntimicrobialTier"]> = ["none", "unrestricted", "restricted", "special"];
 export const columnHowValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ColumnHow"]> = ["remembered", "template", "suggested", "ignored", "none"];
@@ -6805,6 +7345,7 @@ export const importStageValues: ReadonlyArray<FlattenedDeepRequired<components>[
 export const insuranceClassValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InsuranceClass"]> = ["a", "b", "c", "none"];
 export const levelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Level"]> = ["lead", "secondary", "township", "village"];
 export const movementKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MovementKind"]> = ["opening", "receipt", "dispatch", "delivery", "dispensing", "consumption", "return", "adjustment", "stocktake"];
+export const orderStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["OrderStatus"]> = ["draft", "submitted"];
 export const proposalKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProposalKind"]> = ["add", "amend", "suspend", "withdraw", "batch"];
 export const proposalRequestKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProposalRequestKind"]> = ["add", "amend", "suspend", "withdraw"];
 export const proposalStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProposalStatus"]> = ["pending", "approved", "rejected", "withdrawn"];

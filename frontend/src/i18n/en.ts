@@ -497,6 +497,10 @@ const en: Shape<Resources> = {
         open: 'Opened a procurement cycle',
         close: 'Closed a procurement cycle',
       },
+      order: {
+        create: 'Started an order',
+        submit: 'Submitted an order',
+      },
     },
     object: {
       user: 'User',
@@ -509,6 +513,7 @@ const en: Shape<Resources> = {
       supplier: 'Supplier',
       supply_contract: 'Supply contract',
       procurement_cycle: 'Procurement cycle',
+      member_order: 'Member order',
     },
   },
   admin: {

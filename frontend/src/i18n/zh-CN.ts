@@ -491,6 +491,10 @@ const zhCN = {
         open: '开启采购周期',
         close: '关闭采购周期',
       },
+      order: {
+        create: '新建请领单',
+        submit: '提交请领单',
+      },
     },
     object: {
       user: '用户',
@@ -503,6 +507,7 @@ const zhCN = {
       supplier: '供应商',
       supply_contract: '供货合同',
       procurement_cycle: '采购周期',
+      member_order: '请领单',
     },
   },
   admin: {

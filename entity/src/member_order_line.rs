@@ -1,0 +1,21 @@
+use sea_orm::entity::prelude::*;
+
+/// One product of a member's order, in packs: the quantity the orderer typed, or none while the
+/// line follows the suggested quantity (O3: a typed quantity is never overwritten). Submitting
+/// fixes the suggestion into the line.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "member_order_lines")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub order_id: i64,
+    pub entry_id: i64,
+    pub quantity: Option<i64>,
+    /// The orderer typed the quantity (else it is the suggestion, fixed at submission).
+    pub typed: bool,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

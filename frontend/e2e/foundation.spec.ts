@@ -7,7 +7,7 @@ const READER: MenuId[] = ['menu-formulary', 'menu-proposals', 'menu-formulary-hi
 const STOCK_READ: MenuId[] = ['menu-stock', 'menu-stocktakes', 'menu-consumption', 'menu-expiry'];
 const STOCK: MenuId[] = [...STOCK_READ, 'menu-opening'];
 /** Who reads procurement (`read_procurement`: every role of a consortium but the prescriber). */
-const PROCUREMENT: MenuId[] = ['menu-suppliers', 'menu-contracts', 'menu-cycles'];
+const PROCUREMENT: MenuId[] = ['menu-orders', 'menu-suppliers', 'menu-contracts', 'menu-cycles'];
 const COMMITTEE: MenuId[] = [
   'menu-formulary',
   'menu-proposals',

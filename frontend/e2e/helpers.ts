@@ -13,6 +13,7 @@ export const MENU_IDS = [
   'menu-consumption',
   'menu-expiry',
   'menu-opening',
+  'menu-orders',
   'menu-suppliers',
   'menu-contracts',
   'menu-cycles',

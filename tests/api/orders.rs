@@ -118,6 +118,19 @@ both!(load_used_products_and_a_line_of_nothing, |app| async move {
     // A typed 0 is not an order line (O2).
     let r = v.put(&format!("/api/v1/orders/{id}/lines"), json!({"version": 2, "lines": [{"entry_id": a, "quantity": 0}]})).await;
     assert_eq!(r["rule"], "O2");
+    // A line following a suggestion of nothing is dropped at submission; with nothing else to
+    // order the submission is refused, saying so.
+    let b = an_entry(&app, "常用乙片", 612, "village").await;
+    v.post("/api/v1/stock/movements", json!({"institution_id": village, "movements": [{"entry_id": b, "lot_no": "U2", "expiry": day(400), "kind": "opening", "quantity": 1000}]})).await.assert_status(201);
+    let r = v.put(&format!("/api/v1/orders/{id}/lines"), json!({"version": 2, "lines": [{"entry_id": b}]})).await;
+    assert_eq!(r["lines"][0]["suggested"], 0);
+    v.post(&format!("/api/v1/orders/{id}/submit"), json!({"version": 3})).await.assert_problem(422);
+    let r = v.put(&format!("/api/v1/orders/{id}/lines"), json!({"version": 3, "lines": [{"entry_id": b}, {"entry_id": a}]})).await;
+    r.assert_status(200);
+    let r = v.post(&format!("/api/v1/orders/{id}/submit"), json!({"version": 4})).await;
+    r.assert_status(200);
+    let kept: Vec<i64> = r["lines"].as_array().unwrap().iter().map(|l| l["entry_id"].as_i64().unwrap()).collect();
+    assert_eq!(kept, [a], "the line of nothing went");
 });
 
 both!(submission_is_idempotent_and_edits_race_safely, |app| async move {
@@ -166,4 +179,40 @@ both!(submission_is_idempotent_and_edits_race_safely, |app| async move {
         .try_get("", "n")
         .unwrap();
     assert_eq!(audit, 1, "submitted once");
+});
+
+// O6 through the database: prices with sub-fen digits and typed quantities; the order's total is
+// the exact decimal sum of the lines rounded half up to the fen, on both databases.
+both!(order_totals_are_exact_to_the_fen, |app| async move {
+    let village = app.institution(app.consortium, "DGTL-1").await.id;
+    let v = app.client_as("demo-village").await;
+    let p = app.client_as("demo-procurement").await;
+    open_cycle(&p).await;
+    let s = p.post("/api/v1/suppliers", json!({"name": "金额", "uscc": USCC, "order_email": "o@example.org"})).await["id"].as_i64().unwrap();
+    // A small deterministic generator: prices of 1–4 decimals, quantities 1–999 packs.
+    let mut x: u64 = 20_261_204;
+    let mut next = |m: u64| {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (x >> 33) % m
+    };
+    let mut lines = Vec::new();
+    let mut contract_lines = Vec::new();
+    let mut expected = rust_decimal::Decimal::ZERO;
+    for n in 0..8u32 {
+        let e = an_entry(&app, &format!("金额{n}片"), 700 + n, "village").await;
+        let price = rust_decimal::Decimal::new((next(9_999_999) + 1) as i64, 4);
+        let packs = (next(999) + 1) as i64;
+        expected += (rust_decimal::Decimal::from(packs) * price).round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        contract_lines.push(json!({"entry_id": e, "price": price.to_string()}));
+        lines.push(json!({"entry_id": e, "quantity": packs}));
+    }
+    p.post("/api/v1/contracts", json!({"supplier_id": s, "contract_no": "O6-DB", "kind": "ordinary", "valid_from": day(-1), "valid_to": day(30), "lines": contract_lines})).await.assert_status(201);
+    let id = v.post("/api/v1/orders", json!({"institution_id": village})).await["id"].as_i64().unwrap();
+    let r = v.put(&format!("/api/v1/orders/{id}/lines"), json!({"version": 1, "lines": lines})).await;
+    r.assert_status(200);
+    let total: rust_decimal::Decimal = r["total"].as_str().unwrap().parse().unwrap();
+    assert_eq!(total, expected);
+    let sum: rust_decimal::Decimal = r["lines"].as_array().unwrap().iter().map(|l| l["amount"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap()).sum();
+    assert_eq!(sum, expected, "the lines shown add up to the total");
+    assert_eq!(r["unpriced"], 0);
 });

@@ -159,7 +159,7 @@ pub async fn load(db: &DatabaseConnection, c: i64, today: NaiveDate, now: chrono
         1,
     )
     .unwrap_or(today + Duration::days(30));
-    cycle::Entity::insert(cycle::ActiveModel {
+    let open = cycle::Entity::insert(cycle::ActiveModel {
         consortium_id: Set(c),
         name: Set(format!("{}年{}月", today.year(), today.month())),
         starts_on: Set(month_start),
@@ -170,13 +170,90 @@ pub async fn load(db: &DatabaseConnection, c: i64, today: NaiveDate, now: chrono
         version: Set(1),
         ..Default::default()
     })
-    .exec_without_returning(db)
+    .exec_with_returning(db)
     .await?;
+    let orders = demo_orders(db, c, open.id, today, now, &products).await?;
     Ok(format!(
-        "{} suppliers, {} contracts ({vbp_lines} VBP lines, {ordinary_lines} ordinary lines), an open cycle",
+        "{} suppliers, {} contracts ({vbp_lines} VBP lines, {ordinary_lines} ordinary lines), an open cycle, {orders}",
         ids.len(),
         ordinary.len() + 1
     ))
+}
+
+/// Orders in the open cycle: a draft at 独贵塔拉镇杭锦淖村卫生室 (DGTL-1, the products it used,
+/// following their suggestions) and a submitted order at 独贵塔拉中心卫生院 (DGTL, quantities
+/// fixed from the suggestions, one typed), their suggestions from the demo's stock and six months
+/// of consumption.
+async fn demo_orders(
+    db: &DatabaseConnection,
+    c: i64,
+    cycle_id: i64,
+    today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+    products: &[version::Model],
+) -> anyhow::Result<String> {
+    use entity::member_order::{self as order, OrderStatus};
+    use entity::member_order_line as oline;
+    let user = |name: &'static str| async move {
+        entity::user::Entity::find().filter(entity::user::Column::Username.eq(name)).one(db).await.map(|u| u.map(|u| u.id))
+    };
+    let pack: HashMap<i64, i32> = products.iter().map(|v| (v.entry_id, v.pack_size.max(1))).collect();
+    let mut made = Vec::new();
+    for (code, username, submitted) in [("DGTL-1", "demo-village", false), ("DGTL", "demo-pharmacist", true)] {
+        let Some(inst) = institution::Entity::find()
+            .filter(institution::Column::ConsortiumId.eq(c))
+            .filter(institution::Column::Code.eq(code))
+            .one(db)
+            .await?
+        else {
+            continue;
+        };
+        let who = user(username).await?;
+        let amc = crate::stock::consumption::average_monthly(db, c, inst.id, today, super::orders::DEFAULT_LOOKBACK).await?;
+        let mut used: Vec<(i64, rust_decimal::Decimal)> = amc.into_iter().filter(|(e, a)| pack.contains_key(e) && *a > rust_decimal::Decimal::ZERO).collect();
+        used.sort_by_key(|(e, _)| *e);
+        let o = order::Entity::insert(order::ActiveModel {
+            consortium_id: Set(c),
+            institution_id: Set(inst.id),
+            cycle_id: Set(Some(cycle_id)),
+            urgent: Set(false),
+            urgent_reason: Set(None),
+            status: Set(if submitted { OrderStatus::Submitted } else { OrderStatus::Draft }),
+            note: Set(Some("本月请领（演示）".into())),
+            created_by: Set(who),
+            created_at: Set(now),
+            updated_at: Set(now),
+            submitted_by: Set(if submitted { who } else { None }),
+            submitted_at: Set(submitted.then_some(now)),
+            version: Set(1),
+            ..Default::default()
+        })
+        .exec_with_returning(db)
+        .await?;
+        let balances = entity::stock_balance::Entity::find()
+            .filter(entity::stock_balance::Column::InstitutionId.eq(inst.id))
+            .all(db)
+            .await?;
+        let mut held: HashMap<i64, i64> = HashMap::new();
+        for b in balances {
+            *held.entry(b.entry_id).or_default() += b.quantity;
+        }
+        let lines = used.iter().enumerate().map(|(n, (e, a))| {
+            let suggested = rules::o3_suggested(*a, super::orders::DEFAULT_COVER, held.get(e).copied().unwrap_or(0), 0, 0, pack[e]);
+            let (quantity, typed) = match (submitted, n) {
+                (true, 0) => (Some(suggested + 2), true),
+                (true, _) => (Some(suggested.max(1)), false),
+                (false, _) => (None, false),
+            };
+            oline::ActiveModel { order_id: Set(o.id), entry_id: Set(*e), quantity: Set(quantity), typed: Set(typed), ..Default::default() }
+        });
+        let n = used.len();
+        if n > 0 {
+            oline::Entity::insert_many(lines).exec_without_returning(db).await?;
+        }
+        made.push(format!("{} order of {n} lines at {code}", if submitted { "a submitted" } else { "a draft" }));
+    }
+    Ok(made.join(", "))
 }
 
 pub fn demo(a: DemoArgs<'_>) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<String>> + Send + '_>> {

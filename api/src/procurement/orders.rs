@@ -394,7 +394,8 @@ async fn replay(ctx: &Ctx, actor: &Actor, key: &str, hash: &str) -> AppResult<Op
 }
 
 /// Submit a draft (O1: within the open cycle, or urgent with a reason; O2: every line a whole
-/// number of packs more than 0 — a line following its suggestion takes it now). With an
+/// number of packs more than 0 — a line following its suggestion takes it now, and one whose
+/// suggestion is nothing is dropped). With an
 /// idempotency key (O7) the same request answers the first result, once.
 pub async fn submit(ctx: &Ctx, actor: &Actor, id: i64, req: OrderVersion, key: Option<(String, String)>) -> AppResult<Order> {
     if let Some((k, hash)) = &key
@@ -422,9 +423,18 @@ async fn submit_once(ctx: &Ctx, actor: &Actor, id: i64, req: &OrderVersion, key:
     let tx = ctx.write().await?;
     let cycle = open_cycle(&tx, c).await?;
     rules::o1_order_window(cycle.is_some(), o.urgent, o.urgent_reason.as_deref())?;
-    let current = view(ctx, &tx, o.clone(), true).await?;
+    let mut current = view(ctx, &tx, o.clone(), true).await?;
+    // A line following a suggestion of nothing (stock enough) is not ordered: it goes.
+    let nothing: Vec<i64> = current.lines.iter().filter(|l| !l.typed && l.quantity == 0).map(|l| l.id).collect();
+    if !nothing.is_empty() {
+        line::Entity::delete_many().filter(line::Column::Id.is_in(nothing.iter().copied())).exec(&tx).await?;
+        current.lines.retain(|l| !nothing.contains(&l.id));
+    }
     if current.lines.is_empty() {
-        return Err(AppError::field("lines", tr("请领单没有药品", "the order has no lines")));
+        return Err(AppError::field(
+            "lines",
+            tr("请领单没有要请领的药品（建议数量为 0 的品种不请领）", "the order has nothing to order (lines whose suggestion is 0 are not ordered)"),
+        ));
     }
     let level = institutions(&tx, c).await?.get(&o.institution_id).map(|x| x.level).ok_or(AppError::NotFound)?;
     let entries: HashSet<i64> = current.lines.iter().map(|l| l.entry_id).collect();

@@ -341,6 +341,24 @@ mod tests {
         assert!(o2_orderable("x", true, Township, Township, 0).is_err());
     }
 
+    proptest::proptest! {
+        /// O6: for any lines and prices, the order total is the sum of the lines' amounts, each
+        /// the exact decimal product rounded half up to the fen — computed in integers, never
+        /// through floats.
+        #[test]
+        fn o6_totals_are_exact(lines in proptest::collection::vec((0i64..100_000, 1i64..100_000_000), 0..60)) {
+            use rust_decimal::RoundingStrategy;
+            let mut expected = Decimal::ZERO;
+            let mut total: i64 = 0;
+            for (packs, price_e4) in &lines {
+                let exact = Decimal::from(*packs) * Decimal::new(*price_e4, 4);
+                expected += exact.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+                total += o6_line_fen(*packs, *price_e4);
+            }
+            proptest::prop_assert_eq!(Decimal::new(total, 2), expected);
+        }
+    }
+
     #[test]
     fn o6_lines_to_the_fen() {
         assert_eq!(o6_line_fen(3, 8_850), 266); // 3 × 0.8850 = 2.6550 → 2.66

@@ -6,6 +6,7 @@ import * as stockOpening from './stock/opening';
 import * as procurementSuppliers from './procurement/suppliers';
 import * as procurementContracts from './procurement/contracts';
 import * as procurementCycles from './procurement/cycles';
+import * as procurementOrders from './procurement/orders';
 
 type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
 
@@ -114,6 +115,7 @@ const en: Shape<Resources> = {
     suppliers: 'Suppliers',
     contracts: 'Supply contracts',
     cycles: 'Procurement cycles',
+    orders: 'Member orders',
     consortia: 'Consortia',
     institutions: 'Institutions',
     users: 'Users',
@@ -571,6 +573,7 @@ const en: Shape<Resources> = {
     suppliers: procurementSuppliers.en,
     contracts: procurementContracts.en,
     cycles: procurementCycles.en,
+    orders: procurementOrders.en,
   },
 };
 

@@ -5,6 +5,7 @@ import * as stockOpening from './stock/opening';
 import * as procurementSuppliers from './procurement/suppliers';
 import * as procurementContracts from './procurement/contracts';
 import * as procurementCycles from './procurement/cycles';
+import * as procurementOrders from './procurement/orders';
 
 const zhCN = {
   app: {
@@ -111,6 +112,7 @@ const zhCN = {
     suppliers: '供应商',
     contracts: '供货合同',
     cycles: '采购周期',
+    orders: '请领单',
     consortia: '医共体',
     institutions: '成员机构',
     users: '用户',
@@ -565,6 +567,7 @@ const zhCN = {
     suppliers: procurementSuppliers.zh,
     contracts: procurementContracts.zh,
     cycles: procurementCycles.zh,
+    orders: procurementOrders.zh,
   },
 };
 

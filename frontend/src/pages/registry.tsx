@@ -26,6 +26,7 @@ import {
   ShopOutlined,
   FileProtectOutlined,
   CalendarOutlined,
+  ShoppingCartOutlined,
 } from '@ant-design/icons';
 import type { Action, Me } from '../api/types';
 import { can } from '../lib/can';
@@ -151,6 +152,15 @@ export const PAGES: readonly PageEntry[] = [
     element: lazy(() => import('./stock/OpeningImport')),
   },
   {
+    key: 'orders',
+    path: '/procurement/orders',
+    group: 'procurement',
+    icon: <ShoppingCartOutlined />,
+    labelKey: 'menu.orders',
+    action: 'read_procurement',
+    element: lazy(() => import('./procurement/Orders')),
+  },
+  {
     key: 'suppliers',
     path: '/procurement/suppliers',
     group: 'procurement',
@@ -176,6 +186,13 @@ export const PAGES: readonly PageEntry[] = [
     labelKey: 'menu.cycles',
     action: 'read_procurement',
     element: lazy(() => import('./procurement/Cycles')),
+  },
+  {
+    key: 'order',
+    path: '/procurement/orders/:id',
+    menu: false,
+    action: 'read_procurement',
+    element: lazy(() => import('./procurement/OrderDetail')),
   },
   {
     key: 'contract-import',

@@ -216,3 +216,29 @@ both!(order_totals_are_exact_to_the_fen, |app| async move {
     assert_eq!(sum, expected, "the lines shown add up to the total");
     assert_eq!(r["unpriced"], 0);
 });
+
+// O3's settings: the defaults until changed; the months of cover per level change the suggestion.
+both!(procurement_settings_change_the_suggestion, |app| async move {
+    let a = an_entry(&app, "设置甲片", 631, "village").await;
+    let village = app.institution(app.consortium, "DGTL-1").await.id;
+    let v = app.client_as("demo-village").await;
+    let p = app.client_as("demo-procurement").await;
+    open_cycle(&p).await;
+    let s = p.get("/api/v1/procurement/settings").await;
+    assert_eq!((s["lookback_months"].as_i64(), s["cover_village"].as_i64(), s["version"].as_i64()), (Some(3), Some(2), Some(0)));
+    v.post("/api/v1/stock/movements", json!({"institution_id": village, "movements": [{"entry_id": a, "lot_no": "S1", "expiry": day(400), "kind": "opening", "quantity": 900}]})).await.assert_status(201);
+    v.post("/api/v1/consumption", json!({"institution_id": village, "day": day(-5), "lines": [{"entry_id": a, "quantity": 900}]})).await.assert_status(201);
+    let id = v.post("/api/v1/orders", json!({"institution_id": village})).await["id"].as_i64().unwrap();
+    let r = v.put(&format!("/api/v1/orders/{id}/lines"), json!({"version": 1, "lines": [{"entry_id": a}]})).await;
+    let two_months = r["lines"][0]["suggested"].as_i64().unwrap();
+    // AMC 300 a month; 2 months of cover: 600 base units; 1 month: 300.
+    let body = json!({"lookback_months": 3, "cover_secondary": 2, "cover_township": 2, "cover_village": 1, "version": 0});
+    v.put("/api/v1/procurement/settings", body.clone()).await.assert_status(403);
+    p.put("/api/v1/procurement/settings", json!({"lookback_months": 13, "cover_secondary": 2, "cover_township": 2, "cover_village": 1, "version": 0})).await.assert_problem(422);
+    let s = p.put("/api/v1/procurement/settings", body.clone()).await;
+    s.assert_status(200);
+    assert_eq!(s["version"], 1);
+    p.put("/api/v1/procurement/settings", body).await.assert_problem(409);
+    let one_month = v.get(&format!("/api/v1/orders/{id}")).await["lines"][0]["suggested"].as_i64().unwrap();
+    assert!(one_month < two_months && one_month > 0, "{one_month} < {two_months}");
+});

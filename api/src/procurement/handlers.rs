@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::views::*;
-use super::{contracts, cycles, import, orders, suppliers};
+use super::{contracts, cycles, import, orders, settings, suppliers};
 use crate::error::{AppResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, file_part};
 use crate::kernel::{Actor, FileBytes};
@@ -239,4 +239,22 @@ pub async fn submit_order(
         }
     };
     Ok(Json(orders::submit(&state.ctx, &actor, id, req, key).await?))
+}
+
+/// The consortium's procurement settings (O3): the consumption lookback and the months of cover
+/// per member level (the defaults until changed, version 0).
+#[utoipa::path(get, path = "/api/v1/procurement/settings", tag = "procurement", operation_id = "get_procurement_settings",
+    responses((status = 200, description = "The settings", body = ProcurementSettings)))]
+pub async fn get_procurement_settings(State(state): State<AppState>, actor: Actor) -> AppResult<Json<ProcurementSettings>> {
+    Ok(Json(settings::get(&state.ctx, &actor).await?))
+}
+
+/// Change the procurement settings, with the version read.
+#[utoipa::path(put, path = "/api/v1/procurement/settings", tag = "procurement", operation_id = "put_procurement_settings",
+    request_body = ProcurementSettings,
+    responses((status = 200, description = "The settings now", body = ProcurementSettings),
+        (status = 409, description = "Changed by someone else since they were read", body = Problem),
+        (status = 422, description = "A value outside 1–12", body = Problem)))]
+pub async fn put_procurement_settings(State(state): State<AppState>, actor: Actor, ApiJson(req): ApiJson<ProcurementSettings>) -> AppResult<Json<ProcurementSettings>> {
+    Ok(Json(settings::put(&state.ctx, &actor, req).await?))
 }

@@ -10,6 +10,7 @@ pub mod handlers;
 pub mod import;
 pub mod orders;
 pub mod rules;
+pub mod settings;
 pub mod suppliers;
 pub mod views;
 
@@ -59,6 +60,8 @@ pub const CAPABILITY: Capability = Capability {
             .op(routes!(put_order_lines), ORDER)
             .op(routes!(load_used_products), ORDER)
             .op(routes!(submit_order), ORDER)
+            .op(routes!(get_procurement_settings), READ)
+            .op(routes!(put_procurement_settings), MANAGE)
     },
     init: |ctx, _| ctx,
     messages: &[],

@@ -471,3 +471,30 @@ pub struct OrderVersion {
     #[schema(minimum = 0)]
     pub version: i32,
 }
+
+/// The consortium's procurement settings (O3). In answers `version` is the one to send back
+/// (0 while the defaults apply); a change sends the version read.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"lookback_months": 3, "cover_secondary": 2, "cover_township": 2, "cover_village": 1, "version": 0}))]
+pub struct ProcurementSettings {
+    /// Average monthly consumption is taken over this many months (1–12, default 3).
+    #[validate(range(min = 1, max = 12))]
+    #[schema(minimum = 1, maximum = 12)]
+    pub lookback_months: i32,
+    /// Months of cover a suggestion aims for at a secondary hospital (1–12, default 2).
+    #[validate(range(min = 1, max = 12))]
+    #[schema(minimum = 1, maximum = 12)]
+    pub cover_secondary: i32,
+    /// … at a township health centre.
+    #[validate(range(min = 1, max = 12))]
+    #[schema(minimum = 1, maximum = 12)]
+    pub cover_township: i32,
+    /// … at a village clinic.
+    #[validate(range(min = 1, max = 12))]
+    #[schema(minimum = 1, maximum = 12)]
+    pub cover_village: i32,
+    #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
+    pub version: i32,
+}

@@ -764,6 +764,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/procurement/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The consortium's procurement settings (O3): the consumption lookback and the months of cover
+         *     per member level (the defaults until changed, version 0).
+         */
+        get: operations["get_procurement_settings"];
+        /** Change the procurement settings, with the version read. */
+        put: operations["put_procurement_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/session": {
         parameters: {
             query?: never;
@@ -2568,6 +2589,41 @@ export interface components {
             status: number;
             title: string;
             type: string;
+        };
+        /**
+         * @description The consortium's procurement settings (O3). In answers `version` is the one to send back
+         *     (0 while the defaults apply); a change sends the version read.
+         * @example {
+         *       "cover_secondary": 2,
+         *       "cover_township": 2,
+         *       "cover_village": 1,
+         *       "lookback_months": 3,
+         *       "version": 0
+         *     }
+         */
+        ProcurementSettings: {
+            /**
+             * Format: int32
+             * @description Months of cover a suggestion aims for at a secondary hospital (1–12, default 2).
+             */
+            cover_secondary: number;
+            /**
+             * Format: int32
+             * @description … at a township health centre.
+             */
+            cover_township: number;
+            /**
+             * Format: int32
+             * @description … at a village clinic.
+             */
+            cover_village: number;
+            /**
+             * Format: int32
+             * @description Average monthly consumption is taken over this many months (1–12, default 3).
+             */
+            lookback_months: number;
+            /** Format: int32 */
+            version: number;
         };
         /** @description A product as stock shows it (from the formulary: its version valid today, else its latest). */
         ProductBrief: {
@@ -5554,6 +5610,79 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_procurement_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcurementSettings"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    put_procurement_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProcurementSettings"];
+            };
+        };
+        responses: {
+            /** @description The settings now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcurementSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description Changed by someone else since they were read */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description A value outside 1–12. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };

@@ -499,6 +499,9 @@ const en: Shape<Resources> = {
         open: 'Opened a procurement cycle',
         close: 'Closed a procurement cycle',
       },
+      procurement: {
+        settings: 'Changed the procurement settings (order suggestions)',
+      },
       order: {
         create: 'Started an order',
         submit: 'Submitted an order',
@@ -516,6 +519,7 @@ const en: Shape<Resources> = {
       supply_contract: 'Supply contract',
       procurement_cycle: 'Procurement cycle',
       member_order: 'Member order',
+      procurement_settings: 'Procurement settings',
     },
   },
   admin: {

@@ -493,6 +493,9 @@ const zhCN = {
         open: '开启采购周期',
         close: '关闭采购周期',
       },
+      procurement: {
+        settings: '修改采购设置（请领建议）',
+      },
       order: {
         create: '新建请领单',
         submit: '提交请领单',
@@ -510,6 +513,7 @@ const zhCN = {
       supply_contract: '供货合同',
       procurement_cycle: '采购周期',
       member_order: '请领单',
+      procurement_settings: '采购设置',
     },
   },
   admin: {

@@ -20,6 +20,13 @@ if [ "${1:-}" = "--browser" ] || [ "${1:-}" = "--all" ]; then
   fi
 fi
 
+# Printed purchase orders (and later dispatch notes) are typeset with Noto CJK (a font with the
+# Chinese glyphs; the PDF embeds only the glyphs it uses).
+if ! ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1; then
+  echo "setup: installing Debian's fonts-noto-cjk for printing"
+  apt_install fonts-noto-cjk
+fi
+
 if [ "${1:-}" = "--all" ] && [ "${TONGYAO_TEST_SKIP_POSTGRES:-}" != 1 ]; then
   if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     if [ ! -d /etc/postgresql ]; then

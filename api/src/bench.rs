@@ -431,3 +431,343 @@ pub async fn stock(
     );
     Ok(())
 }
+
+/// Issue 10's figures: aggregating a cycle of `lines` approved member order lines from
+/// `members` synthetic members into purchase orders, against the database's own GROUP BY over
+/// the same rows (one query, nothing written); and the stock position with suggestions of a
+/// 500-line order. Writes synthetic members, one supplier with a contract covering the products,
+/// and approved orders in bulk; each aggregation run is undone (outside the timing) so the next
+/// run aggregates the same rows.
+pub async fn procurement(
+    ctx: &crate::kernel::Ctx,
+    c: i64,
+    lines: usize,
+    members: usize,
+    runs: usize,
+) -> anyhow::Result<()> {
+    use entity::member_order::OrderStatus;
+    use entity::{
+        contract_line, formulary_entry, institution, member_order, member_order_line, supplier,
+        supply_contract,
+    };
+    use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let db = &ctx.db;
+    let now = ctx.clock.now();
+    let today = ctx.clock.today();
+    let stamp = now.timestamp();
+    let per_order = lines.div_ceil(members.max(1));
+    let entries: Vec<i64> = formulary_entry::Entity::find()
+        .filter(formulary_entry::Column::ConsortiumId.eq(c))
+        .order_by_asc(formulary_entry::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| e.id)
+        .take(per_order)
+        .collect();
+    anyhow::ensure!(
+        entries.len() == per_order,
+        "{per_order} products are needed per order; the formulary has {}: run tongyao demo --entries {per_order}",
+        entries.len()
+    );
+    let t = std::time::Instant::now();
+    let parent = institution::Entity::find()
+        .filter(institution::Column::ConsortiumId.eq(c))
+        .order_by_asc(institution::Column::Id)
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("consortium {c} has no institution"))?;
+    let insts: Vec<institution::ActiveModel> = (0..members)
+        .map(|m| institution::ActiveModel {
+            consortium_id: Set(c),
+            code: Set(format!("BENCH{stamp}-{m:03}")),
+            name: Set(format!("基准村卫生室{m:03}")),
+            level: Set(entity::institution::Level::Village),
+            parent_id: Set(Some(parent.id)),
+            active: Set(true),
+            ..parent_like(&parent)
+        })
+        .collect();
+    institution::Entity::insert_many(insts)
+        .exec_without_returning(db)
+        .await?;
+    let member_ids: Vec<i64> = institution::Entity::find()
+        .filter(institution::Column::Code.starts_with(format!("BENCH{stamp}-")))
+        .order_by_asc(institution::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    let s = supplier::Entity::insert(supplier::ActiveModel {
+        consortium_id: Set(c),
+        name: Set(format!("基准供应商{stamp}")),
+        uscc: Set(format!("BENCH{stamp}")),
+        order_email: Set("bench@example.org".into()),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    })
+    .exec_with_returning(db)
+    .await?;
+    // Earlier contracts of the demo for the same products end yesterday, so this one is the
+    // contract of the day for every product.
+    let k = supply_contract::Entity::insert(supply_contract::ActiveModel {
+        consortium_id: Set(c),
+        supplier_id: Set(s.id),
+        contract_no: Set(format!("BENCH-{stamp}")),
+        kind: Set(entity::supply_contract::ContractKind::Ordinary),
+        valid_from: Set(today),
+        valid_to: Set(today + chrono::Duration::days(365)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    })
+    .exec_with_returning(db)
+    .await?;
+    let backend = db.get_database_backend();
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "UPDATE supply_contracts SET valid_to = $1 WHERE consortium_id = $2 AND id <> $3 AND valid_to >= $4 AND valid_from < $4",
+        vec![(today - chrono::Duration::days(1)).into(), c.into(), k.id.into(), today.into()],
+    ))
+    .await?;
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "DELETE FROM contract_volumes WHERE line_id IN (SELECT l.id FROM contract_lines l JOIN supply_contracts k ON k.id = l.contract_id WHERE k.consortium_id = $1 AND k.valid_from >= $2 AND k.id <> $3)",
+        vec![c.into(), today.into(), k.id.into()],
+    ))
+    .await?;
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "DELETE FROM contract_lines WHERE contract_id IN (SELECT id FROM supply_contracts WHERE consortium_id = $1 AND valid_from >= $2 AND id <> $3)",
+        vec![c.into(), today.into(), k.id.into()],
+    ))
+    .await?;
+    for chunk in entries.chunks(2000) {
+        contract_line::Entity::insert_many(chunk.iter().map(|e| contract_line::ActiveModel {
+            contract_id: Set(k.id),
+            entry_id: Set(*e),
+            price: Set(12_345 + (e % 100) * 101),
+            annual_volume: Set(None),
+            ..Default::default()
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    let orders: Vec<member_order::ActiveModel> = member_ids
+        .iter()
+        .map(|m| member_order::ActiveModel {
+            consortium_id: Set(c),
+            institution_id: Set(*m),
+            cycle_id: Set(None),
+            urgent: Set(false),
+            status: Set(OrderStatus::Approved),
+            note: Set(Some(format!("bench {stamp}"))),
+            created_at: Set(now),
+            updated_at: Set(now),
+            submitted_at: Set(Some(now)),
+            reviewed_at: Set(Some(now)),
+            version: Set(3),
+            ..Default::default()
+        })
+        .collect();
+    member_order::Entity::insert_many(orders)
+        .exec_without_returning(db)
+        .await?;
+    let order_ids: Vec<i64> = member_order::Entity::find()
+        .filter(member_order::Column::Note.eq(format!("bench {stamp}")))
+        .order_by_asc(member_order::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    let mut written = 0usize;
+    let mut batch = Vec::with_capacity(4000);
+    'outer: for (n, o) in order_ids.iter().enumerate() {
+        for (i, e) in entries.iter().enumerate() {
+            if written == lines {
+                break 'outer;
+            }
+            batch.push(member_order_line::ActiveModel {
+                order_id: Set(*o),
+                entry_id: Set(*e),
+                quantity: Set(Some(1 + ((n * 7 + i) % 20) as i64)),
+                typed: Set(true),
+                approved_quantity: Set(((n + i) % 10 == 0).then_some(((n + i) % 5) as i64)),
+                uncovered: Set(false),
+                ..Default::default()
+            });
+            written += 1;
+            if batch.len() == 4000 {
+                member_order_line::Entity::insert_many(std::mem::take(&mut batch))
+                    .exec_without_returning(db)
+                    .await?;
+            }
+        }
+    }
+    if !batch.is_empty() {
+        member_order_line::Entity::insert_many(batch)
+            .exec_without_returning(db)
+            .await?;
+    }
+    if backend == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared("ANALYZE member_order_lines; ANALYZE member_orders")
+            .await?;
+    } else {
+        db.execute_unprepared("ANALYZE").await?;
+    }
+    println!(
+        "{written} approved order lines written in bulk: {} members × {per_order} products, in {:.1} s",
+        order_ids.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let group_by = "SELECT l.entry_id, SUM(COALESCE(l.approved_quantity, l.quantity)), COUNT(*) \
+         FROM member_order_lines l JOIN member_orders o ON o.id = l.order_id \
+         WHERE o.consortium_id = $1 AND o.status = 'approved' AND COALESCE(l.approved_quantity, l.quantity) > 0 \
+         GROUP BY l.entry_id";
+    let base = median_ms(runs, || async {
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                group_by,
+                vec![c.into()],
+            ))
+            .await?;
+        anyhow::ensure!(
+            rows.len() == per_order,
+            "GROUP BY gave {} products",
+            rows.len()
+        );
+        Ok(rows.len())
+    })
+    .await?;
+    println!(
+        "the database's GROUP BY over those lines ({per_order} products): median {base:.1} ms"
+    );
+    let officer = crate::kernel::Actor {
+        consortium_id: Some(c),
+        roles: vec![entity::user::Role::Procurement],
+        ..Default::default()
+    };
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = std::time::Instant::now();
+        let r = crate::procurement::purchase_orders::generate(
+            ctx,
+            &officer,
+            crate::procurement::views::GeneratePurchaseOrders {
+                order_ids: order_ids.clone(),
+            },
+        )
+        .await?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        anyhow::ensure!(
+            r.purchase_orders.len() == 1,
+            "one supplier, one purchase order"
+        );
+        anyhow::ensure!(
+            r.purchase_orders[0].line_count as usize == per_order,
+            "{} PO lines",
+            r.purchase_orders[0].line_count
+        );
+        // Undo it (untimed) for the next run.
+        let a = r.aggregation_id;
+        for sql in [
+            "DELETE FROM outbox WHERE kind = 'purchase_order' AND object_id IN (SELECT id FROM purchase_orders WHERE aggregation_id = $1)",
+            "DELETE FROM purchase_order_lines WHERE aggregation_id = $1",
+            "DELETE FROM purchase_orders WHERE aggregation_id = $1",
+            "UPDATE member_orders SET status = 'approved', aggregation_id = NULL WHERE aggregation_id = $1",
+            "DELETE FROM audit_log WHERE action = 'purchase_order.generate' AND object_id = CAST($1 AS TEXT)",
+            "DELETE FROM aggregations WHERE id = $1",
+        ] {
+            db.execute_raw(Statement::from_sql_and_values(backend, sql, vec![a.into()]))
+                .await?;
+        }
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    let agg = times[times.len() / 2];
+    println!(
+        "aggregation into purchase orders (service, one transaction, PO lines and the outbox notice written): median {agg:.1} ms = {:.2} × the GROUP BY",
+        agg / base
+    );
+    // A 500-line order at the member with the most consumption history: its stock position and
+    // suggestions (on hand, AMC over the lookback, months of stock, O3, prices, VBP switches).
+    let busiest: Option<i64> = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT m.institution_id FROM stock_movements m JOIN institutions i ON i.id = m.institution_id \
+             WHERE m.consortium_id = $1 AND i.level <> 'lead' GROUP BY m.institution_id ORDER BY COUNT(*) DESC LIMIT 1",
+            vec![c.into()],
+        ))
+        .await?
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?;
+    let member = busiest.unwrap_or(member_ids[0]);
+    let used: Vec<i64> = crate::stock::consumption::average_monthly(db, c, member, today, 3)
+        .await?
+        .into_keys()
+        .collect();
+    let mut five_hundred: Vec<i64> = used
+        .into_iter()
+        .filter(|e| entries.contains(e))
+        .take(500)
+        .collect();
+    for e in &entries {
+        if five_hundred.len() == 500 {
+            break;
+        }
+        if !five_hundred.contains(e) {
+            five_hundred.push(*e);
+        }
+    }
+    let o = member_order::Entity::insert(member_order::ActiveModel {
+        consortium_id: Set(c),
+        institution_id: Set(member),
+        urgent: Set(false),
+        status: Set(OrderStatus::Draft),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    })
+    .exec_with_returning(db)
+    .await?;
+    member_order_line::Entity::insert_many(five_hundred.iter().map(|e| {
+        member_order_line::ActiveModel {
+            order_id: Set(o.id),
+            entry_id: Set(*e),
+            quantity: Set(None),
+            typed: Set(false),
+            uncovered: Set(false),
+            ..Default::default()
+        }
+    }))
+    .exec_without_returning(db)
+    .await?;
+    let suggest = median_ms(runs.max(5), || async {
+        let v = crate::procurement::orders::get(ctx, &officer, o.id).await?;
+        anyhow::ensure!(v.lines.len() == 500, "{} lines", v.lines.len());
+        Ok(v.lines.iter().map(|l| l.suggested).sum::<i64>())
+    })
+    .await?;
+    println!(
+        "a 500-line order with its stock position and suggestions (service): median {suggest:.1} ms"
+    );
+    Ok(())
+}
+
+/// An institution row's other columns as another's (bench members are copies of the first).
+fn parent_like(p: &entity::institution::Model) -> entity::institution::ActiveModel {
+    use sea_orm::ActiveValue::Set;
+    entity::institution::ActiveModel {
+        contact_emails: Set(p.contact_emails.clone()),
+        version: Set(1),
+        created_at: Set(p.created_at),
+        ..Default::default()
+    }
+}

@@ -69,6 +69,9 @@ pub struct Capability {
     pub messages: Messages,
     /// Loads its part of the demo (after the demo organisation), saying what it did.
     pub demo: Option<DemoLoader>,
+    /// The notices it sends through the outbox: each kind with the renderer of its attachment
+    /// (see `jobs::outbox`).
+    pub notices: &'static [(&'static str, crate::jobs::outbox::Render)],
 }
 
 /// Keyed messages: (key, Chinese, English).
@@ -82,6 +85,9 @@ pub struct DemoArgs<'a> {
     pub entries: Option<usize>,
     /// The service's clock (a fixed `clock.today` dates the demo's history from that day).
     pub clock: crate::kernel::Clock,
+    /// The service's context over `db`, for demos that go through the services (approving,
+    /// aggregating) rather than writing rows.
+    pub ctx: &'a crate::kernel::Ctx,
 }
 
 pub type DemoLoader = for<'a> fn(

@@ -18,6 +18,161 @@ pub struct Settings {
     pub log: LogSettings,
     #[serde(default)]
     pub clock: ClockSettings,
+    pub print: PrintSettings,
+    pub mail: MailSettings,
+}
+
+/// Printouts (purchase orders, later dispatch notes): the folders searched for fonts. The
+/// Chinese text needs a CJK font such as Debian's fonts-noto-cjk.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrintSettings {
+    pub font_dirs: Vec<PathBuf>,
+}
+
+/// Notices by e-mail (see `mail` and `jobs::outbox`): how they leave (SMTP, or `.eml` files in
+/// a folder), who they are from, and how the outbox sender claims, retries and gives up.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    /// `file` transport: the folder the `.eml` files are written to.
+    pub dir: PathBuf,
+    /// The sender's address, e.g. `tongyao@yaoshi.example.gov.cn`.
+    pub from: String,
+    /// The sender's display name (Chinese is fine).
+    pub from_name: String,
+    /// The right-hand side of each notice's Message-ID; unset: the domain of `from`.
+    pub message_id_domain: Option<String>,
+    /// How often each instance looks for notices that are due.
+    pub poll_interval_secs: u64,
+    /// How long a claimed notice belongs to the instance that claimed it. Longer than a whole
+    /// delivery (3 × `timeout_secs`), so that no other instance takes it while it is on its way.
+    pub lease_secs: u64,
+    /// Tries before a notice is marked failed.
+    pub max_attempts: i32,
+    /// The wait after the first failed try; doubled after each further one, up to `retry_max_secs`.
+    pub retry_base_secs: u64,
+    pub retry_max_secs: u64,
+    /// SMTP: each command waits at most this long, a whole delivery at most three times it.
+    pub timeout_secs: u64,
+    /// SMTP server.
+    pub host: String,
+    pub port: u16,
+    pub tls: MailTls,
+    pub username: Option<String>,
+    /// Only from the environment: `TONGYAO__MAIL__PASSWORD`.
+    pub password: Option<Secret>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    Smtp,
+    File,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTls {
+    /// Plain SMTP (a relay on this machine or the hospital's network).
+    None,
+    /// STARTTLS required (usually port 587): no credentials or mail before the upgrade.
+    Starttls,
+    /// SMTP over TLS from the first byte (usually port 465).
+    Tls,
+}
+
+/// A secret setting: never shown by `Debug` (settings may be logged).
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+impl MailSettings {
+    /// The key at fault and why.
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        let bad = |key, why: &str| Err((key, why.to_owned()));
+        if self.from.parse::<lettre::Address>().is_err() {
+            return bad(
+                "mail.from",
+                "must be an e-mail address like tongyao@yaoshi.example.gov.cn",
+            );
+        }
+        if let Some(d) = &self.message_id_domain
+            && (d.is_empty()
+                || !d
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+        {
+            return bad(
+                "mail.message_id_domain",
+                "must be a domain name like yaoshi.example.gov.cn",
+            );
+        }
+        if self.poll_interval_secs == 0 {
+            return bad("mail.poll_interval_secs", "must be at least 1");
+        }
+        if self.timeout_secs == 0 {
+            return bad(
+                "mail.timeout_secs",
+                "must be at least 1 (a delivery always has a timeout)",
+            );
+        }
+        if self.lease_secs < 3 * self.timeout_secs + 10 {
+            return Err((
+                "mail.lease_secs",
+                format!(
+                    "must be at least 3 × mail.timeout_secs + 10 = {} s, so that a notice on its way is not taken by another instance",
+                    3 * self.timeout_secs + 10
+                ),
+            ));
+        }
+        if self.max_attempts < 1 {
+            return bad("mail.max_attempts", "must be at least 1");
+        }
+        if self.retry_base_secs == 0 {
+            return bad("mail.retry_base_secs", "must be at least 1");
+        }
+        if self.retry_max_secs < self.retry_base_secs {
+            return bad(
+                "mail.retry_max_secs",
+                "must be at least mail.retry_base_secs",
+            );
+        }
+        match self.transport {
+            MailTransport::File if self.dir.as_os_str().is_empty() => {
+                bad("mail.dir", "must name a folder for the .eml files")
+            }
+            MailTransport::Smtp if self.host.trim().is_empty() => {
+                bad("mail.host", "must name the SMTP server")
+            }
+            MailTransport::Smtp if self.port == 0 => {
+                bad("mail.port", "must be a port like 25, 465 or 587")
+            }
+            MailTransport::Smtp if self.username.is_some() && self.password.is_none() => bad(
+                "mail.password",
+                "mail.username is set: give its password in the environment variable TONGYAO__MAIL__PASSWORD",
+            ),
+            MailTransport::Smtp
+                if self.username.is_some()
+                    && self.tls == MailTls::None
+                    && !matches!(self.host.as_str(), "localhost" | "127.0.0.1" | "::1") =>
+            {
+                bad(
+                    "mail.tls",
+                    "credentials are sent in clear text with tls = none: use starttls or tls, or a relay on this machine",
+                )
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// The clock (see `kernel::clock`). `today` fixes the calendar day, outside production only.
@@ -130,6 +285,7 @@ impl Settings {
                     .separator("__")
                     .list_separator(",")
                     .with_list_parse_key("server.allowed_origins")
+                    .with_list_parse_key("print.font_dirs")
                     .try_parsing(true)
                     .source(Some(overrides)),
             );
@@ -176,6 +332,9 @@ impl Settings {
                 "clock.today",
                 "a fixed day is for trying things out and for tests; production runs on the real clock — unset TONGYAO__CLOCK__TODAY",
             );
+        }
+        if let Err((key, why)) = self.mail.check() {
+            return bad(key, &why);
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return bad(

@@ -334,6 +334,7 @@ pub async fn load(
         "demo consortium ready: 杭锦旗人民医院医共体 (id {}), 杭锦旗蒙医综合医院医共体 (id {}); accounts demo-* with password {DEMO_PASSWORD}",
         ids.consortium, ids.second_consortium
     );
+    let state = crate::state::AppState::new(db.clone(), settings.clone());
     for cap in crate::CAPABILITIES {
         if let Some(load) = cap.demo {
             let done = load(crate::capability::DemoArgs {
@@ -341,6 +342,7 @@ pub async fn load(
                 ids: &ids,
                 entries,
                 clock: settings.clock(),
+                ctx: &state.ctx,
             })
             .await?;
             report.push_str(&format!("; {}: {done}", cap.name));

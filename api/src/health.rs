@@ -22,6 +22,7 @@ pub const CAPABILITY: Capability = Capability {
     },
     init: crate::capability::no_state,
     messages: &[],
+    notices: &[],
     demo: None,
 };
 

@@ -12,8 +12,11 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+pub mod jobs;
 pub mod kernel;
+pub mod mail;
 pub mod openapi;
+pub mod print;
 pub mod state;
 pub mod telemetry;
 pub mod web;
@@ -235,9 +238,12 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     }
     let addr: SocketAddr = settings.socket_addr();
     let state = AppState::new(db, settings);
+    let ctx = state.ctx.clone();
     let app = app(state);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
+    // The outbox sender of this instance (notices by mail), stopped after the last request.
+    let jobs = jobs::start(&ctx)?;
     tracing::info!(%local, "tongyao listening");
     println!("tongyao is ready at http://{local}/");
     axum::serve(
@@ -246,6 +252,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    jobs.stop().await;
     tracing::info!("shut down cleanly");
     Ok(())
 }

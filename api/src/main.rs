@@ -91,6 +91,18 @@ enum BenchAction {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Aggregating approved order lines into purchase orders vs the database's GROUP BY over the
+    /// same rows, and the suggestions of a 500-line order (issue 10).
+    Procurement {
+        #[arg(long, default_value_t = 1)]
+        consortium: i64,
+        #[arg(long, default_value_t = 1_000_000)]
+        lines: usize,
+        #[arg(long, default_value_t = 200)]
+        members: usize,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// Writes a ledger of this many movements in bulk, then times stock on hand, recording
     /// 10,000 movements in one transaction, and `stock verify`.
     Stock {
@@ -229,6 +241,16 @@ async fn real_main() -> anyhow::Result<()> {
                 } => {
                     let state = tongyao::state::AppState::new(db, settings);
                     tongyao::bench::formulary(&state.ctx, consortium, csv, runs).await?;
+                }
+                BenchAction::Procurement {
+                    consortium,
+                    lines,
+                    members,
+                    runs,
+                } => {
+                    let state = tongyao::state::AppState::new(db, settings);
+                    tongyao::bench::procurement(&state.ctx, consortium, lines, members, runs)
+                        .await?;
                 }
                 BenchAction::Stock {
                     consortium,

@@ -1,5 +1,6 @@
 //! sea-orm entities: one module per table, data shape only (with the coded enums of its
 //! columns). Business rules live in `api`.
+pub mod aggregation;
 pub mod audit_log;
 pub mod codes;
 pub mod consortium;
@@ -14,8 +15,11 @@ pub mod idempotency_key;
 pub mod institution;
 pub mod member_order;
 pub mod member_order_line;
+pub mod outbox;
 pub mod procurement_cycle;
 pub mod procurement_setting;
+pub mod purchase_order;
+pub mod purchase_order_line;
 pub mod session;
 pub mod stock_balance;
 pub mod stock_disposal;

@@ -1,8 +1,14 @@
 use sea_orm::entity::prelude::*;
 
 crate::coded_enum!(
-    /// Where a member's order (请领单) is.
-    OrderStatus { Draft = "draft" / "草稿", Submitted = "submitted" / "已提交" });
+/// Where a member's order (请领单) is.
+OrderStatus {
+    Draft = "draft" / "草稿",
+    Submitted = "submitted" / "已提交",
+    Returned = "returned" / "已退回",
+    Approved = "approved" / "已批准",
+    Purchased = "purchased" / "已采购"
+});
 
 /// A member's order to the consortium (its township or village pharmacy asks the central
 /// warehouse), placed within a procurement cycle or as an urgent order with a reason (O1).
@@ -24,6 +30,12 @@ pub struct Model {
     pub submitted_by: Option<i64>,
     pub submitted_at: Option<DateTimeUtc>,
     pub version: i32,
+    /// Who approved or returned it (O4), when, and the reason given for a return.
+    pub reviewed_by: Option<i64>,
+    pub reviewed_at: Option<DateTimeUtc>,
+    pub review_note: Option<String>,
+    /// The aggregation that took it into purchase orders.
+    pub aggregation_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,15 @@ pub struct Model {
     pub quantity: Option<i64>,
     /// The orderer typed the quantity (else it is the suggestion, fixed at submission).
     pub typed: bool,
+    /// The quantity the lead hospital approved when it differs from the one ordered (O4), with
+    /// the reason shown to the member.
+    pub approved_quantity: Option<i64>,
+    pub adjust_reason: Option<String>,
+    /// No valid contract covered the product when its order was aggregated: reported, and taken
+    /// by a later aggregation once a contract covers it.
+    pub uncovered: bool,
+    /// The later aggregation that took an uncovered line (else its order's aggregation).
+    pub aggregation_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

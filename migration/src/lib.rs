@@ -39,6 +39,8 @@ mod m0008_stock;
 mod m0009_stock_operations;
 mod m0010_procurement;
 mod m0011_orders;
+mod m0012_purchase_orders;
+mod m0013_outbox;
 
 pub struct Migrator;
 
@@ -57,6 +59,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_stock_operations::Migration),
             Box::new(m0010_procurement::Migration),
             Box::new(m0011_orders::Migration),
+            Box::new(m0012_purchase_orders::Migration),
+            Box::new(m0013_outbox::Migration),
         ]
     }
 }

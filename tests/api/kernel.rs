@@ -34,6 +34,7 @@ both!(me_lists_the_actions_of_the_policy_table, |app| async move {
                 "read_stock",
                 "set_stock_settings",
                 "read_procurement",
+                "read_purchase_orders",
             ],
         ),
         (
@@ -48,7 +49,7 @@ both!(me_lists_the_actions_of_the_policy_table, |app| async move {
         ),
         (
             "demo-auditor",
-            &["read_organisation", "read_audit", "read_formulary", "read_stock", "read_procurement"],
+            &["read_organisation", "read_audit", "read_formulary", "read_stock", "read_procurement", "read_purchase_orders"],
         ),
         (
             "demo-village",
@@ -74,7 +75,7 @@ both!(me_lists_the_actions_of_the_policy_table, |app| async move {
         .as_array()
         .expect("Action is an enum in the document")
         .len();
-    assert_eq!(values, 15);
+    assert_eq!(values, 16);
 });
 
 // With `clock.today` fixed, "today" is that day everywhere: the default `as_of`, and F1's "not

@@ -242,3 +242,82 @@ both!(procurement_settings_change_the_suggestion, |app| async move {
     let one_month = v.get(&format!("/api/v1/orders/{id}")).await["lines"][0]["suggested"].as_i64().unwrap();
     assert!(one_month < two_months && one_month > 0, "{one_month} < {two_months}");
 });
+
+async fn upload(c: &Client, path: &str, file: &[u8]) -> Resp {
+    let (body, ct) = multipart(&[("file", file)]);
+    c.request(axum::http::Method::POST, path).raw(body, Some(&ct)).send().await
+}
+
+both!(an_order_exports_to_excel_and_imports_back_from_a_file_or_a_paste, |app| async move {
+    let a = an_entry(&app, "表格甲片", 611, "village").await;
+    let b = an_entry(&app, "表格乙片", 612, "village").await;
+    let c = an_entry(&app, "表格丙片", 613, "village").await;
+    let t = an_entry(&app, "表格乡镇片", 614, "township").await;
+    let village = app.institution(app.consortium, "DGTL-1").await.id;
+    let v = app.client_as("demo-village").await;
+    open_cycle(&app.client_as("demo-procurement").await).await;
+    let o = v.post("/api/v1/orders", json!({"institution_id": village})).await;
+    let id = o["id"].as_i64().unwrap();
+    let o = v.put(&format!("/api/v1/orders/{id}/lines"), json!({"version": 1, "lines": [{"entry_id": a, "quantity": 5}, {"entry_id": b}]})).await;
+    o.assert_status(200);
+    let version = o["version"].as_i64().unwrap();
+
+    // The export: a row per line, 请领量 blank where the line follows the suggestion.
+    let x = v.get(&format!("/api/v1/orders/{id}/xlsx")).await;
+    x.assert_status(200);
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(x.bytes.to_vec())).unwrap();
+    use calamine::Reader;
+    let sheet = wb.worksheet_range("请领单").unwrap();
+    let rows: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    let qty = rows[0].iter().position(|h| h == "请领量(包装)").unwrap();
+    let row_of = |e: i64| rows.iter().find(|r| r[0] == e.to_string()).unwrap_or_else(|| panic!("a row for {e}: {rows:?}"));
+    assert_eq!(row_of(a)[qty], "5");
+    assert_eq!(row_of(b)[qty], "");
+    assert_eq!(rows.last().unwrap()[1], "合计");
+    // It reads back unchanged.
+    let r = upload(&v, &format!("/api/v1/orders/{id}/import"), &x.bytes).await;
+    r.assert_status(200);
+    assert_eq!((r["rows_total"].as_i64(), r["added"].as_i64(), r["changed"].as_i64(), r["removed"].as_i64()), (Some(2), Some(0), Some(0), Some(0)), "{}", r.text());
+    assert_eq!(r["problems"], json!([]));
+
+    // Rows pasted from Excel (tab-separated): each problem by row and column, nothing changed.
+    let paste = format!("条目编号\t药品名称\t请领量(包装)\n{a}\t\t7\n{b}\t\t0\n{c}\t\t\n999999\t\t3\n{c}\t\t2\n{t}\t\t1\n{a}x\t\t-1\n");
+    let r = upload(&v, &format!("/api/v1/orders/{id}/import"), paste.as_bytes()).await;
+    r.assert_status(200);
+    let problems: Vec<(i64, String)> = r["problems"].as_array().unwrap().iter().map(|p| (p["row"].as_i64().unwrap(), p["column"].as_str().unwrap().to_owned())).collect();
+    assert_eq!(
+        problems,
+        vec![(5, "条目编号".into()), (6, "条目编号".into()), (7, "条目编号".into()), (8, "条目编号".into()), (8, "请领量(包装)".into())],
+        "{}",
+        r.text()
+    );
+    let o2 = r["problems"].as_array().unwrap().iter().find(|p| p["row"] == 7).unwrap();
+    assert!(o2["message"].as_str().unwrap().contains("[O2]"), "{o2}");
+    // Applying a file with problems is refused; the order is as it was.
+    upload(&v, &format!("/api/v1/orders/{id}/import?dry_run=false&version={version}"), paste.as_bytes()).await.assert_problem(422);
+    assert_eq!(v.get(&format!("/api/v1/orders/{id}")).await["version"].as_i64(), Some(version));
+
+    // The good rows: a typed, b off the order, c added following its suggestion.
+    let paste = format!("条目编号\t请领量(包装)\n{a}\t7\n{b}\t0\n{c}\t\n");
+    let r = upload(&v, &format!("/api/v1/orders/{id}/import"), paste.as_bytes()).await;
+    assert_eq!((r["added"].as_i64(), r["changed"].as_i64(), r["removed"].as_i64(), r["applied"].as_bool()), (Some(1), Some(1), Some(1), Some(false)));
+    // Applying needs the version read, and a current one.
+    upload(&v, &format!("/api/v1/orders/{id}/import?dry_run=false"), paste.as_bytes()).await.assert_problem(422);
+    upload(&v, &format!("/api/v1/orders/{id}/import?dry_run=false&version={}", version - 1), paste.as_bytes()).await.assert_problem(409);
+    let r = upload(&v, &format!("/api/v1/orders/{id}/import?dry_run=false&version={version}"), paste.as_bytes()).await;
+    r.assert_status(200);
+    assert_eq!(r["applied"], true);
+    let lines = r["order"]["lines"].as_array().unwrap();
+    let entries: Vec<(i64, i64, bool)> = lines.iter().map(|l| (l["entry_id"].as_i64().unwrap(), l["quantity"].as_i64().unwrap(), l["typed"].as_bool().unwrap())).collect();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert!(entries.contains(&(a, 7, true)));
+    assert!(entries.iter().any(|(e, _, typed)| *e == c && !typed));
+    // A file without the columns says what it needs.
+    upload(&v, &format!("/api/v1/orders/{id}/import"), "药品,数目\n甲,1\n".as_bytes()).await.assert_problem(422);
+    // Only the member's own orderer imports; a submitted order no longer changes.
+    app.client_as("demo-procurement").await.get(&format!("/api/v1/orders/{id}/xlsx")).await.assert_status(200);
+    upload(&app.client_as("demo-pharmacist").await, &format!("/api/v1/orders/{id}/import"), paste.as_bytes()).await.assert_status(404);
+    let version = r["order"]["version"].as_i64().unwrap();
+    v.post(&format!("/api/v1/orders/{id}/submit"), json!({"version": version})).await.assert_status(200);
+    upload(&v, &format!("/api/v1/orders/{id}/import"), paste.as_bytes()).await.assert_problem(409);
+});

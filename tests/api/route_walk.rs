@@ -451,6 +451,8 @@ struct Foreign<'a> {
     procurement: Option<(i64, i64, i64)>,
     /// A draft order of the second consortium's member.
     order: Option<i64>,
+    /// A purchase order of the second consortium (made from that order) and one of its lines.
+    purchase_order: Option<(i64, i64)>,
 }
 
 fn entry_fields(name_zh: &str, name_en: &str) -> Value {
@@ -697,6 +699,51 @@ impl<'a> Foreign<'a> {
         o.id
     }
 
+    /// The member's order submitted, approved and aggregated: its purchase order and PO line.
+    async fn purchase_order(&mut self) -> (i64, i64) {
+        if let Some(p) = self.purchase_order {
+            return p;
+        }
+        let entry = self.entry().await;
+        let order = self.order().await;
+        let app = self.app;
+        let ctx = &app.state.ctx;
+        use tongyao::procurement::{orders, purchase_orders, review, views::*};
+        let o = entity::member_order::Entity::find_by_id(order).one(&app.db).await.unwrap().unwrap();
+        let member = tongyao::kernel::Actor {
+            user_id: Some(app.user_id("demo2-committee-1").await),
+            consortium_id: Some(app.consortium2),
+            institution_id: Some(o.institution_id),
+            roles: vec![entity::user::Role::Pharmacist],
+            ..Default::default()
+        };
+        let officer = tongyao::kernel::Actor {
+            institution_id: None,
+            roles: vec![entity::user::Role::Procurement],
+            ..member.clone()
+        };
+        let o = orders::put_lines(
+            ctx,
+            &member,
+            order,
+            PutOrderLines { version: o.version, lines: vec![OrderLineInput { entry_id: entry, quantity: Some(3) }] },
+        )
+        .await
+        .expect("lines");
+        let o = orders::submit(ctx, &member, order, OrderVersion { version: o.version }, None).await.expect("submitted");
+        review::approve(ctx, &officer, order, ApproveOrder { version: o.version, adjustments: vec![] })
+            .await
+            .expect("approved");
+        let made = purchase_orders::generate(ctx, &officer, GeneratePurchaseOrders { order_ids: vec![order] })
+            .await
+            .expect("purchase orders");
+        let p = made.purchase_orders.first().expect("one purchase order");
+        let p = purchase_orders::get(ctx, &officer, p.id).await.expect("the purchase order");
+        let ids = (p.id, p.lines.first().and_then(|l| l.id).expect("a line"));
+        self.purchase_order = Some(ids);
+        ids
+    }
+
     /// The id of an object of the second consortium for a path with `{id}`. Fails for a path it
     /// does not know, so a new route cannot slip past this walk.
     async fn id_for(&mut self, path: &str) -> i64 {
@@ -718,6 +765,7 @@ impl<'a> Foreign<'a> {
             p if p.starts_with("/api/v1/contracts/{id}") => self.procurement().await.1,
             p if p.starts_with("/api/v1/procurement/cycles/{id}") => self.procurement().await.2,
             p if p.starts_with("/api/v1/orders/{id}") => self.order().await,
+            p if p.starts_with("/api/v1/purchase-orders/{id}") => self.purchase_order().await.0,
             other => panic!(
                 "the route walk has no object mapping for {other}: add one to Foreign::id_for \
                  (an object of the second consortium) so its 404 isolation is tested"
@@ -772,6 +820,15 @@ impl<'a> Foreign<'a> {
                 .unwrap();
             return format!("{m:?} {lines:?}");
         }
+        if path.starts_with("/api/v1/purchase-orders/") {
+            let m = entity::purchase_order::Entity::find_by_id(id).one(&app.db).await.unwrap();
+            let lines = entity::purchase_order_line::Entity::find()
+                .filter(entity::purchase_order_line::Column::PurchaseOrderId.eq(id))
+                .all(&app.db)
+                .await
+                .unwrap();
+            return format!("{m:?} {lines:?}");
+        }
         if path.starts_with("/api/v1/procurement/cycles/") {
             let m = entity::procurement_cycle::Entity::find_by_id(id).one(&app.db).await.unwrap();
             return format!("{m:?}");
@@ -809,6 +866,11 @@ async fn row_counts(app: &TestApp) -> Vec<(&'static str, i64)> {
         "stocktake_lines",
         "stock_disposals",
         "stock_disposal_lines",
+        "member_orders",
+        "member_order_lines",
+        "purchase_orders",
+        "purchase_order_lines",
+        "outbox",
     ] {
         out.push((t, app.count(t).await));
     }
@@ -824,8 +886,9 @@ both!(other_consortium_objects_are_404, |app| async move {
         entry: None,
         proposal: None,
         stock: None,
-            procurement: None,
-            order: None,
+        procurement: None,
+        order: None,
+        purchase_order: None,
     };
     let mut clients = Clients {
         app: &app,
@@ -840,9 +903,19 @@ both!(other_consortium_objects_are_404, |app| async move {
     for op in ops.iter().filter(|o| o.has_params()) {
         paths.push(op.label());
         let id = foreign.id_for(&op.path).await;
+        // A line of the object (its own id, so that only the object decides the 404).
+        let line = if op.path.contains("{line_id}") {
+            Some(foreign.purchase_order().await.1)
+        } else {
+            None
+        };
         // The object's id fills its parameter; a path with more parameters needs a mapping.
-        let path =
-            fill(&op.path, |name| (name == "id").then(|| id.to_string())).unwrap_or_else(|| {
+        let path = fill(&op.path, |name| match name {
+            "id" => Some(id.to_string()),
+            "line_id" => line.map(|l| l.to_string()),
+            _ => None,
+        })
+        .unwrap_or_else(|| {
                 panic!(
                     "{}: a path parameter the walk cannot fill: teach Foreign::id_for about it",
                     op.label()

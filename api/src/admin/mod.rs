@@ -35,5 +35,6 @@ pub const CAPABILITY: Capability = Capability {
     },
     init: crate::capability::no_state,
     messages: &[],
+    notices: &[],
     demo: None,
 };

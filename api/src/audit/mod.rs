@@ -23,6 +23,7 @@ pub const CAPABILITY: Capability = Capability {
     routes: || Routes::new().op(routes!(handlers::list_audit), READ_AUDIT),
     init: crate::capability::no_state,
     messages: &[],
+    notices: &[],
     demo: None,
 };
 

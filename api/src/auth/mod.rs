@@ -43,6 +43,7 @@ pub const CAPABILITY: Capability = Capability {
         ))
     },
     messages: &[],
+    notices: &[],
     demo: None,
 };
 

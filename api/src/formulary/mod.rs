@@ -75,5 +75,6 @@ pub const CAPABILITY: Capability = Capability {
             .with_part(import::Progresses::default())
     },
     messages: &[],
+    notices: &[],
     demo: Some(seed::demo),
 };

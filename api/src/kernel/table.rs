@@ -30,6 +30,7 @@ pub fn read_table(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .delimiter(delimiter(&text))
         .from_reader(text.as_bytes());
     let mut out = Vec::new();
     for rec in rdr.records() {
@@ -43,6 +44,18 @@ pub fn read_table(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
         out.push(rec.iter().map(|s| s.trim().to_string()).collect());
     }
     Ok(out)
+}
+
+/// Comma, or tab for rows copied out of Excel (which pastes tab-separated text): the header
+/// line decides, by which of the two it has more of.
+fn delimiter(text: &str) -> u8 {
+    let head = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let tabs = head.matches('\t').count();
+    if tabs > 0 && tabs >= head.matches(',').count() {
+        b'\t'
+    } else {
+        b','
+    }
 }
 
 /// UTF-8 (BOM stripped) or, failing that, GB18030 (a superset of GBK).
@@ -108,6 +121,9 @@ pub enum Cell {
     Int(i64),
     /// A date, written as text `YYYY-MM-DD` (what a user types back in an import).
     Date(chrono::NaiveDate),
+    /// Money or another decimal: a number Excel sums, shown with its decimals (a price to 4
+    /// places keeps them; an amount shows 2).
+    Decimal(rust_decimal::Decimal),
     Empty,
 }
 
@@ -153,6 +169,8 @@ pub fn xlsx(
     let ws = wb.add_worksheet();
     ws.set_name(sheet)?;
     let bold = Format::new().set_bold();
+    let amount = Format::new().set_num_format("0.00");
+    let price = Format::new().set_num_format("0.00##");
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &bold)?;
     }
@@ -175,6 +193,13 @@ pub fn xlsx(
                     widths[c] = widths[c].max(10);
                     ws.write_string(r, c as u16, d.to_string())?;
                 }
+                Cell::Decimal(d) => {
+                    use rust_decimal::prelude::ToPrimitive;
+                    let text = d.to_string();
+                    widths[c] = widths[c].max(text.len());
+                    let format = if d.scale() > 2 { &price } else { &amount };
+                    ws.write_number_with_format(r, c as u16, d.to_f64().unwrap_or(0.0), format)?;
+                }
                 Cell::Empty => {}
             }
         }
@@ -188,3 +213,25 @@ pub fn xlsx(
 
 /// The XLSX content type.
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_pasted_from_excel_are_tab_separated() {
+        let pasted = "条目编号\t药品名称\t请领量(包装)\n12\t阿莫西林胶囊, 0.25g\t3\n";
+        assert_eq!(
+            read_table(pasted.as_bytes()).unwrap(),
+            vec![
+                vec!["条目编号", "药品名称", "请领量(包装)"],
+                vec!["12", "阿莫西林胶囊, 0.25g", "3"]
+            ]
+        );
+        let csv = "条目编号,请领量(包装)\n12,3\n";
+        assert_eq!(
+            read_table(csv.as_bytes()).unwrap(),
+            vec![vec!["条目编号", "请领量(包装)"], vec!["12", "3"]]
+        );
+    }
+}

@@ -480,3 +480,93 @@ pub async fn prices_on(conn: &impl ConnectionTrait, c: i64, entries: &HashSet<i6
         .map(|(e, p, k)| (e, (p, k)))
         .collect())
 }
+
+/// O5: for each of `prods` not under a volume-based contract on `d`, a product of the same
+/// generic name (名称, which carries the dosage form) that is — the one of the same strength
+/// when there is one — for the order line to offer as a switch (one the member may order).
+pub async fn vbp_alternatives(
+    ctx: &Ctx,
+    conn: &impl ConnectionTrait,
+    c: i64,
+    prods: &HashMap<i64, crate::formulary::service::Product>,
+    level: entity::institution::Level,
+    d: NaiveDate,
+) -> AppResult<HashMap<i64, VbpAlternative>> {
+    let vbp: HashMap<i64, String> = contract::Entity::find()
+        .filter(contract::Column::ConsortiumId.eq(c))
+        .filter(contract::Column::Kind.eq(ContractKind::Vbp))
+        .filter(contract::Column::ValidFrom.lte(d))
+        .filter(contract::Column::ValidTo.gte(d))
+        .select_only()
+        .column(contract::Column::Id)
+        .column(contract::Column::ContractNo)
+        .into_tuple::<(i64, String)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    if vbp.is_empty() || prods.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let selected: Vec<(i64, i64, i64)> = line::Entity::find()
+        .filter(line::Column::ContractId.is_in(vbp.keys().copied()))
+        .select_only()
+        .column(line::Column::EntryId)
+        .column(line::Column::Price)
+        .column(line::Column::ContractId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let ids: HashSet<i64> = selected.iter().map(|s| s.0).collect();
+    let vbp_prods = products(ctx, c, Some(&ids), d).await?;
+    let mut out = HashMap::new();
+    for (e, p) in prods {
+        if ids.contains(e) {
+            continue;
+        }
+        let best = selected
+            .iter()
+            .filter_map(|(se, price, k)| vbp_prods.get(se).map(|sp| (sp, *price, *k)))
+            .filter(|(sp, _, _)| sp.name_zh == p.name_zh && sp.status == entity::formulary_version::EntryStatus::Active && level.may_use(sp.level_scope))
+            .min_by_key(|(sp, _, _)| (sp.strength != p.strength, sp.name_pos));
+        if let Some((sp, price, k)) = best {
+            out.insert(
+                *e,
+                VbpAlternative {
+                    entry_id: sp.entry_id,
+                    product: brief(Some(sp), sp.entry_id),
+                    contract_no: vbp.get(&k).cloned().unwrap_or_default(),
+                    price: Money::from_minor(price, SCALE_PRICE),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Contracts' numbers and their suppliers' names, by contract id.
+pub async fn contract_suppliers(conn: &impl ConnectionTrait, ids: HashSet<i64>) -> AppResult<HashMap<i64, (String, String)>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, String, i64)> = contract::Entity::find()
+        .filter(contract::Column::Id.is_in(ids))
+        .select_only()
+        .column(contract::Column::Id)
+        .column(contract::Column::ContractNo)
+        .column(contract::Column::SupplierId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let suppliers: HashMap<i64, String> = supplier::Entity::find()
+        .filter(supplier::Column::Id.is_in(rows.iter().map(|r| r.2).collect::<HashSet<_>>()))
+        .select_only()
+        .column(supplier::Column::Id)
+        .column(supplier::Column::Name)
+        .into_tuple::<(i64, String)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(rows.into_iter().map(|(k, no, s)| (k, (no, suppliers.get(&s).cloned().unwrap_or_default()))).collect())
+}

@@ -1,13 +1,15 @@
 //! The demo's procurement: three suppliers, an ordinary contract for the year covering most of
 //! the formulary at its contracted prices, a volume-based contract (带量采购) for the products the
-//! formulary marks as VBP-selected with their annual volume split across the members, and an open
-//! cycle for the current month.
+//! formulary marks as VBP-selected with their annual volume split across the members, an open
+//! cycle for the current month, and members' orders in every state up to purchase orders.
 use std::collections::HashMap;
 
 use chrono::{Datelike, Duration, NaiveDate};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
-use super::rules;
+use super::views::{ApproveOrder, GeneratePurchaseOrders, LineAdjustment, ReturnOrder};
+use super::{review, rules};
+use crate::kernel::Ctx;
 use crate::capability::DemoArgs;
 use entity::contract_line as line;
 use entity::contract_volume as volume;
@@ -25,7 +27,8 @@ const SUPPLIERS: [(&str, &str, &str); 3] = [
 ];
 
 /// Load the demo's procurement into consortium `c` (nothing when it has suppliers already).
-pub async fn load(db: &DatabaseConnection, c: i64, today: NaiveDate, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<String> {
+pub async fn load(ctx: &Ctx, c: i64, today: NaiveDate, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<String> {
+    let db = &ctx.db;
     if supplier::Entity::find().filter(supplier::Column::ConsortiumId.eq(c)).count(db).await? > 0 {
         return Ok("procurement present already".into());
     }
@@ -172,7 +175,7 @@ pub async fn load(db: &DatabaseConnection, c: i64, today: NaiveDate, now: chrono
     })
     .exec_with_returning(db)
     .await?;
-    let orders = demo_orders(db, c, open.id, today, now, &products).await?;
+    let orders = demo_orders(ctx, c, open.id, today, now, &products).await?;
     Ok(format!(
         "{} suppliers, {} contracts ({vbp_lines} VBP lines, {ordinary_lines} ordinary lines), an open cycle, {orders}",
         ids.len(),
@@ -180,12 +183,15 @@ pub async fn load(db: &DatabaseConnection, c: i64, today: NaiveDate, now: chrono
     ))
 }
 
-/// Orders in the open cycle: a draft at 独贵塔拉镇杭锦淖村卫生室 (DGTL-1, the products it used,
-/// following their suggestions) and a submitted order at 独贵塔拉中心卫生院 (DGTL, quantities
-/// fixed from the suggestions, one typed), their suggestions from the demo's stock and six months
-/// of consumption.
+/// Orders in the open cycle, each member's lines the products it used with their suggestions from
+/// the demo's stock and six months of consumption: a draft at 独贵塔拉镇杭锦淖村卫生室 (DGTL-1);
+/// submitted orders waiting for review at 独贵塔拉中心卫生院 (DGTL, one quantity typed) and
+/// 乌兰村卫生室 (DGTL-2); one returned to 巴拉贡中心卫生院 (BLG) with the reason; one approved
+/// but not yet aggregated (BLG-2); one approved with an adjusted line and aggregated into
+/// purchase orders (BLG-1), whose e-mails to the suppliers wait in the outbox. The reviews and
+/// the aggregation go through the services, as the procurement officer's would.
 async fn demo_orders(
-    db: &DatabaseConnection,
+    ctx: &Ctx,
     c: i64,
     cycle_id: i64,
     today: NaiveDate,
@@ -194,12 +200,37 @@ async fn demo_orders(
 ) -> anyhow::Result<String> {
     use entity::member_order::{self as order, OrderStatus};
     use entity::member_order_line as oline;
+    let db = &ctx.db;
     let user = |name: &'static str| async move {
         entity::user::Entity::find().filter(entity::user::Column::Username.eq(name)).one(db).await.map(|u| u.map(|u| u.id))
     };
+    #[derive(Clone, Copy, PartialEq)]
+    enum Fate {
+        Draft,
+        Submitted,
+        Returned,
+        Approved,
+        Purchased,
+    }
     let pack: HashMap<i64, i32> = products.iter().map(|v| (v.entry_id, v.pack_size.max(1))).collect();
+    let officer = crate::kernel::Actor {
+        user_id: user("demo-procurement").await?,
+        username: Some("demo-procurement".into()),
+        display_name: Some("演示采购员".into()),
+        consortium_id: Some(c),
+        roles: vec![entity::user::Role::Procurement],
+        ..Default::default()
+    };
     let mut made = Vec::new();
-    for (code, username, submitted) in [("DGTL-1", "demo-village", false), ("DGTL", "demo-pharmacist", true)] {
+    let mut to_buy = Vec::new();
+    for (code, username, fate) in [
+        ("DGTL-1", "demo-village", Fate::Draft),
+        ("DGTL", "demo-pharmacist", Fate::Submitted),
+        ("DGTL-2", "demo-pharmacist", Fate::Submitted),
+        ("BLG", "demo-pharmacist", Fate::Returned),
+        ("BLG-2", "demo-pharmacist", Fate::Approved),
+        ("BLG-1", "demo-pharmacist", Fate::Purchased),
+    ] {
         let Some(inst) = institution::Entity::find()
             .filter(institution::Column::ConsortiumId.eq(c))
             .filter(institution::Column::Code.eq(code))
@@ -212,6 +243,10 @@ async fn demo_orders(
         let amc = crate::stock::consumption::average_monthly(db, c, inst.id, today, super::orders::DEFAULT_LOOKBACK).await?;
         let mut used: Vec<(i64, rust_decimal::Decimal)> = amc.into_iter().filter(|(e, a)| pack.contains_key(e) && *a > rust_decimal::Decimal::ZERO).collect();
         used.sort_by_key(|(e, _)| *e);
+        if used.is_empty() {
+            continue;
+        }
+        let submitted = fate != Fate::Draft;
         let o = order::Entity::insert(order::ActiveModel {
             consortium_id: Set(c),
             institution_id: Set(inst.id),
@@ -248,14 +283,45 @@ async fn demo_orders(
             oline::ActiveModel { order_id: Set(o.id), entry_id: Set(*e), quantity: Set(quantity), typed: Set(typed), ..Default::default() }
         });
         let n = used.len();
-        if n > 0 {
-            oline::Entity::insert_many(lines).exec_without_returning(db).await?;
-        }
-        made.push(format!("{} order of {n} lines at {code}", if submitted { "a submitted" } else { "a draft" }));
+        oline::Entity::insert_many(lines).exec_without_returning(db).await?;
+        let said = match fate {
+            Fate::Draft => "a draft",
+            Fate::Submitted => "a submitted",
+            Fate::Returned => {
+                let req = ReturnOrder { version: 1, reason: "请核对库存后重新提交：部分品种的请领量超过三个月用量。".into() };
+                review::return_order(ctx, &officer, o.id, req).await?;
+                "a returned"
+            }
+            Fate::Approved | Fate::Purchased => {
+                // The first line is halved, with the reason the member sees.
+                let first = oline::Entity::find().filter(oline::Column::OrderId.eq(o.id)).one(db).await?;
+                let adjustments = first
+                    .filter(|l| fate == Fate::Purchased && l.quantity.unwrap_or(0) > 1)
+                    .map(|l| LineAdjustment {
+                        line_id: l.id,
+                        quantity: l.quantity.unwrap_or(0) / 2,
+                        reason: Some("库存尚可，本月减半请领".into()),
+                    })
+                    .into_iter()
+                    .collect();
+                review::approve(ctx, &officer, o.id, ApproveOrder { version: 1, adjustments }).await?;
+                if fate == Fate::Purchased {
+                    to_buy.push(o.id);
+                    "a purchased"
+                } else {
+                    "an approved"
+                }
+            }
+        };
+        made.push(format!("{said} order of {n} lines at {code}"));
+    }
+    if !to_buy.is_empty() {
+        let done = super::purchase_orders::generate(ctx, &officer, GeneratePurchaseOrders { order_ids: to_buy }).await?;
+        made.push(format!("{} purchase orders", done.purchase_orders.len()));
     }
     Ok(made.join(", "))
 }
 
 pub fn demo(a: DemoArgs<'_>) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<String>> + Send + '_>> {
-    Box::pin(async move { load(a.db, a.ids.consortium, a.clock.today(), a.clock.now()).await })
+    Box::pin(async move { load(a.ctx, a.ids.consortium, a.clock.today(), a.clock.now()).await })
 }

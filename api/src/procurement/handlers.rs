@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::views::*;
-use super::{contracts, cycles, import, orders, settings, suppliers};
+use super::{contracts, cycles, import, order_excel, orders, purchase_orders, review, settings, suppliers, vbp};
 use crate::error::{AppResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, file_part};
 use crate::kernel::{Actor, FileBytes};
@@ -205,6 +205,42 @@ pub async fn load_used_products(State(state): State<AppState>, actor: Actor, Api
     Ok(Json(orders::load_used(&state.ctx, &actor, id, req).await?))
 }
 
+/// The order as an Excel workbook: every line with its stock position, suggestion, quantity
+/// (blank where it follows the suggestion), price and amount; it imports back unchanged.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/xlsx", tag = "procurement", operation_id = "export_order",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "XLSX, as an attachment",
+        headers(("Content-Disposition" = String, description = "attachment; the file name")),
+        content((FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 404, description = "No such order, or not one you may see", body = Problem)))]
+pub async fn export_order(State(state): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>) -> AppResult<Response> {
+    Ok(order_excel::xlsx(&state.ctx, &actor, id).await?.into_response())
+}
+
+/// Quantities and products from a spreadsheet (the export changed, a file of one's own, or rows
+/// pasted from Excel): a row with a quantity types it, a blank one follows the suggestion, 0
+/// takes the product off; lines the file does not name stay. A dry run (the default) reports
+/// every problem by row and column; applying (with the version read) changes the lines.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/import", tag = "procurement", operation_id = "import_order",
+    params(("id" = i64, Path), OrderImportQuery),
+    request_body(content = OrderUpload, content_type = "multipart/form-data", description = "file: CSV, XLSX or tab-separated text"),
+    responses((status = 200, description = "The report; `applied` with the order when changed", body = OrderImportReport),
+        (status = 404, description = "No such order, or not yours to change", body = Problem),
+        (status = 409, description = "Submitted already, or changed since it was read", body = Problem),
+        (status = 413, description = "The file is larger than `server.upload_limit_bytes`", body = Problem),
+        (status = 422, description = "The file cannot be read, has no rows or lacks the columns", body = Problem)))]
+pub async fn import_order(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<OrderImportQuery>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> AppResult<Json<OrderImportReport>> {
+    let file = file_part(&headers, multipart).await?;
+    Ok(Json(order_excel::import(&state.ctx, &actor, id, q, &file).await?))
+}
+
 /// Submit a draft. With an `Idempotency-Key` (O7) the same request sent again answers the first
 /// result, once; the same key with another request is refused.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/submit", tag = "procurement", operation_id = "submit_order",
@@ -257,4 +293,128 @@ pub async fn get_procurement_settings(State(state): State<AppState>, actor: Acto
         (status = 422, description = "A value outside 1–12", body = Problem)))]
 pub async fn put_procurement_settings(State(state): State<AppState>, actor: Actor, ApiJson(req): ApiJson<ProcurementSettings>) -> AppResult<Json<ProcurementSettings>> {
     Ok(Json(settings::put(&state.ctx, &actor, req).await?))
+}
+
+/// Approve a submitted order (O4), as ordered or with adjusted lines — each adjustment with a
+/// reason the member reads — with the version read.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/approve", tag = "procurement", operation_id = "approve_order",
+    params(("id" = i64, Path)), request_body = ApproveOrder,
+    responses((status = 200, description = "The approved order", body = Order),
+        (status = 404, description = "No such order in your consortium", body = Problem),
+        (status = 409, description = "Changed (or reviewed by someone else) since it was read", body = Problem),
+        (status = 422, description = "Rule O4: not submitted, already reviewed, an adjustment without a reason or out of bounds, or nothing left to buy", body = Problem)))]
+pub async fn approve_order(State(state): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<ApproveOrder>) -> AppResult<Json<Order>> {
+    Ok(Json(review::approve(&state.ctx, &actor, id, req).await?))
+}
+
+/// Return a submitted order to the member with a reason (O4); the member changes it and submits
+/// again.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/return", tag = "procurement", operation_id = "return_order",
+    params(("id" = i64, Path)), request_body = ReturnOrder,
+    responses((status = 200, description = "The returned order", body = Order),
+        (status = 404, description = "No such order in your consortium", body = Problem),
+        (status = 409, description = "Changed (or reviewed by someone else) since it was read", body = Problem),
+        (status = 422, description = "Rule O4: not submitted, already reviewed, or no reason given", body = Problem)))]
+pub async fn return_order(State(state): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<ReturnOrder>) -> AppResult<Json<Order>> {
+    Ok(Json(review::return_order(&state.ctx, &actor, id, req).await?))
+}
+
+/// Approve (as ordered) or return several submitted orders at once; the answer says per order
+/// what was done or why it was refused (one refusal stops nothing else).
+#[utoipa::path(post, path = "/api/v1/orders/review", tag = "procurement", operation_id = "review_orders",
+    request_body = BatchReview,
+    responses((status = 200, description = "What became of each order", body = BatchReviewResult),
+        (status = 422, description = "A return without a reason, an order listed twice, or an empty batch", body = Problem)))]
+pub async fn review_orders(State(state): State<AppState>, actor: Actor, ApiJson(req): ApiJson<BatchReview>) -> AppResult<Json<BatchReviewResult>> {
+    Ok(Json(review::batch(&state.ctx, &actor, req).await?))
+}
+
+/// The orders in a status (default submitted: the approval queue) by product, with each
+/// product's members.
+#[utoipa::path(get, path = "/api/v1/orders/by-product", tag = "procurement", operation_id = "orders_by_product",
+    params(DemandQuery),
+    responses((status = 200, description = "Products across the members' orders", body = DemandPage)))]
+pub async fn orders_by_product(State(state): State<AppState>, actor: Actor, ApiQuery(q): ApiQuery<DemandQuery>) -> AppResult<Json<DemandPage>> {
+    Ok(Json(review::demand(&state.ctx, &actor, &q).await?))
+}
+
+/// What aggregating the approved orders today would make (O4): one purchase order per
+/// supplier at the contracted price, and the products no valid contract covers.
+#[utoipa::path(get, path = "/api/v1/purchase-orders/preview", tag = "procurement", operation_id = "preview_purchase_orders",
+    responses((status = 200, description = "The purchase orders to be made", body = AggregationPreview)))]
+pub async fn preview_purchase_orders(State(state): State<AppState>, actor: Actor) -> AppResult<Json<AggregationPreview>> {
+    Ok(Json(purchase_orders::preview(&state.ctx, &actor).await?))
+}
+
+/// Make the purchase orders from the approved orders the preview showed; each is e-mailed to
+/// its supplier's order address. Uncovered products are reported and wait for a contract.
+#[utoipa::path(post, path = "/api/v1/purchase-orders", tag = "procurement", operation_id = "generate_purchase_orders",
+    request_body = GeneratePurchaseOrders,
+    responses((status = 201, description = "The purchase orders made", body = AggregationResult),
+        (status = 409, description = "An order of the preview is no longer approved (aggregated or returned meanwhile)", body = Problem),
+        (status = 422, description = "No orders to aggregate, or an order listed twice", body = Problem)))]
+pub async fn generate_purchase_orders(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(req): ApiJson<GeneratePurchaseOrders>,
+) -> AppResult<(StatusCode, Json<AggregationResult>)> {
+    Ok((StatusCode::CREATED, Json(purchase_orders::generate(&state.ctx, &actor, req).await?)))
+}
+
+/// Purchase orders to suppliers, newest first (without their lines).
+#[utoipa::path(get, path = "/api/v1/purchase-orders", tag = "procurement", operation_id = "list_purchase_orders",
+    params(PurchaseOrderQuery),
+    responses((status = 200, description = "A page of purchase orders", body = PurchaseOrderPage)))]
+pub async fn list_purchase_orders(State(state): State<AppState>, actor: Actor, ApiQuery(q): ApiQuery<PurchaseOrderQuery>) -> AppResult<Json<PurchaseOrderPage>> {
+    Ok(Json(purchase_orders::list(&state.ctx, &actor, &q).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/purchase-orders/{id}", tag = "procurement", operation_id = "get_purchase_order",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "The purchase order with its lines and its e-mail's state", body = PurchaseOrder),
+        (status = 404, description = "No such purchase order in your consortium", body = Problem)))]
+pub async fn get_purchase_order(State(state): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>) -> AppResult<Json<PurchaseOrder>> {
+    Ok(Json(purchase_orders::get(&state.ctx, &actor, id).await?))
+}
+
+/// The member order lines a purchase order line sums.
+#[utoipa::path(get, path = "/api/v1/purchase-orders/{id}/lines/{line_id}/sources", tag = "procurement", operation_id = "purchase_line_sources",
+    params(("id" = i64, Path), ("line_id" = i64, Path)),
+    responses((status = 200, description = "The members' lines", body = Vec<PurchaseSource>),
+        (status = 404, description = "No such purchase order or line in your consortium", body = Problem)))]
+pub async fn purchase_line_sources(State(state): State<AppState>, actor: Actor, ApiPath((id, line_id)): ApiPath<(i64, i64)>) -> AppResult<Json<Vec<PurchaseSource>>> {
+    Ok(Json(purchase_orders::line_sources(&state.ctx, &actor, id, line_id).await?))
+}
+
+/// The purchase order printed (PDF, A4, Chinese).
+#[utoipa::path(get, path = "/api/v1/purchase-orders/{id}/pdf", tag = "procurement", operation_id = "print_purchase_order",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "PDF, as an attachment",
+        headers(("Content-Disposition" = String, description = "attachment; the file name")),
+        content((FileBytes = "application/pdf"))),
+        (status = 404, description = "No such purchase order in your consortium", body = Problem),
+        (status = 503, description = "The server has no CJK font to print with", body = Problem)))]
+pub async fn print_purchase_order(State(state): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>) -> AppResult<Response> {
+    Ok(purchase_orders::pdf(&state.ctx, &actor, id).await?.into_response())
+}
+
+/// The purchase order as an Excel workbook.
+#[utoipa::path(get, path = "/api/v1/purchase-orders/{id}/xlsx", tag = "procurement", operation_id = "export_purchase_order",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "XLSX, as an attachment",
+        headers(("Content-Disposition" = String, description = "attachment; the file name")),
+        content((FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 404, description = "No such purchase order in your consortium", body = Problem)))]
+pub async fn export_purchase_order(State(state): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>) -> AppResult<Response> {
+    Ok(purchase_orders::xlsx(&state.ctx, &actor, id).await?.into_response())
+}
+
+/// Volume-based procurement progress (O5): per contract and product, for the consortium and per
+/// member, purchased so far this contract year against the agreed volume and the pro-rata point.
+#[utoipa::path(get, path = "/api/v1/vbp/progress", tag = "procurement", operation_id = "vbp_progress",
+    params(VbpQuery),
+    responses((status = 200, description = "Progress per contract", body = VbpProgress),
+        (status = 404, description = "No such volume-based contract or institution in your consortium", body = Problem)))]
+pub async fn vbp_progress(State(state): State<AppState>, actor: Actor, ApiQuery(q): ApiQuery<VbpQuery>) -> AppResult<Json<VbpProgress>> {
+    Ok(Json(vbp::progress(&state.ctx, &actor, &q).await?))
 }

@@ -9,9 +9,13 @@ pub mod demo;
 pub mod handlers;
 pub mod import;
 pub mod orders;
+pub mod order_excel;
+pub mod purchase_orders;
+pub mod review;
 pub mod rules;
 pub mod settings;
 pub mod suppliers;
+pub mod vbp;
 pub mod views;
 
 use utoipa_axum::routes;
@@ -25,10 +29,13 @@ pub const READ: Action = Action("read_procurement");
 pub const MANAGE: Action = Action("manage_procurement");
 /// Build and submit a member's orders (a member's pharmacist, for their own institution).
 pub const ORDER: Action = Action("place_orders");
+/// See the purchase orders to suppliers and the member lines behind them (distribution receives
+/// against them).
+pub const PURCHASE_READ: Action = Action("read_purchase_orders");
 
 pub const CAPABILITY: Capability = Capability {
     name: "procurement",
-    description: "统一采购: suppliers, contracts, procurement cycles",
+    description: "统一采购: suppliers, contracts, procurement cycles, members' orders and their review, purchase orders, volume-based procurement progress",
     policy: &[
         (
             READ,
@@ -36,6 +43,7 @@ pub const CAPABILITY: Capability = Capability {
         ),
         (MANAGE, &[Procurement]),
         (ORDER, &[Pharmacist]),
+        (PURCHASE_READ, &[Procurement, Distribution, ConsortiumAdmin, Auditor]),
     ],
     routes: || {
         use handlers::*;
@@ -60,10 +68,25 @@ pub const CAPABILITY: Capability = Capability {
             .op(routes!(put_order_lines), ORDER)
             .op(routes!(load_used_products), ORDER)
             .op(routes!(submit_order), ORDER)
+            .op(routes!(export_order), READ)
+            .upload(routes!(import_order), ORDER)
+            .op(routes!(approve_order), MANAGE)
+            .op(routes!(return_order), MANAGE)
+            .op(routes!(review_orders), MANAGE)
+            .op(routes!(orders_by_product), MANAGE)
+            .op(routes!(preview_purchase_orders), MANAGE)
+            .op(routes!(generate_purchase_orders), MANAGE)
+            .op(routes!(list_purchase_orders), PURCHASE_READ)
+            .op(routes!(get_purchase_order), PURCHASE_READ)
+            .op(routes!(purchase_line_sources), PURCHASE_READ)
+            .op(routes!(print_purchase_order), PURCHASE_READ)
+            .op(routes!(export_purchase_order), PURCHASE_READ)
+            .op(routes!(vbp_progress), READ)
             .op(routes!(get_procurement_settings), READ)
             .op(routes!(put_procurement_settings), MANAGE)
     },
     init: |ctx, _| ctx,
     messages: &[],
+    notices: &[(purchase_orders::NOTICE_KIND, purchase_orders::attachment)],
     demo: Some(demo::demo),
 };

@@ -54,7 +54,7 @@ pub async fn o3_settings(conn: &impl ConnectionTrait, c: i64, level: Level) -> A
     })
 }
 
-async fn find(conn: &impl ConnectionTrait, c: i64, id: i64) -> AppResult<order::Model> {
+pub(crate) async fn find(conn: &impl ConnectionTrait, c: i64, id: i64) -> AppResult<order::Model> {
     order::Entity::find_by_id(id)
         .filter(order::Column::ConsortiumId.eq(c))
         .one(conn)
@@ -63,14 +63,15 @@ async fn find(conn: &impl ConnectionTrait, c: i64, id: i64) -> AppResult<order::
 }
 
 /// An order the actor may see (`wide`: roles that see every member's).
-async fn visible(ctx: &Ctx, actor: &Actor, id: i64, wide: &[entity::user::Role]) -> AppResult<order::Model> {
+pub(crate) async fn visible(ctx: &Ctx, actor: &Actor, id: i64, wide: &[entity::user::Role]) -> AppResult<order::Model> {
     let o = find(&ctx.db, actor.consortium()?, id).await?;
     institution_in_scope(ctx, actor, wide, Some(o.institution_id)).await?;
     Ok(o)
 }
 
-fn expect_draft(o: &order::Model) -> AppResult<()> {
-    if o.status == Status::Draft {
+/// A draft, or an order the lead hospital returned: the member changes it and submits again.
+pub(crate) fn expect_draft(o: &order::Model) -> AppResult<()> {
+    if matches!(o.status, Status::Draft | Status::Returned) {
         return Ok(());
     }
     Err(AppError::Conflict(tr(
@@ -101,7 +102,7 @@ async fn usable_on_hand(conn: &impl ConnectionTrait, institution: i64, entries: 
 }
 
 /// The order as the API shows it; with its lines and their stock position when `with_lines`.
-async fn view(ctx: &Ctx, conn: &impl ConnectionTrait, o: order::Model, with_lines: bool) -> AppResult<Order> {
+pub(crate) async fn view(ctx: &Ctx, conn: &impl ConnectionTrait, o: order::Model, with_lines: bool) -> AppResult<Order> {
     let c = o.consortium_id;
     let today = ctx.clock.today();
     let insts = institutions(conn, c).await?;
@@ -133,9 +134,12 @@ async fn view(ctx: &Ctx, conn: &impl ConnectionTrait, o: order::Model, with_line
     } else {
         (HashMap::new(), HashMap::new())
     };
+    let reviewed = matches!(o.status, Status::Approved | Status::Purchased);
+    let vbp = if with_lines { contracts::vbp_alternatives(ctx, conn, c, &prods, level, today).await? } else { HashMap::new() };
     let mut lines = Vec::new();
     let mut total_fen: i64 = 0;
     let mut unpriced = 0u32;
+    let mut adjusted = 0u32;
     let mut ordered: Vec<(u32, line::Model)> = stored.into_iter().map(|l| (prods.get(&l.entry_id).map_or(u32::MAX, |p| p.name_pos), l)).collect();
     ordered.sort_by_key(|(pos, l)| (*pos, l.entry_id));
     for (_, l) in ordered {
@@ -145,8 +149,12 @@ async fn view(ctx: &Ctx, conn: &impl ConnectionTrait, o: order::Model, with_line
         let a = amc.get(&l.entry_id).copied().unwrap_or(Decimal::ZERO);
         let suggested = rules::o3_suggested(a, cover, held, 0, 0, pack);
         let quantity = l.quantity.unwrap_or(if with_lines { suggested } else { 0 });
+        let approved = reviewed.then(|| l.approved_quantity.unwrap_or(quantity));
+        if l.approved_quantity.is_some() {
+            adjusted += 1;
+        }
         let price = prices.get(&l.entry_id);
-        let amount = price.map(|(e4, _)| rules::o6_line_fen(quantity, *e4));
+        let amount = price.map(|(e4, _)| rules::o6_line_fen(approved.unwrap_or(quantity), *e4));
         match amount {
             Some(f) => total_fen += f,
             None => unpriced += 1,
@@ -166,10 +174,15 @@ async fn view(ctx: &Ctx, conn: &impl ConnectionTrait, o: order::Model, with_line
                 price: price.map(|(e4, _)| Money::from_minor(*e4, SCALE_PRICE)),
                 contract_no: price.and_then(|(_, k)| numbers.get(k).cloned()),
                 amount: amount.map(|f| Money::from_minor(f, SCALE_FEN)),
+                approved,
+                adjust_reason: l.adjust_reason.clone(),
+                uncovered: l.uncovered,
+                vbp_alternative: vbp.get(&l.entry_id).cloned(),
             });
         }
     }
-    let people: Vec<i64> = [o.created_by, o.submitted_by].into_iter().flatten().collect();
+    let purchase_orders = if with_lines { super::purchase_orders::refs_of_order(conn, &o).await? } else { Vec::new() };
+    let people: Vec<i64> = [o.created_by, o.submitted_by, o.reviewed_by].into_iter().flatten().collect();
     let names = user_names(conn, people).await?;
     let cycle_name = match o.cycle_id {
         Some(k) => entity::procurement_cycle::Entity::find_by_id(k).one(conn).await?.map(|k| k.name),
@@ -193,6 +206,11 @@ async fn view(ctx: &Ctx, conn: &impl ConnectionTrait, o: order::Model, with_line
         lines,
         total: Money::from_minor(total_fen, SCALE_FEN),
         unpriced,
+        reviewed_by: o.reviewed_by.and_then(|u| names.get(&u).cloned()),
+        reviewed_at: o.reviewed_at,
+        review_note: o.review_note,
+        adjusted,
+        purchase_orders,
         version: o.version,
     })
 }
@@ -265,7 +283,7 @@ pub async fn create(ctx: &Ctx, actor: &Actor, req: CreateOrder) -> AppResult<Ord
 }
 
 /// Bump the order's version (the one read), or 409.
-async fn touch(ctx: &Ctx, conn: &impl ConnectionTrait, id: i64, version: i32) -> AppResult<()> {
+pub(crate) async fn touch(ctx: &Ctx, conn: &impl ConnectionTrait, id: i64, version: i32) -> AppResult<()> {
     guarded_update(
         conn,
         order::Entity::update_many()
@@ -463,6 +481,10 @@ async fn submit_once(ctx: &Ctx, actor: &Actor, id: i64, req: &OrderVersion, key:
         .col_expr(order::Column::Status, Expr::value(Status::Submitted))
         .col_expr(order::Column::SubmittedBy, Expr::value(actor.user_id))
         .col_expr(order::Column::SubmittedAt, Expr::value(now))
+        // A returned order submitted again starts a new review.
+        .col_expr(order::Column::ReviewedBy, Expr::value(Option::<i64>::None))
+        .col_expr(order::Column::ReviewedAt, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+        .col_expr(order::Column::ReviewNote, Expr::value(Option::<String>::None))
         .col_expr(order::Column::CycleId, Expr::value(if o.urgent { None } else { cycle.map(|k| k.id) }))
         .filter(order::Column::Id.eq(id))
         .exec(&tx)

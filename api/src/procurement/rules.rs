@@ -220,6 +220,105 @@ pub fn o2_orderable(product: &str, active: bool, member: Level, scope: Level, pa
     Ok(())
 }
 
+/// O4: the lead hospital approves or returns a submitted order only, and each once — an order
+/// already approved, returned or purchased is not reviewed again.
+pub fn o4_reviewable(status: entity::member_order::OrderStatus) -> Result<(), Refusal> {
+    use entity::member_order::OrderStatus as S;
+    match status {
+        S::Submitted => Ok(()),
+        S::Draft | S::Returned => Err(refuse(
+            RuleId::O4,
+            format!("该请领单{}，尚未提交，不能审核", status.zh()),
+            format!("this order is {}, not submitted: there is nothing to review yet", status.code()),
+        )),
+        S::Approved | S::Purchased => Err(refuse(
+            RuleId::O4,
+            format!("该请领单{}，不能再审核", status.zh()),
+            format!("this order is {} already: it cannot be reviewed again", status.code()),
+        )),
+    }
+}
+
+/// O4: an adjusted line gives a reason the member will read, and a whole number of packs, 0 or
+/// more (0 strikes the line) and at most ten times what was ordered (a slip of the keyboard
+/// otherwise); a line kept as ordered is no adjustment.
+pub fn o4_adjustment(product: &str, ordered: i64, approved: i64, reason: Option<&str>) -> Result<bool, Refusal> {
+    if approved == ordered {
+        return Ok(false);
+    }
+    if approved < 0 {
+        return Err(refuse(
+            RuleId::O4,
+            format!("{product}：核定数量不能为负数（填 0 表示不采购该品种）"),
+            format!("{product}: the approved quantity cannot be negative (0 strikes the line)"),
+        ));
+    }
+    let limit = ordered.max(1).saturating_mul(10);
+    if approved > limit {
+        return Err(refuse(
+            RuleId::O4,
+            format!("{product}：核定数量 {approved} 超过请领数量 {ordered} 的十倍，请核对"),
+            format!("{product}: the approved {approved} packs are more than ten times the {ordered} ordered; check the figure"),
+        ));
+    }
+    if reason.map(str::trim).unwrap_or("").chars().count() < 2 {
+        return Err(refuse(
+            RuleId::O4,
+            format!("{product}：调整数量须说明理由（成员单位会看到）"),
+            format!("{product}: an adjusted quantity needs a reason (the member will read it)"),
+        ));
+    }
+    Ok(true)
+}
+
+/// O4: approving an order whose every line was struck approves nothing: return it instead.
+pub fn o4_something_approved(total_packs: i64) -> Result<(), Refusal> {
+    if total_packs > 0 {
+        return Ok(());
+    }
+    Err(refuse(
+        RuleId::O4,
+        "核定后没有任何要采购的品种：如不采购，请退回该请领单并说明理由".into(),
+        "after the adjustments nothing is left to buy: to buy nothing, return the order with a reason".into(),
+    ))
+}
+
+/// O4: a returned order says why, so the member knows what to change.
+pub fn o4_return_reason(reason: Option<&str>) -> Result<String, Refusal> {
+    let r = reason.map(str::trim).unwrap_or("");
+    if r.chars().count() < 2 {
+        return Err(refuse(
+            RuleId::O4,
+            "退回请领单须说明理由（成员单位会看到），以便其修改后重新提交".into(),
+            "a returned order says why (the member will read it), so it can be changed and submitted again".into(),
+        ));
+    }
+    Ok(r.to_owned())
+}
+
+/// O5: the contract year a day falls in — agreed volumes are annual, so a contract of two years
+/// is measured year by year from its first day (the last year may be shorter). Days before the
+/// contract fall in its first year, days after it in its last.
+pub fn o5_contract_year(valid_from: NaiveDate, valid_to: NaiveDate, day: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let mut start = valid_from;
+    loop {
+        let next = start.checked_add_months(chrono::Months::new(12)).unwrap_or(NaiveDate::MAX);
+        if day < next || next > valid_to {
+            let end = (next - chrono::Days::new(1)).min(valid_to);
+            return (start, end);
+        }
+        start = next;
+    }
+}
+
+/// O5: purchased so far against the agreed volume and the pro-rata point: (progress, pro-rata,
+/// behind) as fractions (0.25 = 25 %), behind when progress is short of the pro-rata point.
+pub fn o5_progress(purchased: i64, agreed: i64, elapsed_days: i64, year_days: i64) -> (Decimal, Decimal, bool) {
+    let pro_rata = if year_days > 0 { Decimal::from(elapsed_days) / Decimal::from(year_days) } else { Decimal::ONE };
+    let progress = if agreed > 0 { Decimal::from(purchased) / Decimal::from(agreed) } else { Decimal::ZERO };
+    (progress.round_dp(4).normalize(), pro_rata.round_dp(4).normalize(), agreed > 0 && progress < pro_rata)
+}
+
 /// O6: a line's amount in fen — packs × the price per pack (ten-thousandths of a yuan), rounded
 /// half up to the fen; an order's total is the sum of its lines' amounts, so the lines shown add
 /// up to it exactly.
@@ -307,6 +406,60 @@ mod tests {
         assert_eq!(o5_pro_rata(from, to, d("2026-01-01")), (1, 365));
         assert_eq!(o5_pro_rata(from, to, d("2026-07-02")), (183, 365));
         assert_eq!(o5_pro_rata(from, to, d("2027-03-01")), (365, 365));
+    }
+
+    #[test]
+    fn o4_only_a_submitted_order_is_reviewed_once() {
+        use entity::member_order::OrderStatus as S;
+        assert!(o4_reviewable(S::Submitted).is_ok());
+        for s in [S::Draft, S::Returned, S::Approved, S::Purchased] {
+            let e = o4_reviewable(s).unwrap_err();
+            assert_eq!(e.rule, RuleId::O4);
+        }
+        assert!(o4_reviewable(S::Approved).unwrap_err().message.contains("cannot be reviewed again"));
+    }
+
+    #[test]
+    fn o4_adjustments_say_why_and_stay_sane() {
+        assert_eq!(o4_adjustment("A", 10, 10, None), Ok(false));
+        assert_eq!(o4_adjustment("A", 10, 6, Some("库存充足")), Ok(true));
+        assert_eq!(o4_adjustment("A", 10, 0, Some("停用")), Ok(true));
+        assert_eq!(o4_adjustment("A", 10, 100, Some("疫情备货")), Ok(true));
+        let no_reason = o4_adjustment("A", 10, 6, Some(" ")).unwrap_err();
+        assert_eq!(no_reason.rule, RuleId::O4);
+        assert!(no_reason.message.contains("needs a reason"));
+        assert!(o4_adjustment("A", 10, -1, Some("理由")).unwrap_err().message.contains("cannot be negative"));
+        assert!(o4_adjustment("A", 10, 101, Some("理由")).unwrap_err().message.contains("ten times"));
+        // An ordered 0 (never submitted so, but safe): up to 10 packs.
+        assert_eq!(o4_adjustment("A", 0, 10, Some("补货")), Ok(true));
+    }
+
+    #[test]
+    fn o4_nothing_approved_and_return_reasons() {
+        assert!(o4_something_approved(1).is_ok());
+        assert_eq!(o4_something_approved(0).unwrap_err().rule, RuleId::O4);
+        assert_eq!(o4_return_reason(Some(" 数量过大 ")).unwrap(), "数量过大");
+        assert_eq!(o4_return_reason(None).unwrap_err().rule, RuleId::O4);
+        assert_eq!(o4_return_reason(Some("x")).unwrap_err().rule, RuleId::O4);
+    }
+
+    #[test]
+    fn o5_contract_years_and_progress() {
+        let (from, to) = (d("2026-03-01"), d("2028-02-29"));
+        assert_eq!(o5_contract_year(from, to, d("2026-03-01")), (d("2026-03-01"), d("2027-02-28")));
+        assert_eq!(o5_contract_year(from, to, d("2027-02-28")), (d("2026-03-01"), d("2027-02-28")));
+        assert_eq!(o5_contract_year(from, to, d("2027-03-01")), (d("2027-03-01"), d("2028-02-29")));
+        assert_eq!(o5_contract_year(from, to, d("2030-01-01")), (d("2027-03-01"), d("2028-02-29")));
+        assert_eq!(o5_contract_year(from, to, d("2025-01-01")), (d("2026-03-01"), d("2027-02-28")));
+        // A contract of 18 months: a full year, then a short one.
+        let short = o5_contract_year(d("2026-01-01"), d("2027-06-30"), d("2027-05-01"));
+        assert_eq!(short, (d("2027-01-01"), d("2027-06-30")));
+        let (p, r, behind) = o5_progress(300, 1000, 146, 365);
+        assert_eq!((p, r, behind), (Decimal::new(3, 1), Decimal::new(4, 1), true));
+        let (_, _, ahead) = o5_progress(500, 1000, 146, 365);
+        assert!(!ahead);
+        let (p, _, behind) = o5_progress(0, 0, 10, 365);
+        assert_eq!((p, behind), (Decimal::ZERO, false));
     }
 
     #[test]

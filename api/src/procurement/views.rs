@@ -284,6 +284,43 @@ pub struct ContractImportReport {
     pub applied: bool,
 }
 
+// ---- an order as a spreadsheet --------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OrderImportQuery {
+    /// Only check and report (default true); false changes the order's lines.
+    pub dry_run: Option<bool>,
+    /// The order's version as read; needed to apply (409 when it changed since).
+    #[param(minimum = 0)]
+    pub version: Option<i32>,
+}
+
+/// The upload: `file`, CSV or XLSX (or text pasted from Excel, tab-separated) with a
+/// 请领量(包装) column and the product as 条目编号, 医保药品代码 or 药品名称+规格+生产企业. The
+/// example names an entry that may not exist: it is answered with a report of problems.
+#[derive(ToSchema)]
+#[schema(example = json!({"file": "条目编号,请领量(包装)\n1,12\n"}))]
+pub struct OrderUpload {
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+/// What an order file would change: lines added, quantities changed, products taken off, and
+/// every problem by row and column; `applied` (with the order) once changed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderImportReport {
+    /// Rows with data (the header and a 合计 row not counted).
+    pub rows_total: usize,
+    pub added: u32,
+    pub changed: u32,
+    pub removed: u32,
+    pub problems: Vec<crate::stock::views::CellProblem>,
+    pub applied: bool,
+    pub order: Option<Order>,
+}
+
 // ---- cycles --------------------------------------------------------------------------------
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -403,8 +440,28 @@ pub struct OrderLine {
     /// The contracted price per pack today, if a contract covers the product.
     pub price: Option<Money>,
     pub contract_no: Option<String>,
-    /// quantity × price, to the fen (O6); none without a price.
+    /// quantity × price, to the fen (O6); none without a price. Once approved, the approved
+    /// quantity × price.
     pub amount: Option<Money>,
+    /// The quantity the lead hospital approved, packs (once approved): the ordered one unless
+    /// adjusted.
+    pub approved: Option<i64>,
+    /// Why the lead hospital changed the quantity (O4), shown to the member.
+    pub adjust_reason: Option<String>,
+    /// No valid contract covered the product when the order was aggregated: not bought yet.
+    pub uncovered: bool,
+    /// O5: the product is not volume-based-procured but a product of the same generic is; the
+    /// member may switch to it.
+    pub vbp_alternative: Option<VbpAlternative>,
+}
+
+/// A volume-based-procured product of the same generic name (O5).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VbpAlternative {
+    pub entry_id: i64,
+    pub product: ProductBrief,
+    pub contract_no: String,
+    pub price: Money,
 }
 
 /// A member's order (请领单).
@@ -430,7 +487,23 @@ pub struct Order {
     pub total: Money,
     /// Lines whose product no contract covers today.
     pub unpriced: u32,
+    /// Who approved or returned it, when, and why it was returned (O4).
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub review_note: Option<String>,
+    /// Lines whose quantity the lead hospital adjusted.
+    pub adjusted: u32,
+    /// The purchase orders its lines went into, once purchased.
+    pub purchase_orders: Vec<PurchaseOrderRef>,
     pub version: i32,
+}
+
+/// A purchase order named by its number.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PurchaseOrderRef {
+    pub id: i64,
+    pub po_no: String,
+    pub supplier_name: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -497,4 +570,355 @@ pub struct ProcurementSettings {
     #[validate(range(min = 0))]
     #[schema(minimum = 0)]
     pub version: i32,
+}
+
+// ---- review (O4) ---------------------------------------------------------------------------
+
+/// A changed quantity on approval, with the reason the member will read.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct LineAdjustment {
+    pub line_id: i64,
+    /// The approved quantity in packs; 0 strikes the line.
+    #[validate(range(min = 0, max = 10_000_000))]
+    #[schema(minimum = 0, maximum = 10_000_000)]
+    pub quantity: i64,
+    #[validate(length(max = 500, message = "max_1000"))]
+    #[schema(max_length = 500)]
+    pub reason: Option<String>,
+}
+
+/// Approve a submitted order with the version read, with the lines whose quantity changes (O4).
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"version": 2, "adjustments": [{"line_id": 1, "quantity": 6, "reason": "库存可用两个月，减半"}]}))]
+pub struct ApproveOrder {
+    #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
+    pub version: i32,
+    #[serde(default)]
+    #[validate(nested, length(max = 5000))]
+    #[schema(max_items = 5000)]
+    pub adjustments: Vec<LineAdjustment>,
+}
+
+/// Return a submitted order to the member, saying why (O4).
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"version": 2, "reason": "阿莫西林数量过大，请按实际用量修改后重新提交"}))]
+pub struct ReturnOrder {
+    #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
+    pub version: i32,
+    #[validate(length(max = 500, message = "max_1000"))]
+    #[schema(max_length = 500)]
+    pub reason: String,
+}
+
+/// What a batch does to each of its orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewAction {
+    Approve,
+    Return,
+}
+
+/// An order of a batch, with the version read.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct OrderRef {
+    pub id: i64,
+    #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
+    pub version: i32,
+}
+
+/// Approve (as ordered) or return several submitted orders; each is done or refused on its own.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"action": "approve", "orders": [{"id": 1, "version": 2}, {"id": 2, "version": 2}]}))]
+pub struct BatchReview {
+    pub action: ReviewAction,
+    #[validate(nested, length(min = 1, max = 500))]
+    #[schema(min_items = 1, max_items = 500)]
+    pub orders: Vec<OrderRef>,
+    /// For returns: why (the member reads it).
+    #[validate(length(max = 500, message = "max_1000"))]
+    #[schema(max_length = 500)]
+    pub reason: Option<String>,
+}
+
+/// What became of one order of a batch: done (its status and version now) or refused (why).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchOutcome {
+    pub id: i64,
+    pub ok: bool,
+    pub status: Option<OrderStatus>,
+    pub version: Option<i32>,
+    pub institution_name: Option<String>,
+    pub problem: Option<crate::error::Problem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchReviewResult {
+    pub done: u32,
+    pub refused: u32,
+    pub items: Vec<BatchOutcome>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DemandQuery {
+    /// Orders in this status (default submitted: the approval queue).
+    #[param(inline)]
+    pub status: Option<OrderStatus>,
+    pub cycle_id: Option<i64>,
+}
+
+/// One product across the members' orders (the queue by product).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductDemand {
+    pub entry_id: i64,
+    pub product: ProductBrief,
+    /// Packs ordered (or approved, for approved orders) across the orders.
+    pub quantity: i64,
+    pub orders: u32,
+    pub price: Option<Money>,
+    pub contract_no: Option<String>,
+    pub supplier_name: Option<String>,
+    pub amount: Option<Money>,
+    /// The members' lines.
+    pub lines: Vec<DemandLine>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DemandLine {
+    pub order_id: i64,
+    pub line_id: i64,
+    pub institution_id: i64,
+    pub institution_name: String,
+    pub quantity: i64,
+    pub order_version: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DemandPage {
+    pub items: Vec<ProductDemand>,
+    pub total: Money,
+    pub orders: u32,
+}
+
+// ---- purchase orders (O4) ------------------------------------------------------------------
+
+pub use entity::purchase_order::PurchaseOrderStatus;
+
+/// One product of a supplier's purchase order to be (or as) made.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PurchaseLine {
+    /// Its id once made (none in a preview).
+    pub id: Option<i64>,
+    pub entry_id: i64,
+    pub product: ProductBrief,
+    pub contract_id: i64,
+    pub contract_no: String,
+    /// Packs.
+    pub quantity: i64,
+    pub price: Money,
+    pub amount: Money,
+    /// How many member order lines it sums.
+    pub sources: u32,
+}
+
+/// A product no valid contract covers: its lines are not bought (reported, not skipped).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UncoveredProduct {
+    pub entry_id: i64,
+    pub product: ProductBrief,
+    pub quantity: i64,
+    pub institutions: Vec<String>,
+    /// Uncovered at an earlier aggregation, still waiting for a contract.
+    pub carried: bool,
+}
+
+/// The purchase order one supplier would get.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SupplierPurchase {
+    pub supplier_id: i64,
+    pub supplier_name: String,
+    pub order_email: String,
+    pub lines: Vec<PurchaseLine>,
+    pub total: Money,
+}
+
+/// An approved order the aggregation would take.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AggregationOrder {
+    pub id: i64,
+    pub institution_id: i64,
+    pub institution_name: String,
+    pub cycle_name: Option<String>,
+    pub urgent: bool,
+    pub line_count: u32,
+}
+
+/// What aggregating the approved orders now would make: one purchase order per supplier at
+/// the contracted prices of today, and the products no contract covers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AggregationPreview {
+    pub priced_on: NaiveDate,
+    pub orders: Vec<AggregationOrder>,
+    pub suppliers: Vec<SupplierPurchase>,
+    pub uncovered: Vec<UncoveredProduct>,
+    pub total: Money,
+}
+
+/// Make the purchase orders from these approved orders (those the preview showed).
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"order_ids": [1, 2, 3]}))]
+pub struct GeneratePurchaseOrders {
+    #[validate(length(max = 100000))]
+    #[schema(max_items = 100000)]
+    pub order_ids: Vec<i64>,
+}
+
+/// The e-mail of a purchase order to its supplier (through the outbox).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoticeState {
+    pub recipient: String,
+    pub status: entity::outbox::OutboxStatus,
+    pub attempts: i32,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+/// A purchase order to a supplier.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PurchaseOrder {
+    pub id: i64,
+    pub po_no: String,
+    pub aggregation_id: i64,
+    pub supplier_id: i64,
+    pub supplier_name: String,
+    pub status: PurchaseOrderStatus,
+    pub line_count: i32,
+    pub total: Money,
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub notice: Option<NoticeState>,
+    /// With the purchase order itself: its lines; in lists: empty.
+    pub lines: Vec<PurchaseLine>,
+    pub version: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PurchaseOrderPage {
+    pub items: Vec<PurchaseOrder>,
+    pub next_cursor: Option<String>,
+}
+
+/// What an aggregation made.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AggregationResult {
+    pub aggregation_id: i64,
+    pub purchase_orders: Vec<PurchaseOrder>,
+    pub uncovered: Vec<UncoveredProduct>,
+    pub orders: u32,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PurchaseOrderQuery {
+    pub supplier_id: Option<i64>,
+    pub aggregation_id: Option<i64>,
+    #[param(pattern = r"^([0-9A-Fa-f]{2})*$")]
+    pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+}
+
+/// A member order line a purchase order line came from.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PurchaseSource {
+    pub order_id: i64,
+    pub line_id: i64,
+    pub institution_id: i64,
+    pub institution_name: String,
+    /// Approved packs.
+    pub quantity: i64,
+}
+
+// ---- VBP progress (O5) ---------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct VbpQuery {
+    pub contract_id: Option<i64>,
+    /// One member only.
+    pub institution_id: Option<i64>,
+    /// The day to measure on (default today).
+    pub on: Option<NaiveDate>,
+}
+
+/// Purchased so far against an agreed volume and the pro-rata point (O5). Fractions are
+/// decimal strings ("0.3521" = 35.21 %).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VbpFigure {
+    /// Agreed packs for the contract year.
+    pub agreed: i64,
+    /// Packs bought in purchase orders so far this contract year.
+    pub purchased: i64,
+    #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String, example = "0.3521")]
+    pub progress: rust_decimal::Decimal,
+    /// Behind the pro-rata point: a warning.
+    pub behind: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VbpMember {
+    pub institution_id: i64,
+    pub institution_name: String,
+    #[serde(flatten)]
+    pub figure: VbpFigure,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VbpLine {
+    pub entry_id: i64,
+    pub product: ProductBrief,
+    /// The consortium's figure.
+    #[serde(flatten)]
+    pub figure: VbpFigure,
+    pub members: Vec<VbpMember>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VbpContract {
+    pub contract_id: i64,
+    pub contract_no: String,
+    pub supplier_name: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: NaiveDate,
+    /// The contract year the day falls in.
+    pub year_from: NaiveDate,
+    pub year_to: NaiveDate,
+    pub elapsed_days: i64,
+    pub year_days: i64,
+    /// 序时进度: days elapsed ÷ days in the contract year.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String, example = "0.4000")]
+    pub pro_rata: rust_decimal::Decimal,
+    pub lines: Vec<VbpLine>,
+    /// Lines behind the pro-rata point.
+    pub behind: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VbpProgress {
+    pub on: NaiveDate,
+    pub contracts: Vec<VbpContract>,
 }

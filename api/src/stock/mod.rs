@@ -78,5 +78,6 @@ pub const CAPABILITY: Capability = Capability {
     },
     init: |ctx, _| ctx,
     messages: &[],
+    notices: &[],
     demo: Some(demo::demo),
 };

@@ -557,6 +557,7 @@ pub async fn sheet(ctx: &Ctx, actor: &Actor, id: i64, format: SheetFormat) -> Ap
                         Cell::Text(s) => s,
                         Cell::Int(n) => n.to_string(),
                         Cell::Date(d) => d.to_string(),
+                        Cell::Decimal(d) => d.to_string(),
                         Cell::Empty => String::new(),
                     }));
                 }

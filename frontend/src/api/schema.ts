@@ -636,6 +636,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/by-product": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The orders in a status (default submitted: the approval queue) by product, with each
+         *     product's members.
+         */
+        get: operations["orders_by_product"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve (as ordered) or return several submitted orders at once; the answer says per order
+         *     what was done or why it was refused (one refusal stops nothing else).
+         */
+        post: operations["review_orders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/{id}": {
         parameters: {
             query?: never;
@@ -650,6 +690,48 @@ export interface paths {
         get: operations["get_order"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a submitted order (O4), as ordered or with adjusted lines — each adjustment with a
+         *     reason the member reads — with the version read.
+         */
+        post: operations["approve_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Quantities and products from a spreadsheet (the export changed, a file of one's own, or rows
+         *     pasted from Excel): a row with a quantity types it, a blank one follows the suggestion, 0
+         *     takes the product off; lines the file does not name stay. A dry run (the default) reports
+         *     every problem by row and column; applying (with the version read) changes the lines.
+         */
+        post: operations["import_order"];
         delete?: never;
         options?: never;
         head?: never;
@@ -693,6 +775,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Return a submitted order to the member with a reason (O4); the member changes it and submits
+         *     again.
+         */
+        post: operations["return_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/{id}/submit": {
         parameters: {
             query?: never;
@@ -707,6 +809,26 @@ export interface paths {
          *     result, once; the same key with another request is refused.
          */
         post: operations["submit_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The order as an Excel workbook: every line with its stock position, suggestion, quantity
+         *     (blank where it follows the suggestion), price and amount; it imports back unchanged.
+         */
+        get: operations["export_order"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -778,6 +900,114 @@ export interface paths {
         get: operations["get_procurement_settings"];
         /** Change the procurement settings, with the version read. */
         put: operations["put_procurement_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchase-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Purchase orders to suppliers, newest first (without their lines). */
+        get: operations["list_purchase_orders"];
+        put?: never;
+        /**
+         * Make the purchase orders from the approved orders the preview showed; each is e-mailed to
+         *     its supplier's order address. Uncovered products are reported and wait for a contract.
+         */
+        post: operations["generate_purchase_orders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchase-orders/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What aggregating the approved orders today would make (O4): one purchase order per
+         *     supplier at the contracted price, and the products no valid contract covers.
+         */
+        get: operations["preview_purchase_orders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchase-orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_purchase_order"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchase-orders/{id}/lines/{line_id}/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The member order lines a purchase order line sums. */
+        get: operations["purchase_line_sources"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchase-orders/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The purchase order printed (PDF, A4, Chinese). */
+        get: operations["print_purchase_order"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchase-orders/{id}/xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The purchase order as an Excel workbook. */
+        get: operations["export_purchase_order"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1288,6 +1518,26 @@ export interface paths {
         patch: operations["update_user"];
         trace?: never;
     };
+    "/api/v1/vbp/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Volume-based procurement progress (O5): per contract and product, for the consortium and per
+         *     member, purchased so far this contract year against the agreed volume and the pro-rata point.
+         */
+        get: operations["vbp_progress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1330,7 +1580,7 @@ export interface components {
          * @description What a user may do; see each capability's policy
          * @enum {string}
          */
-        Action: "manage_consortia" | "manage_organisation" | "read_organisation" | "read_audit" | "read_formulary" | "propose_formulary" | "decide_formulary" | "set_formulary_targets" | "read_stock" | "record_stock" | "approve_stock" | "set_stock_settings" | "read_procurement" | "manage_procurement" | "place_orders";
+        Action: "manage_consortia" | "manage_organisation" | "read_organisation" | "read_audit" | "read_formulary" | "propose_formulary" | "decide_formulary" | "set_formulary_targets" | "read_stock" | "record_stock" | "approve_stock" | "set_stock_settings" | "read_procurement" | "manage_procurement" | "place_orders" | "read_purchase_orders";
         AddedRow: {
             generic_name_zh: string;
             manufacturer: string;
@@ -1344,11 +1594,62 @@ export interface components {
          * @enum {string}
          */
         AdjustmentReason: "damage" | "expiry" | "loss" | "correction";
+        /** @description An approved order the aggregation would take. */
+        AggregationOrder: {
+            cycle_name?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            institution_id: number;
+            institution_name: string;
+            /** Format: int32 */
+            line_count: number;
+            urgent: boolean;
+        };
+        /**
+         * @description What aggregating the approved orders now would make: one purchase order per supplier at
+         *     the contracted prices of today, and the products no contract covers.
+         */
+        AggregationPreview: {
+            orders: components["schemas"]["AggregationOrder"][];
+            /** Format: date */
+            priced_on: string;
+            suppliers: components["schemas"]["SupplierPurchase"][];
+            total: components["schemas"]["Money"];
+            uncovered: components["schemas"]["UncoveredProduct"][];
+        };
+        /** @description What an aggregation made. */
+        AggregationResult: {
+            /** Format: int64 */
+            aggregation_id: number;
+            /** Format: int32 */
+            orders: number;
+            purchase_orders: components["schemas"]["PurchaseOrder"][];
+            uncovered: components["schemas"]["UncoveredProduct"][];
+        };
         /**
          * @description Antimicrobial tier.
          * @enum {string}
          */
         AntimicrobialTier: "none" | "unrestricted" | "restricted" | "special";
+        /**
+         * @description Approve a submitted order with the version read, with the lines whose quantity changes (O4).
+         * @example {
+         *       "adjustments": [
+         *         {
+         *           "line_id": 1,
+         *           "quantity": 6,
+         *           "reason": "库存可用两个月，减半"
+         *         }
+         *       ],
+         *       "version": 2
+         *     }
+         */
+        ApproveOrder: {
+            adjustments?: components["schemas"]["LineAdjustment"][];
+            /** Format: int32 */
+            version: number;
+        };
         /**
          * @example {
          *       "note": "同意"
@@ -1379,6 +1680,46 @@ export interface components {
         AuditPage: {
             items: components["schemas"]["AuditEntry"][];
             next_cursor?: string | null;
+        };
+        /** @description What became of one order of a batch: done (its status and version now) or refused (why). */
+        BatchOutcome: {
+            /** Format: int64 */
+            id: number;
+            institution_name?: string | null;
+            ok: boolean;
+            problem?: components["schemas"]["Problem"] | null;
+            status?: components["schemas"]["OrderStatus"] | null;
+            /** Format: int32 */
+            version?: number | null;
+        };
+        /**
+         * @description Approve (as ordered) or return several submitted orders; each is done or refused on its own.
+         * @example {
+         *       "action": "approve",
+         *       "orders": [
+         *         {
+         *           "id": 1,
+         *           "version": 2
+         *         },
+         *         {
+         *           "id": 2,
+         *           "version": 2
+         *         }
+         *       ]
+         *     }
+         */
+        BatchReview: {
+            action: components["schemas"]["ReviewAction"];
+            orders: components["schemas"]["OrderRef"][];
+            /** @description For returns: why (the member reads it). */
+            reason?: string | null;
+        };
+        BatchReviewResult: {
+            /** Format: int32 */
+            done: number;
+            items: components["schemas"]["BatchOutcome"][];
+            /** Format: int32 */
+            refused: number;
         };
         /** @description A problem with one cell of an uploaded file (row 1 is the header). */
         CellProblem: {
@@ -1832,6 +2173,25 @@ export interface components {
             /** Format: int32 */
             version: number;
         };
+        DemandLine: {
+            /** Format: int64 */
+            institution_id: number;
+            institution_name: string;
+            /** Format: int64 */
+            line_id: number;
+            /** Format: int64 */
+            order_id: number;
+            /** Format: int32 */
+            order_version: number;
+            /** Format: int64 */
+            quantity: number;
+        };
+        DemandPage: {
+            items: components["schemas"]["ProductDemand"][];
+            /** Format: int32 */
+            orders: number;
+            total: components["schemas"]["Money"];
+        };
         Diff: {
             added: components["schemas"]["Entry"][];
             changed: components["schemas"]["ChangedEntry"][];
@@ -2118,6 +2478,19 @@ export interface components {
             lot_no: string;
             reason?: components["schemas"]["AdjustmentReason"] | null;
         };
+        /**
+         * @description Make the purchase orders from these approved orders (those the preview showed).
+         * @example {
+         *       "order_ids": [
+         *         1,
+         *         2,
+         *         3
+         *       ]
+         *     }
+         */
+        GeneratePurchaseOrders: {
+            order_ids: number[];
+        };
         Health: {
             status: string;
         };
@@ -2254,6 +2627,17 @@ export interface components {
          * @enum {string}
          */
         Level: "lead" | "secondary" | "township" | "village";
+        /** @description A changed quantity on approval, with the reason the member will read. */
+        LineAdjustment: {
+            /** Format: int64 */
+            line_id: number;
+            /**
+             * Format: int64
+             * @description The approved quantity in packs; 0 strikes the line.
+             */
+            quantity: number;
+            reason?: string | null;
+        };
         Me: {
             /** @description What this user may do (from the policy table); the web app shows pages by it. */
             actions: components["schemas"]["Action"][];
@@ -2394,6 +2778,16 @@ export interface components {
         NewProposal: components["schemas"]["ProposalRequest"] & {
             fields?: components["schemas"]["EntryPatch"] | null;
         } & unknown & unknown & unknown & unknown;
+        /** @description The e-mail of a purchase order to its supplier (through the outbox). */
+        NoticeState: {
+            /** Format: int32 */
+            attempts: number;
+            last_error?: string | null;
+            recipient: string;
+            /** Format: date-time */
+            sent_at?: string | null;
+            status: components["schemas"]["OutboxStatus"];
+        };
         /**
          * @example {
          *       "ends_on": "2030-01-31",
@@ -2456,6 +2850,11 @@ export interface components {
         };
         /** @description A member's order (请领单). */
         Order: {
+            /**
+             * Format: int32
+             * @description Lines whose quantity the lead hospital adjusted.
+             */
+            adjusted: number;
             /** Format: date-time */
             created_at: string;
             created_by?: string | null;
@@ -2472,6 +2871,13 @@ export interface components {
             /** @description With the order itself: its lines; in lists: empty. */
             lines: components["schemas"]["OrderLine"][];
             note?: string | null;
+            /** @description The purchase orders its lines went into, once purchased. */
+            purchase_orders: components["schemas"]["PurchaseOrderRef"][];
+            review_note?: string | null;
+            /** Format: date-time */
+            reviewed_at?: string | null;
+            /** @description Who approved or returned it, when, and why it was returned (O4). */
+            reviewed_by?: string | null;
             status: components["schemas"]["OrderStatus"];
             /** Format: date-time */
             submitted_at?: string | null;
@@ -2488,14 +2894,39 @@ export interface components {
             /** Format: int32 */
             version: number;
         };
+        /**
+         * @description What an order file would change: lines added, quantities changed, products taken off, and
+         *     every problem by row and column; `applied` (with the order) once changed.
+         */
+        OrderImportReport: {
+            /** Format: int32 */
+            added: number;
+            applied: boolean;
+            /** Format: int32 */
+            changed: number;
+            order?: components["schemas"]["Order"] | null;
+            problems: components["schemas"]["CellProblem"][];
+            /** Format: int32 */
+            removed: number;
+            /** @description Rows with data (the header and a 合计 row not counted). */
+            rows_total: number;
+        };
         /** @description One product of an order with the member's stock position (O3). */
         OrderLine: {
+            /** @description Why the lead hospital changed the quantity (O4), shown to the member. */
+            adjust_reason?: string | null;
             /**
              * @description Average monthly consumption over the lookback, base units, as a decimal string ("12.5").
              * @example 12.5
              */
             amc: string;
             amount?: components["schemas"]["Money"] | null;
+            /**
+             * Format: int64
+             * @description The quantity the lead hospital approved, packs (once approved): the ordered one unless
+             *     adjusted.
+             */
+            approved?: number | null;
             contract_no?: string | null;
             /** Format: int64 */
             entry_id: number;
@@ -2531,6 +2962,9 @@ export interface components {
             suggested: number;
             /** @description Whether the orderer typed the quantity (a recalculation never overwrites it). */
             typed: boolean;
+            /** @description No valid contract covered the product when the order was aggregated: not bought yet. */
+            uncovered: boolean;
+            vbp_alternative?: components["schemas"]["VbpAlternative"] | null;
         };
         /** @description A line as the orderer writes it: a quantity in packs, or none to follow the suggestion. */
         OrderLineInput: {
@@ -2543,11 +2977,30 @@ export interface components {
             items: components["schemas"]["Order"][];
             next_cursor?: string | null;
         };
+        /** @description An order of a batch, with the version read. */
+        OrderRef: {
+            /** Format: int64 */
+            id: number;
+            /** Format: int32 */
+            version: number;
+        };
         /**
          * @description Where a member's order (请领单) is.
          * @enum {string}
          */
-        OrderStatus: "draft" | "submitted";
+        OrderStatus: "draft" | "submitted" | "returned" | "approved" | "purchased";
+        /**
+         * @description The upload: `file`, CSV or XLSX (or text pasted from Excel, tab-separated) with a
+         *     请领量(包装) column and the product as 条目编号, 医保药品代码 or 药品名称+规格+生产企业. The
+         *     example names an entry that may not exist: it is answered with a report of problems.
+         * @example {
+         *       "file": "条目编号,请领量(包装)\n1,12\n"
+         *     }
+         */
+        OrderUpload: {
+            /** Format: binary */
+            file: string;
+        };
         /**
          * @description The version read (submission, loading the products used).
          * @example {
@@ -2558,6 +3011,11 @@ export interface components {
             /** Format: int32 */
             version: number;
         };
+        /**
+         * @description Where a notice in the outbox is.
+         * @enum {string}
+         */
+        OutboxStatus: "pending" | "sent" | "failed";
         /**
          * @description A row that differs from the formulary on the import's effective date while approved changes
          *     of the same entry are scheduled after that day: applying it would override them, so an
@@ -2641,6 +3099,25 @@ export interface components {
             pack_size: number;
             pack_unit: string;
             strength: string;
+        };
+        /** @description One product across the members' orders (the queue by product). */
+        ProductDemand: {
+            amount?: components["schemas"]["Money"] | null;
+            contract_no?: string | null;
+            /** Format: int64 */
+            entry_id: number;
+            /** @description The members' lines. */
+            lines: components["schemas"]["DemandLine"][];
+            /** Format: int32 */
+            orders: number;
+            price?: components["schemas"]["Money"] | null;
+            product: components["schemas"]["ProductBrief"];
+            /**
+             * Format: int64
+             * @description Packs ordered (or approved, for approved orders) across the orders.
+             */
+            quantity: number;
+            supplier_name?: string | null;
         };
         /** @description A product named as a pharmacist tells two apart: name, strength, dosage form, manufacturer. */
         ProductName: {
@@ -2763,6 +3240,86 @@ export interface components {
          * @enum {string}
          */
         ProposalStatus: "pending" | "approved" | "rejected" | "withdrawn";
+        /** @description One product of a supplier's purchase order to be (or as) made. */
+        PurchaseLine: {
+            amount: components["schemas"]["Money"];
+            /** Format: int64 */
+            contract_id: number;
+            contract_no: string;
+            /** Format: int64 */
+            entry_id: number;
+            /**
+             * Format: int64
+             * @description Its id once made (none in a preview).
+             */
+            id?: number | null;
+            price: components["schemas"]["Money"];
+            product: components["schemas"]["ProductBrief"];
+            /**
+             * Format: int64
+             * @description Packs.
+             */
+            quantity: number;
+            /**
+             * Format: int32
+             * @description How many member order lines it sums.
+             */
+            sources: number;
+        };
+        /** @description A purchase order to a supplier. */
+        PurchaseOrder: {
+            /** Format: int64 */
+            aggregation_id: number;
+            /** Format: date-time */
+            created_at: string;
+            created_by?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: int32 */
+            line_count: number;
+            /** @description With the purchase order itself: its lines; in lists: empty. */
+            lines: components["schemas"]["PurchaseLine"][];
+            notice?: components["schemas"]["NoticeState"] | null;
+            po_no: string;
+            status: components["schemas"]["PurchaseOrderStatus"];
+            /** Format: int64 */
+            supplier_id: number;
+            supplier_name: string;
+            total: components["schemas"]["Money"];
+            /** Format: int32 */
+            version: number;
+        };
+        PurchaseOrderPage: {
+            items: components["schemas"]["PurchaseOrder"][];
+            next_cursor?: string | null;
+        };
+        /** @description A purchase order named by its number. */
+        PurchaseOrderRef: {
+            /** Format: int64 */
+            id: number;
+            po_no: string;
+            supplier_name: string;
+        };
+        /**
+         * @description Where a purchase order to a supplier is.
+         * @enum {string}
+         */
+        PurchaseOrderStatus: "issued" | "cancelled";
+        /** @description A member order line a purchase order line came from. */
+        PurchaseSource: {
+            /** Format: int64 */
+            institution_id: number;
+            institution_name: string;
+            /** Format: int64 */
+            line_id: number;
+            /** Format: int64 */
+            order_id: number;
+            /**
+             * Format: int64
+             * @description Approved packs.
+             */
+            quantity: number;
+        };
         /**
          * @description The order's lines, replacing its lines, with the version read.
          * @example {
@@ -2871,6 +3428,18 @@ export interface components {
             reason: components["schemas"]["AdjustmentReason"];
         };
         /**
+         * @description Return a submitted order to the member, saying why (O4).
+         * @example {
+         *       "reason": "阿莫西林数量过大，请按实际用量修改后重新提交",
+         *       "version": 2
+         *     }
+         */
+        ReturnOrder: {
+            reason: string;
+            /** Format: int32 */
+            version: number;
+        };
+        /**
          * @description Take back a mistaken movement by one that reverses it (the ledger is never edited).
          * @example {
          *       "reason": "数量录入错误"
@@ -2879,6 +3448,11 @@ export interface components {
         ReverseRequest: {
             reason: string;
         };
+        /**
+         * @description What a batch does to each of its orders.
+         * @enum {string}
+         */
+        ReviewAction: "approve" | "return";
         /**
          * @description The roles of DOMAIN.md §1.
          * @enum {string}
@@ -3186,6 +3760,15 @@ export interface components {
             items: components["schemas"]["Supplier"][];
             next_cursor?: string | null;
         };
+        /** @description The purchase order one supplier would get. */
+        SupplierPurchase: {
+            lines: components["schemas"]["PurchaseLine"][];
+            order_email: string;
+            /** Format: int64 */
+            supplier_id: number;
+            supplier_name: string;
+            total: components["schemas"]["Money"];
+        };
         /**
          * @description A supplier's new details, with the version read (409 when it changed since).
          * @example {
@@ -3242,6 +3825,17 @@ export interface components {
             proposer: components["schemas"]["PersonRef"];
             reason: string;
             status: components["schemas"]["ProposalStatus"];
+        };
+        /** @description A product no valid contract covers: its lines are not bought (reported, not skipped). */
+        UncoveredProduct: {
+            /** @description Uncovered at an earlier aggregation, still waiting for a contract. */
+            carried: boolean;
+            /** Format: int64 */
+            entry_id: number;
+            institutions: string[];
+            product: components["schemas"]["ProductBrief"];
+            /** Format: int64 */
+            quantity: number;
         };
         /**
          * @example {
@@ -3317,6 +3911,82 @@ export interface components {
         UserPage: {
             items: components["schemas"]["User"][];
             next_cursor?: string | null;
+        };
+        /** @description A volume-based-procured product of the same generic name (O5). */
+        VbpAlternative: {
+            contract_no: string;
+            /** Format: int64 */
+            entry_id: number;
+            price: components["schemas"]["Money"];
+            product: components["schemas"]["ProductBrief"];
+        };
+        VbpContract: {
+            /**
+             * Format: int32
+             * @description Lines behind the pro-rata point.
+             */
+            behind: number;
+            /** Format: int64 */
+            contract_id: number;
+            contract_no: string;
+            /** Format: int64 */
+            elapsed_days: number;
+            lines: components["schemas"]["VbpLine"][];
+            /**
+             * @description 序时进度: days elapsed ÷ days in the contract year.
+             * @example 0.4000
+             */
+            pro_rata: string;
+            supplier_name: string;
+            /** Format: date */
+            valid_from: string;
+            /** Format: date */
+            valid_to: string;
+            /** Format: int64 */
+            year_days: number;
+            /**
+             * Format: date
+             * @description The contract year the day falls in.
+             */
+            year_from: string;
+            /** Format: date */
+            year_to: string;
+        };
+        /**
+         * @description Purchased so far against an agreed volume and the pro-rata point (O5). Fractions are
+         *     decimal strings ("0.3521" = 35.21 %).
+         */
+        VbpFigure: {
+            /**
+             * Format: int64
+             * @description Agreed packs for the contract year.
+             */
+            agreed: number;
+            /** @description Behind the pro-rata point: a warning. */
+            behind: boolean;
+            /** @example 0.3521 */
+            progress: string;
+            /**
+             * Format: int64
+             * @description Packs bought in purchase orders so far this contract year.
+             */
+            purchased: number;
+        };
+        VbpLine: components["schemas"]["VbpFigure"] & {
+            /** Format: int64 */
+            entry_id: number;
+            members: components["schemas"]["VbpMember"][];
+            product: components["schemas"]["ProductBrief"];
+        };
+        VbpMember: components["schemas"]["VbpFigure"] & {
+            /** Format: int64 */
+            institution_id: number;
+            institution_name: string;
+        };
+        VbpProgress: {
+            contracts: components["schemas"]["VbpContract"][];
+            /** Format: date */
+            on: string;
         };
         Warning: {
             message: string;
@@ -5152,7 +5822,7 @@ export interface operations {
             query?: {
                 /** @description One member (a member's orderer sees only their own). */
                 institution_id?: number;
-                status?: "draft" | "submitted";
+                status?: "draft" | "submitted" | "returned" | "approved" | "purchased";
                 cycle_id?: number;
                 cursor?: string;
                 limit?: number;
@@ -5238,6 +5908,76 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    orders_by_product: {
+        parameters: {
+            query?: {
+                /** @description Orders in this status (default submitted: the approval queue). */
+                status?: "draft" | "submitted" | "returned" | "approved" | "purchased";
+                cycle_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Products across the members' orders */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DemandPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    review_orders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchReview"];
+            };
+        };
+        responses: {
+            /** @description What became of each order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchReviewResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description A return without a reason, an order listed twice, or an empty batch. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     get_order: {
         parameters: {
             query?: never;
@@ -5262,6 +6002,140 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             /** @description No such order in your consortium, or not yours to see. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    approve_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApproveOrder"];
+            };
+        };
+        responses: {
+            /** @description The approved order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such order in your consortium. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changed (or reviewed by someone else) since it was read */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Rule O4: not submitted, already reviewed, an adjustment without a reason or out of bounds, or nothing left to buy. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    import_order: {
+        parameters: {
+            query?: {
+                /** @description Only check and report (default true); false changes the order's lines. */
+                dry_run?: boolean;
+                /** @description The order's version as read; needed to apply (409 when it changed since). */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** @description file: CSV, XLSX or tab-separated text */
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["OrderUpload"];
+            };
+        };
+        responses: {
+            /** @description The report; `applied` with the order when changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderImportReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such order, or not yours to change. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Submitted already, or changed since it was read */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file is larger than `server.upload_limit_bytes`. Or: The request body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The file cannot be read, has no rows or lacks the columns. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5385,6 +6259,66 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    return_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReturnOrder"];
+            };
+        };
+        responses: {
+            /** @description The returned order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such order in your consortium. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changed (or reviewed by someone else) since it was read */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Rule O4: not submitted, already reviewed, or no reason given. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     submit_order: {
         parameters: {
             query?: never;
@@ -5437,6 +6371,43 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             /** @description Rule O1 (no open cycle and not urgent), O2 (a line of 0 packs), O7 (the key was used for another request), or no lines. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    export_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description XLSX, as an attachment */
+            200: {
+                headers: {
+                    /** @description attachment; the file name */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["FileBytes"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such order, or not one you may see. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5676,6 +6647,263 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             /** @description A value outside 1–12. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_purchase_orders: {
+        parameters: {
+            query?: {
+                supplier_id?: number;
+                aggregation_id?: number;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of purchase orders */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseOrderPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    generate_purchase_orders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GeneratePurchaseOrders"];
+            };
+        };
+        responses: {
+            /** @description The purchase orders made */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AggregationResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description An order of the preview is no longer approved (aggregated or returned meanwhile) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description No orders to aggregate, or an order listed twice. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    preview_purchase_orders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The purchase orders to be made */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AggregationPreview"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_purchase_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The purchase order with its lines and its e-mail's state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseOrder"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such purchase order in your consortium. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    purchase_line_sources: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                line_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The members' lines */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseSource"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such purchase order or line in your consortium. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    print_purchase_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PDF, as an attachment */
+            200: {
+                headers: {
+                    /** @description attachment; the file name */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": components["schemas"]["FileBytes"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such purchase order in your consortium. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            /** @description The server has no CJK font to print with. Or: The request took too long and was stopped, or the service is not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_purchase_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description XLSX, as an attachment */
+            200: {
+                headers: {
+                    /** @description attachment; the file name */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["FileBytes"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such purchase order in your consortium. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7386,6 +8614,47 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    vbp_progress: {
+        parameters: {
+            query?: {
+                contract_id?: number;
+                /** @description One member only. */
+                institution_id?: number;
+                /** @description The day to measure on (default today). */
+                on?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Progress per contract */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VbpProgress"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such volume-based contract or institution in your consortium */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     healthz: {
         parameters: {
             query?: never;
@@ -7454,10 +8723,11 @@ export const pathsApiV1ContractsGetParametersQueryStateValues: ReadonlyArray<Fla
 export const pathsApiV1FormularyGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/formulary"]["get"]["parameters"]["query"]["sort"]> = ["name", "price", "price_desc", "manufacturer"];
 export const pathsApiV1FormularyExportGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/formulary/export"]["get"]["parameters"]["query"]["format"]> = ["csv", "xlsx", "fhir"];
 export const pathsApiV1FormularyImportTemplateGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/formulary/import-template"]["get"]["parameters"]["query"]["format"]> = ["csv", "xlsx"];
-export const pathsApiV1OrdersGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/orders"]["get"]["parameters"]["query"]["status"]> = ["draft", "submitted"];
+export const pathsApiV1OrdersGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/orders"]["get"]["parameters"]["query"]["status"]> = ["draft", "submitted", "returned", "approved", "purchased"];
+export const pathsApiV1OrdersByProductGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/orders/by-product"]["get"]["parameters"]["query"]["status"]> = ["draft", "submitted", "returned", "approved", "purchased"];
 export const pathsApiV1ProcurementCyclesGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/procurement/cycles"]["get"]["parameters"]["query"]["status"]> = ["open", "closed"];
 export const pathsApiV1StocktakesIdSheetGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/stocktakes/{id}/sheet"]["get"]["parameters"]["query"]["format"]> = ["xlsx", "csv"];
-export const actionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Action"]> = ["manage_consortia", "manage_organisation", "read_organisation", "read_audit", "read_formulary", "propose_formulary", "decide_formulary", "set_formulary_targets", "read_stock", "record_stock", "approve_stock", "set_stock_settings", "read_procurement", "manage_procurement", "place_orders"];
+export const actionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Action"]> = ["manage_consortia", "manage_organisation", "read_organisation", "read_audit", "read_formulary", "propose_formulary", "decide_formulary", "set_formulary_targets", "read_stock", "record_stock", "approve_stock", "set_stock_settings", "read_procurement", "manage_procurement", "place_orders", "read_purchase_orders"];
 export const adjustmentReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AdjustmentReason"]> = ["damage", "expiry", "loss", "correction"];
 export const antimicrobialTierValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AntimicrobialTier"]> = ["none", "unrestricted", "restricted", "special"];
 export const columnHowValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ColumnHow"]> = ["remembered", "template", "suggested", "ignored", "none"];
@@ -7474,10 +8744,13 @@ export const importStageValues: ReadonlyArray<FlattenedDeepRequired<components>[
 export const insuranceClassValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InsuranceClass"]> = ["a", "b", "c", "none"];
 export const levelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Level"]> = ["lead", "secondary", "township", "village"];
 export const movementKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MovementKind"]> = ["opening", "receipt", "dispatch", "delivery", "dispensing", "consumption", "return", "adjustment", "stocktake"];
-export const orderStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["OrderStatus"]> = ["draft", "submitted"];
+export const orderStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["OrderStatus"]> = ["draft", "submitted", "returned", "approved", "purchased"];
+export const outboxStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["OutboxStatus"]> = ["pending", "sent", "failed"];
 export const proposalKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProposalKind"]> = ["add", "amend", "suspend", "withdraw", "batch"];
 export const proposalRequestKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProposalRequestKind"]> = ["add", "amend", "suspend", "withdraw"];
 export const proposalStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProposalStatus"]> = ["pending", "approved", "rejected", "withdrawn"];
+export const purchaseOrderStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PurchaseOrderStatus"]> = ["issued", "cancelled"];
+export const reviewActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReviewAction"]> = ["approve", "return"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["system_admin", "consortium_admin", "committee", "pharmacist", "prescriber", "procurement", "distribution", "auditor"];
 export const routeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Route"]> = ["oral", "injection", "external", "inhalation", "other"];
 export const ruleIdValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RuleId"]> = ["F1", "F2", "F3", "F4", "F5", "O1", "O2", "O3", "O4", "O5", "O6", "O7", "D1", "D2", "D3", "D4", "D5", "D6", "T1", "M1", "R1", "R2", "R3", "R4", "P1", "P2", "P3", "P4", "P5", "P6", "P7", "E1", "E2", "E3", "E4", "E5"];

@@ -96,3 +96,16 @@ if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   "$B" bench stock --movements 1000000 --runs 5
   psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS tongyao_bench_stock" 2>/dev/null
 fi
+
+echo "## procurement: 1,000,000 approved order lines of 200 members into purchase orders, and a 500-line order's suggestions (SQLite)"
+export TONGYAO__DATABASE__URL="sqlite://$work/procurement.db?mode=rwc"
+"$B" demo --entries 5000 >/dev/null
+"$B" bench procurement --lines 1000000 --members 200 --runs 5
+if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  echo "## procurement: the same on PostgreSQL (loopback)"
+  psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS tongyao_bench_procurement" -c "CREATE DATABASE tongyao_bench_procurement" 2>/dev/null
+  export TONGYAO__DATABASE__URL="postgres://postgres@127.0.0.1:5432/tongyao_bench_procurement"
+  "$B" demo --entries 5000 >/dev/null
+  "$B" bench procurement --lines 1000000 --members 200 --runs 5
+  psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS tongyao_bench_procurement" 2>/dev/null
+fi

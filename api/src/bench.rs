@@ -558,6 +558,27 @@ pub async fn procurement(
         .exec_without_returning(db)
         .await?;
     }
+    // Only the bench's lines are aggregated: the consortium's own approved orders (the demo has
+    // one) go back to submitted, and lines an earlier aggregation left uncovered are forgotten.
+    let set_aside = db
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            "UPDATE member_orders SET status = 'submitted' WHERE consortium_id = $1 AND status = 'approved'",
+            vec![c.into()],
+        ))
+        .await?
+        .rows_affected();
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "UPDATE member_order_lines SET uncovered = FALSE WHERE uncovered AND order_id IN (SELECT id FROM member_orders WHERE consortium_id = $1)",
+        vec![c.into()],
+    ))
+    .await?;
+    if set_aside > 0 {
+        println!(
+            "{set_aside} approved orders of the consortium set back to submitted, so that only the bench's lines are aggregated"
+        );
+    }
     let orders: Vec<member_order::ActiveModel> = member_ids
         .iter()
         .map(|m| member_order::ActiveModel {

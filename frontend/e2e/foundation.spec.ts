@@ -7,7 +7,9 @@ const READER: MenuId[] = ['menu-formulary', 'menu-proposals', 'menu-formulary-hi
 const STOCK_READ: MenuId[] = ['menu-stock', 'menu-stocktakes', 'menu-consumption', 'menu-expiry'];
 const STOCK: MenuId[] = [...STOCK_READ, 'menu-opening'];
 /** Who reads procurement (`read_procurement`: every role of a consortium but the prescriber). */
-const PROCUREMENT: MenuId[] = ['menu-orders', 'menu-suppliers', 'menu-contracts', 'menu-cycles'];
+const PROCUREMENT: MenuId[] = ['menu-orders', 'menu-suppliers', 'menu-contracts', 'menu-cycles', 'menu-vbp'];
+/** Who reads purchase orders (`read_purchase_orders`): procurement, distribution, the consortium's administrator, the auditor. */
+const PURCHASE_ORDERS: MenuId[] = ['menu-purchase-orders'];
 const COMMITTEE: MenuId[] = [
   'menu-formulary',
   'menu-proposals',
@@ -20,11 +22,11 @@ const COMMITTEE: MenuId[] = [
 /** What each demo account must see in the sider menu, and nothing else (from `actions` of /me). */
 const EXPECTED: Record<string, MenuId[]> = {
   'demo-admin': ['menu-consortia', 'menu-institutions', 'menu-users', 'menu-audit'],
-  'demo-consortium-admin': [...READER, ...STOCK_READ, ...PROCUREMENT, 'menu-institutions', 'menu-users'],
+  'demo-consortium-admin': [...READER, ...STOCK_READ, ...PROCUREMENT, ...PURCHASE_ORDERS, 'menu-institutions', 'menu-users'],
   'demo-committee-1': COMMITTEE,
   'demo-committee-2': COMMITTEE,
-  'demo-procurement': [...READER, ...STOCK_READ, ...PROCUREMENT],
-  'demo-distribution': [...READER, ...STOCK, ...PROCUREMENT],
+  'demo-procurement': [...READER, ...STOCK_READ, ...PROCUREMENT, 'menu-review', ...PURCHASE_ORDERS],
+  'demo-distribution': [...READER, ...STOCK, ...PROCUREMENT, ...PURCHASE_ORDERS],
   'demo-pharmacist': [...READER, ...STOCK, ...PROCUREMENT],
   'demo-village': [...READER, ...STOCK, ...PROCUREMENT],
   'demo-prescriber': READER,
@@ -35,6 +37,7 @@ const EXPECTED: Record<string, MenuId[]> = {
     'menu-essential-share',
     ...STOCK_READ,
     ...PROCUREMENT,
+    ...PURCHASE_ORDERS,
     'menu-institutions',
     'menu-users',
     'menu-audit',

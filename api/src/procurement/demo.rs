@@ -175,12 +175,141 @@ pub async fn load(ctx: &Ctx, c: i64, today: NaiveDate, now: chrono::DateTime<chr
     })
     .exec_with_returning(db)
     .await?;
+    let history = demo_history(ctx, c, vbp.id, from, today, buyer).await?;
     let orders = demo_orders(ctx, c, open.id, today, now, &products).await?;
     Ok(format!(
-        "{} suppliers, {} contracts ({vbp_lines} VBP lines, {ordinary_lines} ordinary lines), an open cycle, {orders}",
+        "{} suppliers, {} contracts ({vbp_lines} VBP lines, {ordinary_lines} ordinary lines), {history}, an open cycle, {orders}",
         ids.len(),
         ordinary.len() + 1
     ))
+}
+
+/// The first of the month after `d`'s.
+fn next_month(d: NaiveDate) -> NaiveDate {
+    let (y, m) = if d.month() == 12 { (d.year() + 1, 1) } else { (d.year(), d.month() + 1) };
+    NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(d + Duration::days(31))
+}
+
+/// The procurement officer of the demo, as the services see them.
+async fn officer(db: &sea_orm::DatabaseConnection, c: i64) -> anyhow::Result<crate::kernel::Actor> {
+    let id = entity::user::Entity::find().filter(entity::user::Column::Username.eq("demo-procurement")).one(db).await?.map(|u| u.id);
+    Ok(crate::kernel::Actor {
+        user_id: id,
+        username: Some("demo-procurement".into()),
+        display_name: Some("演示采购员".into()),
+        consortium_id: Some(c),
+        roles: vec![entity::user::Role::Procurement],
+        ..Default::default()
+    })
+}
+
+/// The months of the contract year before this one, each a closed cycle whose members ordered
+/// the volume-based products at their own pace — some ahead of their agreed monthly share, some
+/// on it, some behind, one far behind — approved and aggregated into purchase orders dated in
+/// that month (their e-mails sent then), so that VBP progress (O5) has a story to tell.
+async fn demo_history(ctx: &Ctx, c: i64, vbp: i64, from: NaiveDate, today: NaiveDate, buyer: Option<i64>) -> anyhow::Result<String> {
+    use entity::member_order::{self as order, OrderStatus};
+    use entity::member_order_line as oline;
+    let db = &ctx.db;
+    let officer = officer(db, c).await?;
+    let lines = line::Entity::find().filter(line::Column::ContractId.eq(vbp)).all(db).await?;
+    let entry_of: HashMap<i64, i64> = lines.iter().map(|l| (l.id, l.entry_id)).collect();
+    let mut shares: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+    for v in volume::Entity::find().filter(volume::Column::LineId.is_in(lines.iter().map(|l| l.id))).all(db).await? {
+        shares.entry(v.institution_id).or_default().push((entry_of[&v.line_id], v.packs));
+    }
+    let mut members: Vec<i64> = shares.keys().copied().collect();
+    members.sort();
+    let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
+    let (mut month, mut months, mut pos) = (from, 0, 0);
+    while month < this_month {
+        let end = next_month(month) - Duration::days(1);
+        let at = |d: NaiveDate, h: u32| d.and_hms_opt(h, 0, 0).unwrap_or_default().and_utc();
+        let k = cycle::Entity::insert(cycle::ActiveModel {
+            consortium_id: Set(c),
+            name: Set(format!("{}年{}月", month.year(), month.month())),
+            starts_on: Set(month),
+            ends_on: Set(end),
+            status: Set(CycleStatus::Closed),
+            opened_by: Set(buyer),
+            opened_at: Set(at(month, 1)),
+            closed_by: Set(buyer),
+            closed_at: Set(Some(at(end, 9))),
+            version: Set(2),
+            ..Default::default()
+        })
+        .exec_with_returning(db)
+        .await?;
+        let mut ids = Vec::new();
+        for (n, m) in members.iter().enumerate() {
+            let o = order::Entity::insert(order::ActiveModel {
+                consortium_id: Set(c),
+                institution_id: Set(*m),
+                cycle_id: Set(Some(k.id)),
+                urgent: Set(false),
+                status: Set(OrderStatus::Approved),
+                note: Set(Some("月度请领（演示历史）".into())),
+                created_at: Set(at(month, 2)),
+                updated_at: Set(at(month + Duration::days(6), 3)),
+                submitted_at: Set(Some(at(month + Duration::days(5), 3))),
+                reviewed_by: Set(officer.user_id),
+                reviewed_at: Set(Some(at(month + Duration::days(6), 3))),
+                version: Set(3),
+                ..Default::default()
+            })
+            .exec_with_returning(db)
+            .await?;
+            let rows: Vec<oline::ActiveModel> = shares[m]
+                .iter()
+                // Percent of the monthly share, by member and product: well ahead, ahead, on
+                // it, a little behind, far behind — a consortium just about on the pro-rata
+                // point, with members and products either side of it.
+                .map(|(e, packs)| (e, (packs * [160, 125, 105, 85, 45][(n + *e as usize) % 5] + 600) / 1200))
+                .filter(|(_, q)| *q > 0)
+                .map(|(e, q)| oline::ActiveModel { order_id: Set(o.id), entry_id: Set(*e), quantity: Set(Some(q)), typed: Set(true), ..Default::default() })
+                .collect();
+            if rows.is_empty() {
+                order::Entity::delete_by_id(o.id).exec(db).await?;
+                continue;
+            }
+            oline::Entity::insert_many(rows).exec_without_returning(db).await?;
+            ids.push(o.id);
+        }
+        if !ids.is_empty() {
+            let made = super::purchase_orders::generate(ctx, &officer, GeneratePurchaseOrders { order_ids: ids }).await?;
+            // Dated on the 8th of that month, numbered as they would have been then, their
+            // e-mails sent then.
+            let day = month + Duration::days(7);
+            for (n, p) in made.purchase_orders.iter().enumerate() {
+                let no = format!("PO{}-{:03}", day.format("%Y%m%d"), n + 1);
+                entity::purchase_order::Entity::update_many()
+                    .col_expr(entity::purchase_order::Column::PoNo, sea_orm::sea_query::Expr::value(no))
+                    .col_expr(entity::purchase_order::Column::CreatedAt, sea_orm::sea_query::Expr::value(at(day, 2)))
+                    .filter(entity::purchase_order::Column::Id.eq(p.id))
+                    .exec(db)
+                    .await?;
+                entity::outbox::Entity::update_many()
+                    .col_expr(entity::outbox::Column::Status, sea_orm::sea_query::Expr::value(entity::outbox::OutboxStatus::Sent))
+                    .col_expr(entity::outbox::Column::Attempts, sea_orm::sea_query::Expr::value(1))
+                    .col_expr(entity::outbox::Column::SentAt, sea_orm::sea_query::Expr::value(Some(at(day, 2))))
+                    .col_expr(entity::outbox::Column::CreatedAt, sea_orm::sea_query::Expr::value(at(day, 2)))
+                    .filter(entity::outbox::Column::Kind.eq(super::purchase_orders::NOTICE_KIND))
+                    .filter(entity::outbox::Column::ObjectId.eq(p.id))
+                    .exec(db)
+                    .await?;
+            }
+            entity::aggregation::Entity::update_many()
+                .col_expr(entity::aggregation::Column::CreatedAt, sea_orm::sea_query::Expr::value(at(day, 2)))
+                .col_expr(entity::aggregation::Column::PricedOn, sea_orm::sea_query::Expr::value(day))
+                .filter(entity::aggregation::Column::Id.eq(made.aggregation_id))
+                .exec(db)
+                .await?;
+            pos += made.purchase_orders.len();
+        }
+        months += 1;
+        month = next_month(month);
+    }
+    Ok(format!("{months} closed monthly cycles of volume-based orders bought on {pos} purchase orders"))
 }
 
 /// Orders in the open cycle, each member's lines the products it used with their suggestions from
@@ -213,14 +342,7 @@ async fn demo_orders(
         Purchased,
     }
     let pack: HashMap<i64, i32> = products.iter().map(|v| (v.entry_id, v.pack_size.max(1))).collect();
-    let officer = crate::kernel::Actor {
-        user_id: user("demo-procurement").await?,
-        username: Some("demo-procurement".into()),
-        display_name: Some("演示采购员".into()),
-        consortium_id: Some(c),
-        roles: vec![entity::user::Role::Procurement],
-        ..Default::default()
-    };
+    let officer = officer(db, c).await?;
     let mut made = Vec::new();
     let mut to_buy = Vec::new();
     for (code, username, fate) in [

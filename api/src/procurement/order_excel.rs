@@ -65,7 +65,7 @@ pub async fn xlsx(ctx: &Ctx, actor: &Actor, id: i64) -> AppResult<Download> {
                 p.name_zh.clone().into(),
                 p.strength.clone().into(),
                 p.dosage_form.clone().into(),
-                format!("{}{}/{}", p.pack_size, p.base_unit, p.pack_unit).into(),
+                p.pack_text().into(),
                 p.manufacturer.clone().into(),
                 prods.get(&l.entry_id).and_then(|x| x.nhsa_code.clone()).into(),
                 l.on_hand.into(),
@@ -102,6 +102,9 @@ enum Ask {
 /// Read the file against the order; apply unless `dry_run` (the default) or a problem.
 pub async fn import(ctx: &Ctx, actor: &Actor, id: i64, q: OrderImportQuery, bytes: &[u8]) -> AppResult<OrderImportReport> {
     let c = actor.consortium()?;
+    if q.version.is_some_and(|v| v < 0) {
+        return Err(AppError::field("version", tr("版本号不能为负数", "a version is not negative")));
+    }
     // The member's own orderer, on an order still theirs to change.
     let o = orders::visible(ctx, actor, id, &[]).await?;
     orders::expect_draft(&o)?;

@@ -664,7 +664,7 @@ async fn print_data(ctx: &Ctx, c: i64, id: i64) -> AppResult<(String, PrintData)
             name: l.product.name_zh.clone(),
             strength: l.product.strength.clone(),
             form: l.product.dosage_form.clone(),
-            pack: format!("{}{}/{}", l.product.pack_size, l.product.base_unit, l.product.pack_unit),
+            pack: l.product.pack_text(),
             manufacturer: l.product.manufacturer.clone(),
             contract_no: l.contract_no.clone(),
             quantity: l.quantity,
@@ -677,12 +677,18 @@ async fn print_data(ctx: &Ctx, c: i64, id: i64) -> AppResult<(String, PrintData)
     let data = PrintData {
         consortium: consortium.clone(),
         buyer: PrintParty {
-            name: lead.map_or(consortium, |i| i.name.clone()),
+            // Goods go to the central warehouse of the lead hospital; its pharmacy's e-mail is
+            // where the supplier writes back. (Institutions keep no street address or phone yet.)
+            name: lead.as_ref().map_or(consortium, |i| i.name.clone()),
             uscc: None,
             contact: p.created_by.clone(),
             phone: None,
-            order_email: None,
-            address: None,
+            order_email: lead
+                .as_ref()
+                .and_then(|i| serde_json::from_str::<Vec<String>>(&i.contact_emails).ok())
+                .map(|e| e.join(", "))
+                .filter(|e| !e.is_empty()),
+            address: lead.as_ref().map(|i| format!("{} 中心药库", i.name)),
         },
         po_no: p.po_no.clone(),
         date: crate::kernel::clock::china_day(p.created_at).to_string(),
@@ -740,7 +746,7 @@ pub async fn xlsx(ctx: &Ctx, actor: &Actor, id: i64) -> AppResult<Download> {
                 l.product.name_zh.clone().into(),
                 l.product.strength.clone().into(),
                 l.product.dosage_form.clone().into(),
-                format!("{}{}/{}", l.product.pack_size, l.product.base_unit, l.product.pack_unit).into(),
+                l.product.pack_text().into(),
                 l.product.manufacturer.clone().into(),
                 l.contract_no.clone().into(),
                 l.quantity.into(),

@@ -534,7 +534,7 @@ pub async fn sheet(ctx: &Ctx, actor: &Actor, id: i64, format: SheetFormat) -> Ap
             l.lot_no.into(),
             Cell::Date(l.expiry),
             l.product.base_unit.clone().into(),
-            format!("{}{}/{}", l.product.pack_size, l.product.base_unit, l.product.pack_unit).into(),
+            l.product.pack_text().into(),
             l.book_quantity.into(),
             l.book_packs.into(),
             l.counted.into(),

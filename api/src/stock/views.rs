@@ -93,6 +93,18 @@ pub struct ProductBrief {
     pub cold_chain: bool,
 }
 
+impl ProductBrief {
+    /// The pack as printed and exported: 10片/盒, or 支 when a pack is one base unit of the same
+    /// name (an ampoule sold by the ampoule), 1瓶/盒 when it is one of another.
+    pub fn pack_text(&self) -> String {
+        if self.pack_size == 1 && self.base_unit == self.pack_unit {
+            self.pack_unit.clone()
+        } else {
+            format!("{}{}/{}", self.pack_size, self.base_unit, self.pack_unit)
+        }
+    }
+}
+
 /// Stock on hand of one lot at one institution, in base units (片, 支).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StockLine {

@@ -7,6 +7,9 @@ import * as procurementSuppliers from './procurement/suppliers';
 import * as procurementContracts from './procurement/contracts';
 import * as procurementCycles from './procurement/cycles';
 import * as procurementOrders from './procurement/orders';
+import * as procurementReview from './procurement/review';
+import * as procurementPurchaseOrders from './procurement/purchaseOrders';
+import * as procurementVbp from './procurement/vbp';
 
 type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
 
@@ -116,6 +119,9 @@ const en: Shape<Resources> = {
     contracts: 'Supply contracts',
     cycles: 'Procurement cycles',
     orders: 'Member orders',
+    review: 'Order review',
+    purchaseOrders: 'Purchase orders',
+    vbp: 'VBP progress',
     consortia: 'Consortia',
     institutions: 'Institutions',
     users: 'Users',
@@ -505,6 +511,11 @@ const en: Shape<Resources> = {
       order: {
         create: 'Started an order',
         submit: 'Submitted an order',
+        approve: 'Approved an order',
+        return: 'Returned an order',
+      },
+      purchase_order: {
+        generate: 'Generated purchase orders',
       },
     },
     object: {
@@ -519,6 +530,7 @@ const en: Shape<Resources> = {
       supply_contract: 'Supply contract',
       procurement_cycle: 'Procurement cycle',
       member_order: 'Member order',
+      aggregation: 'Aggregation',
       procurement_settings: 'Procurement settings',
     },
   },
@@ -578,6 +590,9 @@ const en: Shape<Resources> = {
     contracts: procurementContracts.en,
     cycles: procurementCycles.en,
     orders: procurementOrders.en,
+    review: procurementReview.en,
+    purchaseOrders: procurementPurchaseOrders.en,
+    vbp: procurementVbp.en,
   },
 };
 

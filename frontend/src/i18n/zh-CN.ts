@@ -6,6 +6,9 @@ import * as procurementSuppliers from './procurement/suppliers';
 import * as procurementContracts from './procurement/contracts';
 import * as procurementCycles from './procurement/cycles';
 import * as procurementOrders from './procurement/orders';
+import * as procurementReview from './procurement/review';
+import * as procurementPurchaseOrders from './procurement/purchaseOrders';
+import * as procurementVbp from './procurement/vbp';
 
 const zhCN = {
   app: {
@@ -113,6 +116,9 @@ const zhCN = {
     contracts: '供货合同',
     cycles: '采购周期',
     orders: '请领单',
+    review: '请领审核',
+    purchaseOrders: '采购订单',
+    vbp: '带量采购进度',
     consortia: '医共体',
     institutions: '成员机构',
     users: '用户',
@@ -499,6 +505,11 @@ const zhCN = {
       order: {
         create: '新建请领单',
         submit: '提交请领单',
+        approve: '批准请领单',
+        return: '退回请领单',
+      },
+      purchase_order: {
+        generate: '汇总生成采购订单',
       },
     },
     object: {
@@ -513,6 +524,7 @@ const zhCN = {
       supply_contract: '供货合同',
       procurement_cycle: '采购周期',
       member_order: '请领单',
+      aggregation: '采购汇总',
       procurement_settings: '采购设置',
     },
   },
@@ -572,6 +584,9 @@ const zhCN = {
     contracts: procurementContracts.zh,
     cycles: procurementCycles.zh,
     orders: procurementOrders.zh,
+    review: procurementReview.zh,
+    purchaseOrders: procurementPurchaseOrders.zh,
+    vbp: procurementVbp.zh,
   },
 };
 

@@ -27,6 +27,9 @@ import {
   FileProtectOutlined,
   CalendarOutlined,
   ShoppingCartOutlined,
+  CheckSquareOutlined,
+  FileDoneOutlined,
+  LineChartOutlined,
 } from '@ant-design/icons';
 import type { Action, Me } from '../api/types';
 import { can } from '../lib/can';
@@ -161,6 +164,33 @@ export const PAGES: readonly PageEntry[] = [
     element: lazy(() => import('./procurement/Orders')),
   },
   {
+    key: 'review',
+    path: '/procurement/review',
+    group: 'procurement',
+    icon: <CheckSquareOutlined />,
+    labelKey: 'menu.review',
+    action: 'manage_procurement',
+    element: lazy(() => import('./procurement/Review')),
+  },
+  {
+    key: 'purchase-orders',
+    path: '/procurement/purchase-orders',
+    group: 'procurement',
+    icon: <FileDoneOutlined />,
+    labelKey: 'menu.purchaseOrders',
+    action: 'read_purchase_orders',
+    element: lazy(() => import('./procurement/PurchaseOrders')),
+  },
+  {
+    key: 'vbp',
+    path: '/procurement/vbp',
+    group: 'procurement',
+    icon: <LineChartOutlined />,
+    labelKey: 'menu.vbp',
+    action: 'read_procurement',
+    element: lazy(() => import('./procurement/VbpProgress')),
+  },
+  {
     key: 'suppliers',
     path: '/procurement/suppliers',
     group: 'procurement',
@@ -193,6 +223,20 @@ export const PAGES: readonly PageEntry[] = [
     menu: false,
     action: 'read_procurement',
     element: lazy(() => import('./procurement/OrderDetail')),
+  },
+  {
+    key: 'aggregate',
+    path: '/procurement/purchase-orders/new',
+    menu: false,
+    action: 'manage_procurement',
+    element: lazy(() => import('./procurement/Aggregate')),
+  },
+  {
+    key: 'purchase-order',
+    path: '/procurement/purchase-orders/:id',
+    menu: false,
+    action: 'read_purchase_orders',
+    element: lazy(() => import('./procurement/PurchaseOrderDetail')),
   },
   {
     key: 'contract-import',

@@ -49,13 +49,13 @@ describe('page registry', () => {
     ]);
     expect(groups[0].entries.map((p) => p.key)).toEqual(['formulary', 'proposals', 'formulary-history', 'import', 'essential-share']);
     expect(groups[1].entries.map((p) => p.key)).toEqual(['stock', 'stocktakes', 'consumption', 'expiry', 'opening']);
-    expect(groups[2].entries.map((p) => p.key)).toEqual(['orders', 'suppliers', 'contracts', 'cycles']);
+    expect(groups[2].entries.map((p) => p.key)).toEqual(['orders', 'review', 'purchase-orders', 'vbp', 'suppliers', 'contracts', 'cycles']);
     expect(groups[3].entries.map((p) => p.key)).toEqual(['consortia', 'institutions', 'users', 'audit']);
   });
 
   it('keeps deep pages out of the menu but routes them', () => {
     const deep = PAGES.filter((p) => !isMenuEntry(p)).map((p) => p.key);
-    expect(deep).toEqual(['order', 'contract-import', 'contract', 'stock-card', 'stocktake', 'stocktake-print', 'propose', 'print', 'entry']);
+    expect(deep).toEqual(['order', 'aggregate', 'purchase-order', 'contract-import', 'contract', 'stock-card', 'stocktake', 'stocktake-print', 'propose', 'print', 'entry']);
     const menuKeys = allMenuGroups().flatMap((g) => g.entries.map((p) => p.key));
     expect(menuKeys).not.toContain('entry');
     expect(menuKeys).not.toContain('propose');

@@ -696,14 +696,13 @@ pub async fn procurement(
             "{} PO lines",
             r.purchase_orders[0].line_count
         );
-        // Undo it (untimed) for the next run.
+        // Undo it (untimed) for the next run; its audit entry stays (the log is append-only).
         let a = r.aggregation_id;
         for sql in [
             "DELETE FROM outbox WHERE kind = 'purchase_order' AND object_id IN (SELECT id FROM purchase_orders WHERE aggregation_id = $1)",
             "DELETE FROM purchase_order_lines WHERE aggregation_id = $1",
             "DELETE FROM purchase_orders WHERE aggregation_id = $1",
             "UPDATE member_orders SET status = 'approved', aggregation_id = NULL WHERE aggregation_id = $1",
-            "DELETE FROM audit_log WHERE action = 'purchase_order.generate' AND object_id = CAST($1 AS TEXT)",
             "DELETE FROM aggregations WHERE id = $1",
         ] {
             db.execute_raw(Statement::from_sql_and_values(backend, sql, vec![a.into()]))

@@ -41,7 +41,7 @@ async fn submitted(client: &Client, institution: i64, lines: &[(i64, i64)]) -> V
     r.body.clone()
 }
 
-fn line_of<'a>(order: &'a Value, entry: i64) -> &'a Value {
+fn line_of(order: &Value, entry: i64) -> &Value {
     order["lines"].as_array().unwrap().iter().find(|l| l["entry_id"] == entry).unwrap()
 }
 
@@ -94,7 +94,7 @@ both!(review_aggregate_and_purchase_orders_with_rule_o4, |app| async move {
     assert_eq!(line_of(&seen.body, a)["quantity"], 10);
     assert_eq!(line_of(&seen.body, a)["adjust_reason"], "库存充足，减量");
     assert_eq!(line_of(&seen.body, b)["approved"], 5);
-    assert_eq!(seen["reviewed_by"].as_str().is_some(), true);
+    assert!(seen["reviewed_by"].as_str().is_some());
     // Reviewed once: stale → 409, fresh → O4.
     p.post(&format!("/api/v1/orders/{vid}/approve"), json!({"version": ver})).await.assert_problem(409);
     let r = p.post(&format!("/api/v1/orders/{vid}/return"), json!({"version": seen["version"], "reason": "再看看"})).await;

@@ -330,13 +330,7 @@ pub async fn run(ctx: &Ctx, actor: &Actor, q: ContractImportQuery, bytes: &[u8])
         return Ok(report);
     }
     if !report.problems.is_empty() {
-        return Err(AppError::field(
-            "file",
-            tr(
-                format!("文件有 {} 处问题，请改正后再导入（可先预检查看）", report.problems.len()),
-                format!("the file has {} problems; correct them and import again (a dry run lists them)", report.problems.len()),
-            ),
-        ));
+        return Err(CellProblem::refuse_apply(&report.problems));
     }
     let tx = ctx.write().await?;
     for (no, &d) in by_no.iter().collect::<std::collections::BTreeMap<_, _>>() {

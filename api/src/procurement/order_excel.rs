@@ -230,13 +230,7 @@ pub async fn import(ctx: &Ctx, actor: &Actor, id: i64, q: OrderImportQuery, byte
         return Ok(report);
     }
     if !report.problems.is_empty() {
-        return Err(AppError::field(
-            "file",
-            tr(
-                format!("文件有 {} 处问题，请改正后再导入（可先预检查看）", report.problems.len()),
-                format!("the file has {} problems; correct them and import again (a dry run lists them)", report.problems.len()),
-            ),
-        ));
+        return Err(CellProblem::refuse_apply(&report.problems));
     }
     let version = q.version.ok_or_else(|| AppError::field("version", tr("导入时须提供读取时的版本号", "applying needs the version read")))?;
     report.order = Some(orders::put_lines(ctx, actor, id, PutOrderLines { version, lines }).await?);

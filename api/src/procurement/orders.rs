@@ -398,14 +398,8 @@ pub fn request_hash(operation: &str, id: i64, body: &[u8]) -> String {
 async fn replay(ctx: &Ctx, actor: &Actor, key: &str, hash: &str) -> AppResult<Option<Order>> {
     let Some(user) = actor.user_id else { return Ok(None) };
     let Some(k) = idem::Entity::find_by_id((user, key.to_owned())).one(&ctx.db).await? else { return Ok(None) };
-    if k.request_hash != hash || k.operation != "submit_order" {
-        return Err(AppError::rule(
-            crate::kernel::RuleId::O7,
-            tr(
-                "这个 Idempotency-Key 已用于另一个请求：同一个键只能重发同一个请求，新请求请换一个键",
-                "this Idempotency-Key was used for another request: a key repeats one request only; use a new key for a new one",
-            ),
-        ));
+    if !rules::o7_idempotency(Some((&k.operation, &k.request_hash)), "submit_order", hash)? {
+        return Ok(None);
     }
     let o = visible(ctx, actor, k.object_id, SEE_ALL).await?;
     Ok(Some(view(ctx, &ctx.db, o, true).await?))

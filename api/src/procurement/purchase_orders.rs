@@ -53,13 +53,13 @@ async fn rows(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> App
     Ok(out)
 }
 
-/// The approved, not yet aggregated orders' lines per product (the preview).
-const APPROVED_SQL: &str = "SELECT l.entry_id, CAST(SUM(COALESCE(l.approved_quantity, l.quantity)) AS BIGINT), CAST(COUNT(*) AS BIGINT) \
+/// The approved, not yet aggregated orders' lines of the consortium ($1), for a GROUP BY per
+/// product (the preview adds it; aggregation first restricts the orders to those it takes).
+const APPROVED_LINES: &str = "SELECT l.entry_id, CAST(SUM(COALESCE(l.approved_quantity, l.quantity)) AS BIGINT), CAST(COUNT(*) AS BIGINT) \
      FROM member_order_lines l JOIN member_orders o ON o.id = l.order_id \
-     WHERE o.consortium_id = $1 AND o.status = 'approved' AND COALESCE(l.approved_quantity, l.quantity) > 0 \
-     GROUP BY l.entry_id";
+     WHERE o.consortium_id = $1 AND o.status = 'approved' AND COALESCE(l.approved_quantity, l.quantity) > 0";
 
-/// An aggregation's orders' lines per product.
+/// An aggregation's orders' lines per product (SQLite reads the demand after taking the orders).
 const AGGREGATED_SQL: &str = "SELECT l.entry_id, CAST(SUM(COALESCE(l.approved_quantity, l.quantity)) AS BIGINT), CAST(COUNT(*) AS BIGINT) \
      FROM member_order_lines l JOIN member_orders o ON o.id = l.order_id \
      WHERE o.aggregation_id = $1 AND COALESCE(l.approved_quantity, l.quantity) > 0 \
@@ -203,7 +203,7 @@ pub async fn preview(ctx: &Ctx, actor: &Actor) -> AppResult<AggregationPreview> 
     let c = actor.consortium()?;
     let today = ctx.clock.today();
     let tx = ctx.read().await?;
-    let demand = rows(&tx, APPROVED_SQL, vec![c.into()]).await?;
+    let demand = rows(&tx, &format!("{APPROVED_LINES} GROUP BY l.entry_id"), vec![c.into()]).await?;
     let waiting = rows(&tx, UNCOVERED_SQL, vec![c.into()]).await?;
     let p = plan(ctx, &tx, c, &demand, &waiting, today).await?;
     let approved = order::Entity::find()
@@ -288,6 +288,26 @@ pub async fn generate(ctx: &Ctx, actor: &Actor, req: GeneratePurchaseOrders) -> 
             tr("没有可汇总的已批准请领单：请先审核批准成员单位的请领单", "there are no approved orders to aggregate: approve members' orders first"),
         ));
     }
+    // The demand of the orders named, per product. On PostgreSQL it is read before they are
+    // taken: the preview's GROUP BY restricted to their ids (integers written into the
+    // statement, in chunks). An approved order's lines no longer change, and taking the orders
+    // below checks that every one is still approved, so what is read is what is bought. (Read
+    // after taking them, PostgreSQL would plan with the statistics of before — a handful of
+    // rows — and sort a million on disk.) SQLite plans the read after taking them by the
+    // aggregation's index, faster than the list of ids, and its write transaction is exclusive.
+    let read_first = tx.get_database_backend() == sea_orm::DbBackend::Postgres;
+    let mut demand = Demand::new();
+    if read_first {
+        for chunk in ids.chunks(5000) {
+            let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            let sql = format!("{APPROVED_LINES} AND o.id IN ({list}) GROUP BY l.entry_id");
+            for (e, (q, n)) in rows(&tx, &sql, vec![c.into()]).await? {
+                let d = demand.entry(e).or_default();
+                d.0 += q;
+                d.1 += n;
+            }
+        }
+    }
     let a = agg::Entity::insert(agg::ActiveModel {
         consortium_id: Set(c),
         priced_on: Set(today),
@@ -317,7 +337,9 @@ pub async fn generate(ctx: &Ctx, actor: &Actor, req: GeneratePurchaseOrders) -> 
             format!("{} of the previewed orders are no longer approved (aggregated or returned by someone else?): refresh the preview and try again", ids.len() as u64 - taken),
         )));
     }
-    let demand = rows(&tx, AGGREGATED_SQL, vec![a.id.into()]).await?;
+    if !read_first {
+        demand = rows(&tx, AGGREGATED_SQL, vec![a.id.into()]).await?;
+    }
     if !taken_over.is_empty() {
         let backend = tx.get_database_backend();
         let keys: Vec<i64> = taken_over.keys().copied().collect();
@@ -422,11 +444,14 @@ async fn find(conn: &impl ConnectionTrait, c: i64, id: i64) -> AppResult<po::Mod
     po::Entity::find_by_id(id).filter(po::Column::ConsortiumId.eq(c)).one(conn).await?.ok_or(AppError::NotFound)
 }
 
+/// Per (aggregation, product): (institution, order, line, packs) of each member order line.
+pub(crate) type Sources = HashMap<(i64, i64), Vec<(i64, i64, i64, i64)>>;
+
 /// The member order lines of purchase order lines (aggregation, product): the aggregation's
 /// orders' lines of the product not left uncovered, and the uncovered lines it took over.
 /// (institution, order, line, packs) per (aggregation, product).
-pub(crate) async fn sources(conn: &impl ConnectionTrait, keys: &[(i64, i64)]) -> AppResult<HashMap<(i64, i64), Vec<(i64, i64, i64, i64)>>> {
-    let mut out: HashMap<(i64, i64), Vec<(i64, i64, i64, i64)>> = HashMap::new();
+pub(crate) async fn sources(conn: &impl ConnectionTrait, keys: &[(i64, i64)]) -> AppResult<Sources> {
+    let mut out = Sources::new();
     let backend = conn.get_database_backend();
     let mut by_agg: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
     for (a, e) in keys {

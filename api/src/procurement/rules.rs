@@ -328,6 +328,22 @@ pub fn o6_line_fen(packs: i64, price_e4: i64) -> i64 {
     i64::try_from(fen).unwrap_or(i64::MAX)
 }
 
+/// O7: what an idempotency key already stored for the user says of a request. Not stored: the
+/// request runs (false). Stored for the same operation and the same request (its hash): the
+/// first result answers (true). Stored for anything else: refused, so that a key never answers a
+/// request it was not made for.
+pub fn o7_idempotency(stored: Option<(&str, &str)>, operation: &str, hash: &str) -> Result<bool, Refusal> {
+    match stored {
+        None => Ok(false),
+        Some((op, h)) if op == operation && h == hash => Ok(true),
+        Some(_) => Err(refuse(
+            RuleId::O7,
+            "这个 Idempotency-Key 已用于另一个请求：同一个键只能重发同一个请求，新请求请换一个键".into(),
+            "this Idempotency-Key was used for another request: a key repeats one request only; use a new key for a new one".into(),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -406,6 +422,16 @@ mod tests {
         assert_eq!(o5_pro_rata(from, to, d("2026-01-01")), (1, 365));
         assert_eq!(o5_pro_rata(from, to, d("2026-07-02")), (183, 365));
         assert_eq!(o5_pro_rata(from, to, d("2027-03-01")), (365, 365));
+    }
+
+    #[test]
+    fn o7_a_key_repeats_one_request_only() {
+        assert_eq!(o7_idempotency(None, "submit_order", "h1"), Ok(false));
+        assert_eq!(o7_idempotency(Some(("submit_order", "h1")), "submit_order", "h1"), Ok(true));
+        let other_body = o7_idempotency(Some(("submit_order", "h1")), "submit_order", "h2").unwrap_err();
+        assert_eq!(other_body.rule, RuleId::O7);
+        assert!(other_body.message.contains("another request"), "{}", other_body.message);
+        assert_eq!(o7_idempotency(Some(("approve_order", "h1")), "submit_order", "h1").unwrap_err().rule, RuleId::O7);
     }
 
     #[test]

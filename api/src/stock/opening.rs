@@ -255,13 +255,7 @@ pub async fn run(ctx: &Ctx, actor: &Actor, q: OpeningQuery, bytes: &[u8]) -> App
         return Ok(report);
     }
     if !report.problems.is_empty() {
-        return Err(AppError::field(
-            "file",
-            tr(
-                format!("文件有 {} 处问题，请改正后再导入（可先预检查看）", report.problems.len()),
-                format!("the file has {} problems; correct them and import again (a dry run lists them)", report.problems.len()),
-            ),
-        ));
+        return Err(CellProblem::refuse_apply(&report.problems));
     }
     let moves: Vec<NewMovement> = report
         .lines

@@ -314,6 +314,19 @@ pub struct CellProblem {
     pub message: String,
 }
 
+impl CellProblem {
+    /// The refusal of applying a file that still has `problems`: every import is all or nothing.
+    pub fn refuse_apply(problems: &[CellProblem]) -> crate::error::AppError {
+        crate::error::AppError::field(
+            "file",
+            crate::i18n::tr(
+                format!("文件有 {} 处问题，请改正后再导入（可先预检查看）", problems.len()),
+                format!("the file has {} problems; correct them and import again (a dry run lists them)", problems.len()),
+            ),
+        )
+    }
+}
+
 /// One line of opening stock as read from the file.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OpeningLine {

@@ -70,7 +70,13 @@ test('stocktake with a difference approved by a second person', async ({ page })
   if (lines > 1) {
     await expect(page.getByTestId('fill-book')).toBeEnabled();
     await page.getByTestId('fill-book').click();
-    await page.getByTestId('fill-confirm').click();
+    // The confirmation pops up with an animation, and a click during it can miss (seen on a
+    // loaded machine): click until it has closed. Filling twice changes nothing.
+    const confirm = page.getByTestId('fill-confirm');
+    await expect(async () => {
+      if (await confirm.isVisible()) await confirm.click({ timeout: 2_000 });
+      await expect(confirm).toBeHidden({ timeout: 2_000 });
+    }).toPass({ timeout: 20_000 });
   }
   await expect(page.getByTestId('view-uncounted')).toHaveText(/\s0$/);
   await page.getByTestId('save-counts').click();

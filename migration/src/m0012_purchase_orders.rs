@@ -12,6 +12,12 @@ use sea_orm_migration::prelude::*;
 // aggregation that finds a contract takes it over (`member_order_lines.aggregation_id`). This
 // keeps aggregating a cycle of a million lines about as cheap as one GROUP BY over them.
 //
+// A PO line's keys are checked in pairs: (purchase order, aggregation) against the purchase order,
+// so a line cannot name an aggregation its order is not of, and (contract, product) against the
+// contract's lines, so a line can only buy a product its contract covers at all. Two checks per
+// line instead of four single-column ones: a large aggregation writes thousands of lines, and on
+// PostgreSQL each check is a trigger run per row.
+//
 // Columns added to existing tables carry no REFERENCES: SQLite cannot drop a column that is part
 // of a foreign key, and the migration must go down and up again; the service writes them.
 crate::script_migration!(UP, DOWN);
@@ -63,21 +69,24 @@ CREATE TABLE purchase_orders (
   created_at {TS} NOT NULL,
   version INTEGER NOT NULL,
   UNIQUE (consortium_id, po_no),
-  UNIQUE (aggregation_id, supplier_id)
+  UNIQUE (aggregation_id, supplier_id),
+  UNIQUE (id, aggregation_id)
 )
 --;
 CREATE INDEX purchase_orders_consortium ON purchase_orders (consortium_id, id)
 --;
 CREATE TABLE purchase_order_lines (
   id {ID},
-  purchase_order_id BIGINT NOT NULL REFERENCES purchase_orders(id),
-  aggregation_id BIGINT NOT NULL REFERENCES aggregations(id),
-  entry_id BIGINT NOT NULL REFERENCES formulary_entries(id),
-  contract_id BIGINT NOT NULL REFERENCES supply_contracts(id),
+  purchase_order_id BIGINT NOT NULL,
+  aggregation_id BIGINT NOT NULL,
+  entry_id BIGINT NOT NULL,
+  contract_id BIGINT NOT NULL,
   quantity BIGINT NOT NULL CHECK (quantity > 0),
   price BIGINT NOT NULL CHECK (price > 0),
   amount BIGINT NOT NULL,
-  UNIQUE (aggregation_id, entry_id)
+  UNIQUE (aggregation_id, entry_id),
+  FOREIGN KEY (purchase_order_id, aggregation_id) REFERENCES purchase_orders (id, aggregation_id),
+  FOREIGN KEY (contract_id, entry_id) REFERENCES contract_lines (contract_id, entry_id)
 )
 --;
 CREATE INDEX purchase_order_lines_po ON purchase_order_lines (purchase_order_id, id)

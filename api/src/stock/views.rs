@@ -288,6 +288,7 @@ pub struct OpeningTemplateQuery {
 /// The upload: `file`, a CSV or XLSX file in the template's columns (any other part is
 /// refused). The example is one line of opening stock.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"file": "条目编号,批号,有效期至,整包数量,拆零数量(最小单位)\n1,B2401,2030-06-30,2,0\n"}))]
 #[allow(dead_code)]
 pub struct OpeningUpload {
@@ -298,6 +299,7 @@ pub struct OpeningUpload {
 /// The upload: `file`, the count sheet exported from the stocktake, filled in (CSV or XLSX).
 /// The example counts line 1.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"file": "行号,实盘数量(最小单位),差异原因\n1,10,\n"}))]
 #[allow(dead_code)]
 pub struct SheetUpload {

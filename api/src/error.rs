@@ -213,7 +213,20 @@ impl AppError {
 }
 
 impl From<sea_orm::DbErr> for AppError {
+    /// A unique index refusing a row is a race the service's own checks lost (two people doing
+    /// the same thing at the same moment: holding one lot, scanning one trace code): 409, like a
+    /// stale version. Anything else from the database is an internal error.
     fn from(e: sea_orm::DbErr) -> Self {
+        if matches!(
+            e.sql_err(),
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+        ) {
+            tracing::info!(error = %e, "a unique index refused a concurrent write");
+            return AppError::Conflict(crate::i18n::tr(
+                "同一内容刚刚已被他人提交，请刷新后再操作",
+                "someone else did the same a moment ago; reload and try again",
+            ));
+        }
         AppError::Internal(anyhow::Error::new(e))
     }
 }

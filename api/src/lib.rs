@@ -32,13 +32,14 @@ macro_rules! capabilities {
 }
 
 capabilities![
-    health,      // /healthz, /readyz
-    auth,        // sign-in and the current user
-    admin,       // consortia, institutions, users
-    audit,       // the audit trail
-    formulary,   // 统一目录
-    stock,       // 库存
-    procurement, // 统一采购
+    health,       // /healthz, /readyz
+    auth,         // sign-in and the current user
+    admin,        // consortia, institutions, users
+    audit,        // the audit trail
+    formulary,    // 统一目录
+    stock,        // 库存
+    procurement,  // 统一采购
+    distribution, // 统一配送
 ];
 
 use crate::i18n::tr;

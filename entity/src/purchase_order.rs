@@ -1,8 +1,11 @@
 use sea_orm::entity::prelude::*;
 
 crate::coded_enum!(
-    /// Where a purchase order to a supplier is.
-    PurchaseOrderStatus { Issued = "issued" / "已下达", Cancelled = "cancelled" / "已作废" });
+    /// Where a purchase order to a supplier is: issued, partly received, received in full, or
+    /// closed with what will not come (D1); cancelled.
+    PurchaseOrderStatus { Issued = "issued" / "已下达", Receiving = "receiving" / "部分到货",
+                          Received = "received" / "已到齐", Closed = "closed" / "已结案",
+                          Cancelled = "cancelled" / "已作废" });
 
 /// A purchase order (采购订单) to one supplier: the approved member orders of an aggregation,
 /// per product, at the contracted price (O4).
@@ -22,6 +25,10 @@ pub struct Model {
     pub created_by: Option<i64>,
     pub created_at: DateTimeUtc,
     pub version: i32,
+    /// Why what was outstanding was closed ("close remaining").
+    pub close_reason: Option<String>,
+    pub closed_by: Option<i64>,
+    pub closed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

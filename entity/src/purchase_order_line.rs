@@ -18,6 +18,12 @@ pub struct Model {
     pub price: i64,
     /// In fen.
     pub amount: i64,
+    /// Packs received into stock so far (D1).
+    pub received: i64,
+    /// Packs that arrived damaged (recorded, not put into stock; still outstanding).
+    pub damaged: i64,
+    /// Packs that will not come: closed with the purchase order's close reason.
+    pub closed: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

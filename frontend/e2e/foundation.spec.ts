@@ -10,6 +10,8 @@ const STOCK: MenuId[] = [...STOCK_READ, 'menu-opening'];
 const PROCUREMENT: MenuId[] = ['menu-orders', 'menu-suppliers', 'menu-contracts', 'menu-cycles', 'menu-vbp'];
 /** Who reads purchase orders (`read_purchase_orders`): procurement, distribution, the consortium's administrator, the auditor. */
 const PURCHASE_ORDERS: MenuId[] = ['menu-purchase-orders'];
+/** Who reads distribution (`read_distribution`): distribution, procurement, the consortium's administrator, the auditor. */
+const DISTRIBUTION: MenuId[] = ['menu-receipts', 'menu-lot-holds'];
 const COMMITTEE: MenuId[] = [
   'menu-formulary',
   'menu-proposals',
@@ -22,11 +24,11 @@ const COMMITTEE: MenuId[] = [
 /** What each demo account must see in the sider menu, and nothing else (from `actions` of /me). */
 const EXPECTED: Record<string, MenuId[]> = {
   'demo-admin': ['menu-consortia', 'menu-institutions', 'menu-users', 'menu-audit'],
-  'demo-consortium-admin': [...READER, ...STOCK_READ, ...PROCUREMENT, ...PURCHASE_ORDERS, 'menu-institutions', 'menu-users'],
+  'demo-consortium-admin': [...READER, ...STOCK_READ, ...PROCUREMENT, ...PURCHASE_ORDERS, ...DISTRIBUTION, 'menu-institutions', 'menu-users'],
   'demo-committee-1': COMMITTEE,
   'demo-committee-2': COMMITTEE,
-  'demo-procurement': [...READER, ...STOCK_READ, ...PROCUREMENT, 'menu-review', ...PURCHASE_ORDERS],
-  'demo-distribution': [...READER, ...STOCK, ...PROCUREMENT, ...PURCHASE_ORDERS],
+  'demo-procurement': [...READER, ...STOCK_READ, ...PROCUREMENT, 'menu-review', ...PURCHASE_ORDERS, ...DISTRIBUTION],
+  'demo-distribution': [...READER, ...STOCK, ...PROCUREMENT, ...PURCHASE_ORDERS, ...DISTRIBUTION],
   'demo-pharmacist': [...READER, ...STOCK, ...PROCUREMENT],
   'demo-village': [...READER, ...STOCK, ...PROCUREMENT],
   'demo-prescriber': READER,
@@ -38,6 +40,7 @@ const EXPECTED: Record<string, MenuId[]> = {
     ...STOCK_READ,
     ...PROCUREMENT,
     ...PURCHASE_ORDERS,
+    ...DISTRIBUTION,
     'menu-institutions',
     'menu-users',
     'menu-audit',

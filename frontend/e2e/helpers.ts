@@ -20,6 +20,8 @@ export const MENU_IDS = [
   'menu-review',
   'menu-purchase-orders',
   'menu-vbp',
+  'menu-receipts',
+  'menu-lot-holds',
   'menu-consortia',
   'menu-institutions',
   'menu-users',

@@ -41,6 +41,7 @@ mod m0010_procurement;
 mod m0011_orders;
 mod m0012_purchase_orders;
 mod m0013_outbox;
+mod m0014_receipts;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_orders::Migration),
             Box::new(m0012_purchase_orders::Migration),
             Box::new(m0013_outbox::Migration),
+            Box::new(m0014_receipts::Migration),
         ]
     }
 }

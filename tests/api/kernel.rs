@@ -35,6 +35,8 @@ both!(me_lists_the_actions_of_the_policy_table, |app| async move {
                 "set_stock_settings",
                 "read_procurement",
                 "read_purchase_orders",
+                "read_distribution",
+                "set_distribution_settings",
             ],
         ),
         (
@@ -49,7 +51,7 @@ both!(me_lists_the_actions_of_the_policy_table, |app| async move {
         ),
         (
             "demo-auditor",
-            &["read_organisation", "read_audit", "read_formulary", "read_stock", "read_procurement", "read_purchase_orders"],
+            &["read_organisation", "read_audit", "read_formulary", "read_stock", "read_procurement", "read_purchase_orders", "read_distribution"],
         ),
         (
             "demo-village",
@@ -75,7 +77,7 @@ both!(me_lists_the_actions_of_the_policy_table, |app| async move {
         .as_array()
         .expect("Action is an enum in the document")
         .len();
-    assert_eq!(values, 16);
+    assert_eq!(values, 20);
 });
 
 // With `clock.today` fixed, "today" is that day everywhere: the default `as_of`, and F1's "not

@@ -453,6 +453,8 @@ struct Foreign<'a> {
     order: Option<i64>,
     /// A purchase order of the second consortium (made from that order) and one of its lines.
     purchase_order: Option<(i64, i64)>,
+    /// A receipt against that purchase order.
+    receipt: Option<i64>,
 }
 
 fn entry_fields(name_zh: &str, name_en: &str) -> Value {
@@ -744,6 +746,46 @@ impl<'a> Foreign<'a> {
         ids
     }
 
+    /// A receipt of the second consortium against its purchase order (half of the line).
+    async fn receipt(&mut self) -> i64 {
+        if let Some(r) = self.receipt {
+            return r;
+        }
+        let (po, line) = self.purchase_order().await;
+        let app = self.app;
+        let clerk = tongyao::kernel::Actor {
+            user_id: Some(app.user_id("demo2-committee-1").await),
+            consortium_id: Some(app.consortium2),
+            roles: vec![entity::user::Role::Distribution],
+            ..Default::default()
+        };
+        let p = entity::purchase_order::Entity::find_by_id(po).one(&app.db).await.unwrap().unwrap();
+        let r = tongyao::distribution::receipts::create(
+            &app.state.ctx,
+            &clerk,
+            tongyao::distribution::views::ReceiptInput {
+                purchase_order_id: po,
+                version: p.version,
+                received_on: None,
+                invoice_no: None,
+                note: None,
+                lines: vec![tongyao::distribution::views::ReceiptLineInput {
+                    po_line_id: line,
+                    lot_no: "WALKRK".into(),
+                    expiry: today_china() + chrono::Duration::days(500),
+                    quantity: 1,
+                    damaged: 0,
+                    damage_note: None,
+                    trace_codes: vec![],
+                }],
+            },
+        )
+        .await
+        .expect("a receipt");
+        self.receipt = Some(r.id);
+        r.id
+    }
+
     /// The id of an object of the second consortium for a path with `{id}`. Fails for a path it
     /// does not know, so a new route cannot slip past this walk.
     async fn id_for(&mut self, path: &str) -> i64 {
@@ -766,6 +808,11 @@ impl<'a> Foreign<'a> {
             p if p.starts_with("/api/v1/procurement/cycles/{id}") => self.procurement().await.2,
             p if p.starts_with("/api/v1/orders/{id}") => self.order().await,
             p if p.starts_with("/api/v1/purchase-orders/{id}") => self.purchase_order().await.0,
+            p if p.starts_with("/api/v1/receipts/{id}") => self.receipt().await,
+            p if p.starts_with("/api/v1/lots/{id}") => {
+                let m = self.stock().await.0;
+                entity::stock_movement::Entity::find_by_id(m).one(&self.app.db).await.unwrap().unwrap().lot_id
+            }
             other => panic!(
                 "the route walk has no object mapping for {other}: add one to Foreign::id_for \
                  (an object of the second consortium) so its 404 isolation is tested"
@@ -829,6 +876,24 @@ impl<'a> Foreign<'a> {
                 .unwrap();
             return format!("{m:?} {lines:?}");
         }
+        if path.starts_with("/api/v1/receipts/") {
+            let m = entity::receipt::Entity::find_by_id(id).one(&app.db).await.unwrap();
+            let lines = entity::receipt_line::Entity::find()
+                .filter(entity::receipt_line::Column::ReceiptId.eq(id))
+                .all(&app.db)
+                .await
+                .unwrap();
+            return format!("{m:?} {lines:?}");
+        }
+        if path.starts_with("/api/v1/lots/") {
+            let m = entity::stock_lot::Entity::find_by_id(id).one(&app.db).await.unwrap();
+            let holds = entity::lot_hold::Entity::find()
+                .filter(entity::lot_hold::Column::LotId.eq(id))
+                .all(&app.db)
+                .await
+                .unwrap();
+            return format!("{m:?} {holds:?}");
+        }
         if path.starts_with("/api/v1/procurement/cycles/") {
             let m = entity::procurement_cycle::Entity::find_by_id(id).one(&app.db).await.unwrap();
             return format!("{m:?}");
@@ -871,6 +936,10 @@ async fn row_counts(app: &TestApp) -> Vec<(&'static str, i64)> {
         "purchase_orders",
         "purchase_order_lines",
         "outbox",
+        "receipts",
+        "receipt_lines",
+        "lot_holds",
+        "distribution_settings",
     ] {
         out.push((t, app.count(t).await));
     }
@@ -889,6 +958,7 @@ both!(other_consortium_objects_are_404, |app| async move {
         procurement: None,
         order: None,
         purchase_order: None,
+        receipt: None,
     };
     let mut clients = Clients {
         app: &app,

@@ -167,6 +167,10 @@ async fn plan(ctx: &Ctx, conn: &impl ConnectionTrait, c: i64, demand: &Demand, w
                     price: Money::from_minor(price, SCALE_PRICE),
                     amount: Money::from_minor(amount, SCALE_FEN),
                     sources: u32::try_from(n).unwrap_or(u32::MAX),
+                    received: 0,
+                    damaged: 0,
+                    closed: 0,
+                    outstanding: q,
                 });
             }
             None => {
@@ -560,6 +564,10 @@ async fn view(ctx: &Ctx, conn: &impl ConnectionTrait, p: po::Model, with_lines: 
                 price: Money::from_minor(l.price, SCALE_PRICE),
                 amount: Money::from_minor(l.amount, SCALE_FEN),
                 sources: src.get(&(l.aggregation_id, l.entry_id)).map_or(0, |v| u32::try_from(v.len()).unwrap_or(u32::MAX)),
+                received: l.received,
+                damaged: l.damaged,
+                closed: l.closed,
+                outstanding: std::cmp::max(l.quantity - l.received - l.closed, 0),
             })
             .collect();
         lines.sort_by_key(|l| (prods.get(&l.entry_id).map_or(u32::MAX, |p| p.name_pos), l.entry_id));
@@ -577,6 +585,8 @@ async fn view(ctx: &Ctx, conn: &impl ConnectionTrait, p: po::Model, with_lines: 
         created_at: p.created_at,
         notice,
         lines,
+        close_reason: p.close_reason,
+        closed_at: p.closed_at,
         version: p.version,
     })
 }

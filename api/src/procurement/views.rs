@@ -254,6 +254,7 @@ pub struct ContractImportQuery {
 /// The upload: `file`, CSV or XLSX in the template's columns. The example names a supplier and
 /// an entry that may not exist: it is answered with a report of problems.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"file": "合同编号,供应商统一社会信用代码,合同类型,起始日期,截止日期,条目编号,单价(元/包装)\nHJQ-2030-009,91350100M000100Y43,普通,2030-01-01,2030-12-31,1,12.50\n"}))]
 pub struct ContractUpload {
     #[schema(value_type = String, format = Binary)]
@@ -301,6 +302,7 @@ pub struct OrderImportQuery {
 /// 请领量(包装) column and the product as 条目编号, 医保药品代码 or 药品名称+规格+生产企业. The
 /// example names an entry that may not exist: it is answered with a report of problems.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"file": "条目编号,请领量(包装)\n1,12\n"}))]
 pub struct OrderUpload {
     #[schema(value_type = String, format = Binary)]
@@ -728,6 +730,14 @@ pub struct PurchaseLine {
     pub amount: Money,
     /// How many member order lines it sums.
     pub sources: u32,
+    /// Packs received into stock so far (D1; 0 in a preview).
+    pub received: i64,
+    /// Packs that arrived damaged (not in stock, still outstanding).
+    pub damaged: i64,
+    /// Packs closed: they will not come.
+    pub closed: i64,
+    /// Packs still expected: ordered − received − closed.
+    pub outstanding: i64,
 }
 
 /// A product no valid contract covers: its lines are not bought (reported, not skipped).
@@ -809,6 +819,9 @@ pub struct PurchaseOrder {
     pub notice: Option<NoticeState>,
     /// With the purchase order itself: its lines; in lists: empty.
     pub lines: Vec<PurchaseLine>,
+    /// Why what remained was closed (D1), when it was.
+    pub close_reason: Option<String>,
+    pub closed_at: Option<DateTime<Utc>>,
     pub version: i32,
 }
 

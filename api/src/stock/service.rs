@@ -215,7 +215,7 @@ async fn check_ownership(
 }
 
 /// The lot's id, made on first sight.
-pub(super) async fn lot_of(
+pub(crate) async fn lot_of(
     conn: &impl ConnectionTrait,
     c: i64,
     entry: i64,

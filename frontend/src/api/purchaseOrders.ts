@@ -30,7 +30,13 @@ export const PREVIEW_KEY = ['purchase-orders-preview'] as const;
 export const purchaseOrderKey = (id: number) => ['purchase-order', id] as const;
 export const sourcesKey = (id: number, lineId: number) => ['purchase-order', id, 'sources', lineId] as const;
 
-export const PO_STATUS_COLOR: Record<PurchaseOrderStatus, string> = { issued: 'blue', cancelled: 'default' };
+export const PO_STATUS_COLOR: Record<PurchaseOrderStatus, string> = {
+  issued: 'blue',
+  receiving: 'gold',
+  received: 'green',
+  closed: 'purple',
+  cancelled: 'default',
+};
 export const NOTICE_COLOR: Record<NoticeStatus, string> = { pending: 'gold', sent: 'green', failed: 'red' };
 
 export const listPurchaseOrders = (query: PurchaseOrderQuery, signal?: AbortSignal) =>

@@ -175,6 +175,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/distribution/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The consortium's distribution settings (the defaults until changed, version 0). */
+        get: operations["get_distribution_settings"];
+        /** Change the distribution settings, with the version read. */
+        put: operations["put_distribution_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/formulary": {
         parameters: {
             query?: never;
@@ -581,6 +599,57 @@ export interface paths {
         patch: operations["update_institution"];
         trace?: never;
     };
+    "/api/v1/lot-holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Quality holds, newest first. */
+        get: operations["list_lot_holds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lots/{id}/hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put a lot on quality hold (D2: never allocated until released), saying why. */
+        post: operations["hold_lot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lots/{id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Release a lot's quality hold, saying why it is fit again. */
+        post: operations["release_lot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -964,6 +1033,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/purchase-orders/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close what remains of a purchase order (it will not come), with a reason and the version
+         *     read (D1).
+         */
+        post: operations["close_purchase_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/purchase-orders/{id}/lines/{line_id}/sources": {
         parameters: {
             query?: never;
@@ -1007,6 +1096,44 @@ export interface paths {
         };
         /** The purchase order as an Excel workbook. */
         get: operations["export_purchase_order"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Receipts at the central warehouse, newest first (without their lines). */
+        get: operations["list_receipts"];
+        put?: never;
+        /**
+         * Receive goods against a purchase order (D1): per line the lot, expiry, packs put into stock,
+         *     packs damaged and trace codes scanned; with the purchase order's version read. The good packs
+         *     enter the central warehouse's stock.
+         */
+        post: operations["create_receipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/receipts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_receipt"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1580,7 +1707,7 @@ export interface components {
          * @description What a user may do; see each capability's policy
          * @enum {string}
          */
-        Action: "manage_consortia" | "manage_organisation" | "read_organisation" | "read_audit" | "read_formulary" | "propose_formulary" | "decide_formulary" | "set_formulary_targets" | "read_stock" | "record_stock" | "approve_stock" | "set_stock_settings" | "read_procurement" | "manage_procurement" | "place_orders" | "read_purchase_orders";
+        Action: "manage_consortia" | "manage_organisation" | "read_organisation" | "read_audit" | "read_formulary" | "propose_formulary" | "decide_formulary" | "set_formulary_targets" | "read_stock" | "record_stock" | "approve_stock" | "set_stock_settings" | "read_procurement" | "manage_procurement" | "place_orders" | "read_purchase_orders" | "read_distribution" | "receive_goods" | "hold_lots" | "set_distribution_settings";
         AddedRow: {
             generic_name_zh: string;
             manufacturer: string;
@@ -1762,6 +1889,18 @@ export interface components {
          *     }
          */
         CloseCycle: {
+            /** Format: int32 */
+            version: number;
+        };
+        /**
+         * @description Close what remains of a purchase order: it will not come (D1).
+         * @example {
+         *       "reason": "供应商断货，剩余部分不再供货",
+         *       "version": 3
+         *     }
+         */
+        ClosePurchaseOrder: {
+            reason: string;
             /** Format: int32 */
             version: number;
         };
@@ -2260,6 +2399,28 @@ export interface components {
          * @enum {string}
          */
         DisposalStatus: "pending" | "approved" | "rejected";
+        /**
+         * @description The consortium's distribution settings (version 0 while the defaults apply).
+         * @example {
+         *       "confirm_within_days": 3,
+         *       "min_shelf_days": 180,
+         *       "version": 0
+         *     }
+         */
+        DistributionSettings: {
+            /**
+             * Format: int32
+             * @description A delivery not confirmed within this many days is flagged (D5), 1–60.
+             */
+            confirm_within_days: number;
+            /**
+             * Format: int32
+             * @description Goods with less shelf life left than this at receipt are refused (D1), 0–1825 days.
+             */
+            min_shelf_days: number;
+            /** Format: int32 */
+            version: number;
+        };
         /** Format: email */
         EmailAddress: string;
         /**
@@ -2504,6 +2665,15 @@ export interface components {
          * @enum {string}
          */
         HitMatch: "code_exact" | "prefix" | "substring";
+        /**
+         * @description Put a lot on quality hold (质量冻结), saying why.
+         * @example {
+         *       "reason": "省药检所抽检不合格，待复检"
+         *     }
+         */
+        HoldLot: {
+            reason: string;
+        };
         ImportDate: string;
         /** @description A field of the formulary a column can be read as. */
         ImportField: {
@@ -2637,6 +2807,36 @@ export interface components {
              */
             quantity: number;
             reason?: string | null;
+        };
+        /** @description A quality hold on a lot, open or released. */
+        LotHold: {
+            /** Format: int64 */
+            entry_id: number;
+            /** Format: date */
+            expiry: string;
+            /** Format: date-time */
+            held_at: string;
+            held_by?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            lot_id: number;
+            lot_no: string;
+            product: components["schemas"]["ProductBrief"];
+            reason: string;
+            release_note?: string | null;
+            /** Format: date-time */
+            released_at?: string | null;
+            released_by?: string | null;
+            /**
+             * Format: int64
+             * @description Base units of the lot at the central warehouse now.
+             */
+            warehouse_quantity: number;
+        };
+        LotHoldPage: {
+            items: components["schemas"]["LotHold"][];
+            next_cursor?: string | null;
         };
         Me: {
             /** @description What this user may do (from the policy table); the web app shows pages by it. */
@@ -3243,9 +3443,19 @@ export interface components {
         /** @description One product of a supplier's purchase order to be (or as) made. */
         PurchaseLine: {
             amount: components["schemas"]["Money"];
+            /**
+             * Format: int64
+             * @description Packs closed: they will not come.
+             */
+            closed: number;
             /** Format: int64 */
             contract_id: number;
             contract_no: string;
+            /**
+             * Format: int64
+             * @description Packs that arrived damaged (not in stock, still outstanding).
+             */
+            damaged: number;
             /** Format: int64 */
             entry_id: number;
             /**
@@ -3253,6 +3463,11 @@ export interface components {
              * @description Its id once made (none in a preview).
              */
             id?: number | null;
+            /**
+             * Format: int64
+             * @description Packs still expected: ordered − received − closed.
+             */
+            outstanding: number;
             price: components["schemas"]["Money"];
             product: components["schemas"]["ProductBrief"];
             /**
@@ -3260,6 +3475,11 @@ export interface components {
              * @description Packs.
              */
             quantity: number;
+            /**
+             * Format: int64
+             * @description Packs received into stock so far (D1; 0 in a preview).
+             */
+            received: number;
             /**
              * Format: int32
              * @description How many member order lines it sums.
@@ -3270,6 +3490,10 @@ export interface components {
         PurchaseOrder: {
             /** Format: int64 */
             aggregation_id: number;
+            /** @description Why what remained was closed (D1), when it was. */
+            close_reason?: string | null;
+            /** Format: date-time */
+            closed_at?: string | null;
             /** Format: date-time */
             created_at: string;
             created_by?: string | null;
@@ -3301,10 +3525,11 @@ export interface components {
             supplier_name: string;
         };
         /**
-         * @description Where a purchase order to a supplier is.
+         * @description Where a purchase order to a supplier is: issued, partly received, received in full, or
+         *     closed with what will not come (D1); cancelled.
          * @enum {string}
          */
-        PurchaseOrderStatus: "issued" | "cancelled";
+        PurchaseOrderStatus: "issued" | "receiving" | "received" | "closed" | "cancelled";
         /** @description A member order line a purchase order line came from. */
         PurchaseSource: {
             /** Format: int64 */
@@ -3354,6 +3579,126 @@ export interface components {
              * @description The version read (0 while the defaults apply).
              */
             version: number;
+        };
+        /** @description A receipt (入库单). */
+        Receipt: {
+            /** Format: date-time */
+            created_at: string;
+            created_by?: string | null;
+            /** Format: int64 */
+            damaged: number;
+            /** Format: int64 */
+            id: number;
+            /** @description None: the invoice is still to come (货到票未到). */
+            invoice_no?: string | null;
+            /** @description With the receipt itself: its lines; in lists: empty. */
+            lines: components["schemas"]["ReceiptLine"][];
+            note?: string | null;
+            /**
+             * Format: int64
+             * @description Packs put into stock, over its lines.
+             */
+            packs: number;
+            po_no: string;
+            /** Format: int64 */
+            purchase_order_id: number;
+            receipt_no: string;
+            /** Format: date */
+            received_on: string;
+            supplier_name: string;
+        };
+        /**
+         * @description Goods received against a purchase order (D1), with the purchase order's version read (a
+         *     second submission of the same receipt finds it changed: 409, nothing received twice).
+         * @example {
+         *       "invoice_no": "04412345",
+         *       "lines": [
+         *         {
+         *           "damage_note": "外箱压破",
+         *           "damaged": 1,
+         *           "expiry": "2028-04-30",
+         *           "lot_no": "240501",
+         *           "po_line_id": 1,
+         *           "quantity": 20,
+         *           "trace_codes": [
+         *             "81234567890123456789"
+         *           ]
+         *         }
+         *       ],
+         *       "purchase_order_id": 1,
+         *       "version": 1
+         *     }
+         */
+        ReceiptInput: {
+            /**
+             * @description The supplier's invoice number when the invoice came with the goods (货到票到); leave out
+             *     when it is still to come (货到票未到).
+             */
+            invoice_no?: string | null;
+            /** @description One line per lot of a purchase order line (a line that came in two lots is two lines). */
+            lines: components["schemas"]["ReceiptLineInput"][];
+            note?: string | null;
+            /** Format: int64 */
+            purchase_order_id: number;
+            /**
+             * Format: date
+             * @description The day the goods arrived (default today); not in the future.
+             */
+            received_on?: string | null;
+            /**
+             * Format: int32
+             * @description The purchase order's version as read.
+             */
+            version: number;
+        };
+        ReceiptLine: {
+            damage_note?: string | null;
+            /** Format: int64 */
+            damaged: number;
+            /** Format: int64 */
+            entry_id: number;
+            /** Format: date */
+            expiry: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            lot_id: number;
+            lot_no: string;
+            /** Format: int64 */
+            po_line_id: number;
+            product: components["schemas"]["ProductBrief"];
+            /** Format: int64 */
+            quantity: number;
+            trace_codes: string[];
+        };
+        /** @description One lot of one purchase order line. */
+        ReceiptLineInput: {
+            damage_note?: string | null;
+            /**
+             * Format: int64
+             * @description Packs that arrived damaged: recorded, not put into stock, still outstanding.
+             */
+            damaged?: number;
+            /**
+             * Format: date
+             * @description 有效期至.
+             */
+            expiry: string;
+            /** @description 批号. */
+            lot_no: string;
+            /** Format: int64 */
+            po_line_id: number;
+            /**
+             * Format: int64
+             * @description Packs put into stock.
+             */
+            quantity: number;
+            /** @description Trace codes scanned, one per pack (T1). */
+            trace_codes?: string[];
+        };
+        ReceiptPage: {
+            items: components["schemas"]["Receipt"][];
+            next_cursor?: string | null;
         };
         /**
          * @description What a member issued on one day (领用/消耗), all or none.
@@ -3406,6 +3751,15 @@ export interface components {
         RejectRequest: {
             /** @description 2–1000 characters. */
             reason: string;
+        };
+        /**
+         * @description Release a held lot, saying why it is fit again.
+         * @example {
+         *       "note": "复检合格"
+         *     }
+         */
+        ReleaseLot: {
+            note: string;
         };
         /**
          * @example {
@@ -4693,6 +5047,79 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    get_distribution_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistributionSettings"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    put_distribution_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DistributionSettings"];
+            };
+        };
+        responses: {
+            /** @description The settings now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistributionSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description Changed by someone else since they were read */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description A value out of range. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     list_entries: {
         parameters: {
             query?: {
@@ -5756,6 +6183,158 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    list_lot_holds: {
+        parameters: {
+            query?: {
+                /** @description Only open holds (true) or released ones (false). */
+                open?: boolean;
+                lot_id?: number;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of holds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LotHoldPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    hold_lot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HoldLot"];
+            };
+        };
+        responses: {
+            /** @description Held */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LotHold"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such lot in your consortium. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Someone held it at the same moment */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Rule D2: on hold already, or no reason. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    release_lot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReleaseLot"];
+            };
+        };
+        responses: {
+            /** @description Released */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LotHold"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such lot in your consortium. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Released by someone else at the same moment */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Rule D2: not on hold, or no note. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     get_me: {
         parameters: {
             query?: never;
@@ -6797,6 +7376,66 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    close_purchase_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClosePurchaseOrder"];
+            };
+        };
+        responses: {
+            /** @description The purchase order, closed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseOrder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such purchase order in your consortium. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changed since it was read */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Rule D1: nothing outstanding, no reason, or not open. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     purchase_line_sources: {
         parameters: {
             query?: never;
@@ -6903,6 +7542,131 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             /** @description No such purchase order in your consortium. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_receipts: {
+        parameters: {
+            query?: {
+                purchase_order_id?: number;
+                /** @description Only receipts whose invoice is still to come (true) or came with the goods (false). */
+                invoice_pending?: boolean;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of receipts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_receipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceiptInput"];
+            };
+        };
+        responses: {
+            /** @description Received */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Receipt"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such purchase order in your consortium */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The purchase order changed since it was read (received by someone else?) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Rule D1 (expired or short-dated lot, more than outstanding, a closed purchase order) or T1 (a trace code that is not one or is known already), or a field is wrong. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_receipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The receipt with its lines */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Receipt"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such receipt in your consortium. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8727,7 +9491,7 @@ export const pathsApiV1OrdersGetParametersQueryStatusValues: ReadonlyArray<Flatt
 export const pathsApiV1OrdersByProductGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/orders/by-product"]["get"]["parameters"]["query"]["status"]> = ["draft", "submitted", "returned", "approved", "purchased"];
 export const pathsApiV1ProcurementCyclesGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/procurement/cycles"]["get"]["parameters"]["query"]["status"]> = ["open", "closed"];
 export const pathsApiV1StocktakesIdSheetGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/stocktakes/{id}/sheet"]["get"]["parameters"]["query"]["format"]> = ["xlsx", "csv"];
-export const actionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Action"]> = ["manage_consortia", "manage_organisation", "read_organisation", "read_audit", "read_formulary", "propose_formulary", "decide_formulary", "set_formulary_targets", "read_stock", "record_stock", "approve_stock", "set_stock_settings", "read_procurement", "manage_procurement", "place_orders", "read_purchase_orders"];
+export const actionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Action"]> = ["manage_consortia", "manage_organisation", "read_organisation", "read_audit", "read_formulary", "propose_formulary", "decide_formulary", "set_formulary_targets", "read_stock", "record_stock", "approve_stock", "set_stock_settings", "read_procurement", "manage_procurement", "place_orders", "read_purchase_orders", "read_distribution", "receive_goods", "hold_lots", "set_distribution_settings"];
 export const adjustmentReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AdjustmentReason"]> = ["damage", "expiry", "loss", "correction"];
 export const antimicrobialTierValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AntimicrobialTier"]> = ["none", "unrestricted", "restricted", "special"];
 export const columnHowValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ColumnHow"]> = ["remembered", "template", "suggested", "ignored", "none"];
@@ -8749,7 +9513,7 @@ export const outboxStatusValues: ReadonlyArray<FlattenedDeepRequired<components>
 export const proposalKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProposalKind"]> = ["add", "amend", "suspend", "withdraw", "batch"];
 export const proposalRequestKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProposalRequestKind"]> = ["add", "amend", "suspend", "withdraw"];
 export const proposalStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProposalStatus"]> = ["pending", "approved", "rejected", "withdrawn"];
-export const purchaseOrderStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PurchaseOrderStatus"]> = ["issued", "cancelled"];
+export const purchaseOrderStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PurchaseOrderStatus"]> = ["issued", "receiving", "received", "closed", "cancelled"];
 export const reviewActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReviewAction"]> = ["approve", "return"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["system_admin", "consortium_admin", "committee", "pharmacist", "prescriber", "procurement", "distribution", "auditor"];
 export const routeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Route"]> = ["oral", "injection", "external", "inhalation", "other"];

@@ -10,6 +10,8 @@ import * as procurementOrders from './procurement/orders';
 import * as procurementReview from './procurement/review';
 import * as procurementPurchaseOrders from './procurement/purchaseOrders';
 import * as procurementVbp from './procurement/vbp';
+import * as distributionReceipts from './distribution/receipts';
+import * as distributionLotHolds from './distribution/lotHolds';
 
 type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
 
@@ -103,6 +105,7 @@ const en: Shape<Resources> = {
       formulary: 'Formulary',
       stock: 'Stock',
       procurement: 'Procurement',
+      distribution: 'Distribution',
       admin: 'Administration',
     },
     formulary: 'Formulary',
@@ -122,6 +125,8 @@ const en: Shape<Resources> = {
     review: 'Order review',
     purchaseOrders: 'Purchase orders',
     vbp: 'VBP progress',
+    receipts: 'Goods receipt',
+    lotHolds: 'Quality holds',
     consortia: 'Consortia',
     institutions: 'Institutions',
     users: 'Users',
@@ -516,6 +521,17 @@ const en: Shape<Resources> = {
       },
       purchase_order: {
         generate: 'Generated purchase orders',
+        close: 'Closed what remained of a purchase order',
+      },
+      receipt: {
+        create: 'Received goods',
+      },
+      lot: {
+        hold: 'Put a lot on quality hold',
+        release: 'Released a lot from hold',
+      },
+      distribution: {
+        settings: 'Changed the distribution settings (shelf life at receipt, days to confirm)',
       },
     },
     object: {
@@ -532,6 +548,10 @@ const en: Shape<Resources> = {
       member_order: 'Member order',
       aggregation: 'Aggregation',
       procurement_settings: 'Procurement settings',
+      purchase_order: 'Purchase order',
+      receipt: 'Receipt',
+      stock_lot: 'Lot',
+      distribution_settings: 'Distribution settings',
     },
   },
   admin: {
@@ -593,6 +613,10 @@ const en: Shape<Resources> = {
     review: procurementReview.en,
     purchaseOrders: procurementPurchaseOrders.en,
     vbp: procurementVbp.en,
+  },
+  distribution: {
+    receipts: distributionReceipts.en,
+    lotHolds: distributionLotHolds.en,
   },
 };
 

@@ -9,6 +9,8 @@ import * as procurementOrders from './procurement/orders';
 import * as procurementReview from './procurement/review';
 import * as procurementPurchaseOrders from './procurement/purchaseOrders';
 import * as procurementVbp from './procurement/vbp';
+import * as distributionReceipts from './distribution/receipts';
+import * as distributionLotHolds from './distribution/lotHolds';
 
 const zhCN = {
   app: {
@@ -100,6 +102,7 @@ const zhCN = {
       formulary: '目录',
       stock: '库存',
       procurement: '采购',
+      distribution: '配送管理',
       admin: '管理',
     },
     formulary: '药品目录',
@@ -119,6 +122,8 @@ const zhCN = {
     review: '请领审核',
     purchaseOrders: '采购订单',
     vbp: '带量采购进度',
+    receipts: '收货入库',
+    lotHolds: '质量冻结',
     consortia: '医共体',
     institutions: '成员机构',
     users: '用户',
@@ -510,6 +515,17 @@ const zhCN = {
       },
       purchase_order: {
         generate: '汇总生成采购订单',
+        close: '关闭采购订单剩余未到货（结案）',
+      },
+      receipt: {
+        create: '收货入库',
+      },
+      lot: {
+        hold: '批号质量冻结',
+        release: '解除批号冻结',
+      },
+      distribution: {
+        settings: '修改配送设置（最短剩余效期、确认收货时限）',
       },
     },
     object: {
@@ -526,6 +542,10 @@ const zhCN = {
       member_order: '请领单',
       aggregation: '采购汇总',
       procurement_settings: '采购设置',
+      purchase_order: '采购订单',
+      receipt: '入库单',
+      stock_lot: '批号',
+      distribution_settings: '配送设置',
     },
   },
   admin: {
@@ -587,6 +607,10 @@ const zhCN = {
     review: procurementReview.zh,
     purchaseOrders: procurementPurchaseOrders.zh,
     vbp: procurementVbp.zh,
+  },
+  distribution: {
+    receipts: distributionReceipts.zh,
+    lotHolds: distributionLotHolds.zh,
   },
 };
 

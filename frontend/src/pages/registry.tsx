@@ -30,6 +30,8 @@ import {
   CheckSquareOutlined,
   FileDoneOutlined,
   LineChartOutlined,
+  InboxOutlined,
+  LockOutlined,
 } from '@ant-design/icons';
 import type { Action, Me } from '../api/types';
 import { can } from '../lib/can';
@@ -218,6 +220,24 @@ export const PAGES: readonly PageEntry[] = [
     element: lazy(() => import('./procurement/Cycles')),
   },
   {
+    key: 'receipts',
+    path: '/distribution/receipts',
+    group: 'distribution',
+    icon: <InboxOutlined />,
+    labelKey: 'menu.receipts',
+    action: 'read_distribution',
+    element: lazy(() => import('./distribution/Receipts')),
+  },
+  {
+    key: 'lot-holds',
+    path: '/distribution/lot-holds',
+    group: 'distribution',
+    icon: <LockOutlined />,
+    labelKey: 'menu.lotHolds',
+    action: 'read_distribution',
+    element: lazy(() => import('./distribution/LotHolds')),
+  },
+  {
     key: 'order',
     path: '/procurement/orders/:id',
     menu: false,
@@ -237,6 +257,20 @@ export const PAGES: readonly PageEntry[] = [
     menu: false,
     action: 'read_purchase_orders',
     element: lazy(() => import('./procurement/PurchaseOrderDetail')),
+  },
+  {
+    key: 'receive',
+    path: '/procurement/purchase-orders/:id/receive',
+    menu: false,
+    action: 'receive_goods',
+    element: lazy(() => import('./distribution/Receive')),
+  },
+  {
+    key: 'receipt',
+    path: '/distribution/receipts/:id',
+    menu: false,
+    action: 'read_distribution',
+    element: lazy(() => import('./distribution/ReceiptDetail')),
   },
   {
     key: 'contract-import',

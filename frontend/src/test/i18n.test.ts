@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import zhCN from '../i18n/zh-CN';
 import en from '../i18n/en';
+import { purchaseOrderStatusValues } from '../api/schema';
 
 function flatten(obj: Record<string, unknown>, prefix = ''): Map<string, string> {
   const out = new Map<string, string>();
@@ -63,6 +64,9 @@ describe('i18n resources', () => {
       ...['active', 'suspended', 'withdrawn'].map((s) => `enum.entryStatus.${s}`),
       ...['add', 'amend', 'suspend', 'withdraw', 'batch'].map((s) => `enum.proposalKind.${s}`),
       ...['pending', 'approved', 'rejected', 'withdrawn'].map((s) => `enum.proposalStatus.${s}`),
+      // Every status of a purchase order, as the contract lists them (issued … closed, cancelled).
+      ...purchaseOrderStatusValues.map((s) => `procurement.purchaseOrders.status.${s}`),
+      ...['issued', 'receiving', 'received', 'closed', 'cancelled'].map((s) => `procurement.purchaseOrders.status.${s}`),
     ];
     expect(expectKeys.filter((k) => !zh.has(k))).toEqual([]);
     expect(zh.get('enum.route.oral')).toBe('口服');

@@ -40,22 +40,24 @@ const FORMULARY_READ = ['formulary', 'proposals', 'formulary-history', 'essentia
 describe('page registry', () => {
   it('derives the menu groups from the entries, in order', () => {
     const groups = allMenuGroups();
-    expect(groups.map((g) => g.group)).toEqual(['formulary', 'stock', 'procurement', 'admin']);
+    expect(groups.map((g) => g.group)).toEqual(['formulary', 'stock', 'procurement', 'distribution', 'admin']);
     expect(groups.map((g) => g.labelKey)).toEqual([
       'menu.group.formulary',
       'menu.group.stock',
       'menu.group.procurement',
+      'menu.group.distribution',
       'menu.group.admin',
     ]);
     expect(groups[0].entries.map((p) => p.key)).toEqual(['formulary', 'proposals', 'formulary-history', 'import', 'essential-share']);
     expect(groups[1].entries.map((p) => p.key)).toEqual(['stock', 'stocktakes', 'consumption', 'expiry', 'opening']);
     expect(groups[2].entries.map((p) => p.key)).toEqual(['orders', 'review', 'purchase-orders', 'vbp', 'suppliers', 'contracts', 'cycles']);
-    expect(groups[3].entries.map((p) => p.key)).toEqual(['consortia', 'institutions', 'users', 'audit']);
+    expect(groups[3].entries.map((p) => p.key)).toEqual(['receipts', 'lot-holds']);
+    expect(groups[4].entries.map((p) => p.key)).toEqual(['consortia', 'institutions', 'users', 'audit']);
   });
 
   it('keeps deep pages out of the menu but routes them', () => {
     const deep = PAGES.filter((p) => !isMenuEntry(p)).map((p) => p.key);
-    expect(deep).toEqual(['order', 'aggregate', 'purchase-order', 'contract-import', 'contract', 'stock-card', 'stocktake', 'stocktake-print', 'propose', 'print', 'entry']);
+    expect(deep).toEqual(['order', 'aggregate', 'purchase-order', 'receive', 'receipt', 'contract-import', 'contract', 'stock-card', 'stocktake', 'stocktake-print', 'propose', 'print', 'entry']);
     const menuKeys = allMenuGroups().flatMap((g) => g.entries.map((p) => p.key));
     expect(menuKeys).not.toContain('entry');
     expect(menuKeys).not.toContain('propose');
@@ -85,8 +87,8 @@ describe('page registry', () => {
       { key: 'orders', path: '/orders/mine', group: 'orders', icon: null, labelKey: 'menu.orders', action: 'read_formulary', element: Orders },
       { key: 'orders-approve', path: '/orders/approve', group: 'orders', icon: null, labelKey: 'menu.ordersApprove', action: 'propose_formulary', element: Orders },
     ];
-    expect(allMenuGroups(pages).map((g) => g.group)).toEqual(['formulary', 'stock', 'procurement', 'admin', 'orders']);
-    expect(allMenuGroups(pages)[4].labelKey).toBe('menu.group.orders');
+    expect(allMenuGroups(pages).map((g) => g.group)).toEqual(['formulary', 'stock', 'procurement', 'distribution', 'admin', 'orders']);
+    expect(allMenuGroups(pages)[5].labelKey).toBe('menu.group.orders');
     const reader = menuGroups(READER, pages);
     expect(reader.map((g) => g.group)).toEqual(['formulary', 'orders']);
     expect(reader[1].entries.map((p) => p.key)).toEqual(['orders']);
@@ -96,7 +98,7 @@ describe('page registry', () => {
     expect(groupLandingPath('orders', READER, pages)).toBe('/orders/mine');
     // A group of its own in front of the others becomes the landing page.
     const first: PageEntry[] = [pages[pages.length - 1], ...PAGES];
-    expect(allMenuGroups(first).map((g) => g.group)).toEqual(['orders', 'formulary', 'stock', 'procurement', 'admin']);
+    expect(allMenuGroups(first).map((g) => g.group)).toEqual(['orders', 'formulary', 'stock', 'procurement', 'distribution', 'admin']);
     expect(landingPath(COMMITTEE, first)).toBe('/orders/approve');
     expect(landingPath(READER, first)).toBe('/formulary');
   });
@@ -107,6 +109,7 @@ describe('page registry', () => {
     ['system admin', SYSTEM_ADMIN, ['consortia', 'institutions', 'users', 'audit']],
     ['consortium admin', CONSORTIUM_ADMIN, [...FORMULARY_READ, 'institutions', 'users']],
     ['auditor', AUDITOR, [...FORMULARY_READ, 'institutions', 'users', 'audit']],
+    ['distribution clerk (receipts and holds)', who('read_purchase_orders', 'read_distribution', 'receive_goods', 'hold_lots'), ['purchase-orders', 'receipts', 'lot-holds']],
     ['someone with no actions', NOBODY, []],
   ])('shows the %s exactly the pages of its actions', (_name, me, expected) => {
     expect(keys(me)).toEqual(expected);
@@ -135,6 +138,9 @@ describe('page registry', () => {
     expect(selectedMenuKey('/formulary/historyx')).toBe('formulary');
     expect(selectedMenuKey('/formulary/proposals')).toBe('proposals');
     expect(selectedMenuKey('/admin/users')).toBe('users');
+    expect(selectedMenuKey('/procurement/purchase-orders/7/receive')).toBe('purchase-orders');
+    expect(selectedMenuKey('/distribution/receipts/12')).toBe('receipts');
+    expect(selectedMenuKey('/distribution/lot-holds')).toBe('lot-holds');
     expect(selectedMenuKey('/admin')).toBeUndefined();
     expect(selectedMenuKey('/formularyx')).toBeUndefined();
     expect(selectedMenuKey('/')).toBeUndefined();
@@ -143,6 +149,7 @@ describe('page registry', () => {
   it('opens a group’s own address at its first page the user may see', () => {
     expect(groupHomes()).toEqual([
       { path: '/procurement', group: 'procurement' },
+      { path: '/distribution', group: 'distribution' },
       { path: '/admin', group: 'admin' },
     ]);
     expect(groupLandingPath('admin', SYSTEM_ADMIN)).toBe('/admin/consortia');

@@ -298,6 +298,7 @@ export default function PurchaseOrders() {
               'data-id': o.id,
               'data-aggregation': o.aggregation_id,
               'data-supplier': o.supplier_id,
+              'data-status': o.status,
               onClick: (e: React.MouseEvent) => {
                 if (!(e.target as HTMLElement).closest('a')) open(o);
               },

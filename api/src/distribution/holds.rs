@@ -27,18 +27,6 @@ async fn open_hold(conn: &impl ConnectionTrait, lot_id: i64) -> AppResult<Option
     Ok(hold::Entity::find().filter(hold::Column::LotId.eq(lot_id)).filter(hold::Column::ReleasedAt.is_null()).one(conn).await?)
 }
 
-/// The lots of the consortium on hold now (allocation leaves them alone).
-pub async fn held_lots(conn: &impl ConnectionTrait, c: i64) -> AppResult<HashSet<i64>> {
-    Ok(hold::Entity::find()
-        .filter(hold::Column::ConsortiumId.eq(c))
-        .filter(hold::Column::ReleasedAt.is_null())
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|h| h.lot_id)
-        .collect())
-}
-
 /// Put a lot on hold, saying why.
 pub async fn hold(ctx: &Ctx, actor: &Actor, lot_id: i64, req: HoldLot) -> AppResult<LotHold> {
     let c = actor.consortium()?;

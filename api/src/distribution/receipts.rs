@@ -343,16 +343,6 @@ pub async fn list(ctx: &Ctx, actor: &Actor, q: &ReceiptQuery) -> AppResult<Recei
     Ok(ReceiptPage { items, next_cursor })
 }
 
-/// The receipts of a purchase order, oldest first (its detail page lists them).
-pub async fn of_purchase_order(ctx: &Ctx, conn: &impl ConnectionTrait, po_id: i64) -> AppResult<Vec<Receipt>> {
-    let rows = receipt::Entity::find().filter(receipt::Column::PurchaseOrderId.eq(po_id)).order_by_asc(receipt::Column::Id).all(conn).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(view(ctx, conn, r, false).await?);
-    }
-    Ok(out)
-}
-
 async fn view(ctx: &Ctx, conn: &impl ConnectionTrait, r: receipt::Model, with_lines: bool) -> AppResult<Receipt> {
     let p = po::Entity::find_by_id(r.purchase_order_id).one(conn).await?.ok_or(AppError::NotFound)?;
     let supplier_name = entity::supplier::Entity::find_by_id(p.supplier_id).one(conn).await?.map(|s| s.name).unwrap_or_default();

@@ -447,7 +447,7 @@ pub async fn procurement(
 ) -> anyhow::Result<()> {
     use entity::member_order::OrderStatus;
     use entity::{
-        contract_line, formulary_entry, institution, member_order, member_order_line, supplier,
+        contract_line, formulary_entry, member_order, member_order_line, supplier,
         supply_contract,
     };
     use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -471,34 +471,7 @@ pub async fn procurement(
         entries.len()
     );
     let t = std::time::Instant::now();
-    let parent = institution::Entity::find()
-        .filter(institution::Column::ConsortiumId.eq(c))
-        .order_by_asc(institution::Column::Id)
-        .one(db)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("consortium {c} has no institution"))?;
-    let insts: Vec<institution::ActiveModel> = (0..members)
-        .map(|m| institution::ActiveModel {
-            consortium_id: Set(c),
-            code: Set(format!("BENCH{stamp}-{m:03}")),
-            name: Set(format!("基准村卫生室{m:03}")),
-            level: Set(entity::institution::Level::Village),
-            parent_id: Set(Some(parent.id)),
-            active: Set(true),
-            ..parent_like(&parent)
-        })
-        .collect();
-    institution::Entity::insert_many(insts)
-        .exec_without_returning(db)
-        .await?;
-    let member_ids: Vec<i64> = institution::Entity::find()
-        .filter(institution::Column::Code.starts_with(format!("BENCH{stamp}-")))
-        .order_by_asc(institution::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| i.id)
-        .collect();
+    let member_ids = bench_members(db, c, stamp, members).await?;
     let s = supplier::Entity::insert(supplier::ActiveModel {
         consortium_id: Set(c),
         name: Set(format!("基准供应商{stamp}")),
@@ -636,6 +609,7 @@ pub async fn procurement(
             .exec_without_returning(db)
             .await?;
     }
+    rebuild_approved_demand(db, c).await?;
     if backend == sea_orm::DbBackend::Postgres {
         db.execute_unprepared("ANALYZE member_order_lines; ANALYZE member_orders")
             .await?;
@@ -708,6 +682,7 @@ pub async fn procurement(
             db.execute_raw(Statement::from_sql_and_values(backend, sql, vec![a.into()]))
                 .await?;
         }
+        rebuild_approved_demand(db, c).await?;
     }
     times.sort_by(|a, b| a.total_cmp(b));
     let agg = times[times.len() / 2];
@@ -777,6 +752,236 @@ pub async fn procurement(
     .await?;
     println!(
         "a 500-line order with its stock position and suggestions (service): median {suggest:.1} ms"
+    );
+    Ok(())
+}
+
+/// The approved demand's running totals of the consortium summed again from its approved
+/// orders' lines (the bench writes approved orders directly, and undoes its aggregations).
+async fn rebuild_approved_demand(db: &DatabaseConnection, c: i64) -> anyhow::Result<()> {
+    let backend = db.get_database_backend();
+    for sql in [
+        "DELETE FROM approved_demand WHERE consortium_id = $1",
+        "INSERT INTO approved_demand (consortium_id, entry_id, packs, lines) \
+         SELECT o.consortium_id, l.entry_id, CAST(SUM(COALESCE(l.approved_quantity, l.quantity)) AS BIGINT), CAST(COUNT(*) AS BIGINT) \
+         FROM member_order_lines l JOIN member_orders o ON o.id = l.order_id \
+         WHERE o.consortium_id = $1 AND o.status = 'approved' AND COALESCE(l.approved_quantity, l.quantity) > 0 \
+         GROUP BY o.consortium_id, l.entry_id",
+    ] {
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, vec![c.into()])).await?;
+    }
+    Ok(())
+}
+
+/// `n` synthetic village clinics under the consortium's first institution, named by `stamp`;
+/// their ids in order.
+async fn bench_members(db: &DatabaseConnection, c: i64, stamp: i64, n: usize) -> anyhow::Result<Vec<i64>> {
+    use entity::institution;
+    use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let parent = institution::Entity::find()
+        .filter(institution::Column::ConsortiumId.eq(c))
+        .order_by_asc(institution::Column::Id)
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("consortium {c} has no institution"))?;
+    let insts: Vec<institution::ActiveModel> = (0..n)
+        .map(|m| institution::ActiveModel {
+            consortium_id: Set(c),
+            code: Set(format!("BENCH{stamp}-{m:03}")),
+            name: Set(format!("基准村卫生室{m:03}")),
+            level: Set(entity::institution::Level::Village),
+            parent_id: Set(Some(parent.id)),
+            active: Set(true),
+            ..parent_like(&parent)
+        })
+        .collect();
+    institution::Entity::insert_many(insts).exec_without_returning(db).await?;
+    Ok(institution::Entity::find()
+        .filter(institution::Column::Code.starts_with(format!("BENCH{stamp}-")))
+        .order_by_asc(institution::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| i.id)
+        .collect())
+}
+
+/// FEFO allocation (D2, issue 11): `lots` lots spread over the formulary's first products at
+/// the central warehouse (a few on hold), `lines` approved order lines of `members` members
+/// over the same products; the allocation run (one transaction, its allocations written and
+/// committed) against the database's own ordered scan of those lots.
+pub async fn fefo(ctx: &crate::kernel::Ctx, c: i64, lines: usize, lots: usize, members: usize, runs: usize) -> anyhow::Result<()> {
+    use entity::member_order::OrderStatus;
+    use entity::{formulary_entry, lot_hold, member_order, member_order_line, stock_balance, stock_lot};
+    use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    let db = &ctx.db;
+    let backend = db.get_database_backend();
+    let now = ctx.clock.now();
+    let today = ctx.clock.today();
+    let stamp = now.timestamp();
+    let per_member = lines.div_ceil(members.max(1));
+    let entries: Vec<i64> = formulary_entry::Entity::find()
+        .filter(formulary_entry::Column::ConsortiumId.eq(c))
+        .order_by_asc(formulary_entry::Column::Id)
+        .select_only()
+        .column(formulary_entry::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    anyhow::ensure!(entries.len() >= per_member, "{per_member} products are needed per member; the formulary has {}: run tongyao demo --entries 5000", entries.len());
+    let sizes = crate::formulary::service::packs_of(db, c, entries.iter().copied(), today).await?;
+    let store = crate::distribution::receipts::warehouse(db, c).await?;
+    let t = Instant::now();
+    // The lots: expiring from 100 days to about three years out, 1–9 packs each at the warehouse.
+    let mut batch = Vec::with_capacity(2000);
+    for k in 0..lots {
+        let e = entries[k % entries.len()];
+        batch.push(stock_lot::ActiveModel {
+            consortium_id: Set(c),
+            entry_id: Set(e),
+            lot_no: Set(format!("B{stamp}-{k}")),
+            expiry: Set(today + chrono::Duration::days(100 + ((k * 37) % 1000) as i64)),
+            created_at: Set(now),
+            ..Default::default()
+        });
+        if batch.len() == 2000 {
+            stock_lot::Entity::insert_many(std::mem::take(&mut batch)).exec_without_returning(db).await?;
+        }
+    }
+    if !batch.is_empty() {
+        stock_lot::Entity::insert_many(batch).exec_without_returning(db).await?;
+    }
+    let made: Vec<(i64, i64)> = stock_lot::Entity::find()
+        .filter(stock_lot::Column::ConsortiumId.eq(c))
+        .filter(stock_lot::Column::LotNo.starts_with(format!("B{stamp}-")))
+        .select_only()
+        .column(stock_lot::Column::Id)
+        .column(stock_lot::Column::EntryId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for chunk in made.chunks(2000) {
+        stock_balance::Entity::insert_many(chunk.iter().map(|(id, e)| stock_balance::ActiveModel {
+            institution_id: Set(store),
+            lot_id: Set(*id),
+            consortium_id: Set(c),
+            entry_id: Set(*e),
+            quantity: Set((1 + id % 9) * i64::from(sizes.get(e).map_or(1, |p| p.0.max(1)))),
+            updated_at: Set(now),
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    let held: Vec<i64> = made.iter().step_by(1000).map(|(id, _)| *id).collect();
+    for chunk in held.chunks(1000) {
+        lot_hold::Entity::insert_many(chunk.iter().map(|id| lot_hold::ActiveModel {
+            consortium_id: Set(c),
+            lot_id: Set(*id),
+            reason: Set("基准：质量冻结".into()),
+            held_at: Set(now),
+            ..Default::default()
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    println!("{} lots at the warehouse written in bulk ({} on hold) in {:.1} s", made.len(), held.len(), t.elapsed().as_secs_f64());
+    // The demand: one approved order per member, its lines on distinct products.
+    let t = Instant::now();
+    let member_ids = bench_members(db, c, stamp, members).await?;
+    member_order::Entity::insert_many(member_ids.iter().map(|m| member_order::ActiveModel {
+        consortium_id: Set(c),
+        institution_id: Set(*m),
+        urgent: Set(m % 10 == 0),
+        urgent_reason: Set((m % 10 == 0).then(|| "基准加急".to_owned())),
+        status: Set(OrderStatus::Approved),
+        note: Set(Some(format!("fefo bench {stamp}"))),
+        created_at: Set(now),
+        updated_at: Set(now),
+        submitted_at: Set(Some(now - chrono::Duration::minutes(*m % 500))),
+        reviewed_at: Set(Some(now)),
+        version: Set(3),
+        ..Default::default()
+    }))
+    .exec_without_returning(db)
+    .await?;
+    let order_ids: Vec<i64> = member_order::Entity::find()
+        .filter(member_order::Column::Note.eq(format!("fefo bench {stamp}")))
+        .order_by_asc(member_order::Column::Id)
+        .select_only()
+        .column(member_order::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let stride = (entries.len() / members.max(1)).max(1);
+    let mut written = 0usize;
+    let mut batch = Vec::with_capacity(4000);
+    'outer: for (n, o) in order_ids.iter().enumerate() {
+        for i in 0..per_member {
+            if written == lines {
+                break 'outer;
+            }
+            batch.push(member_order_line::ActiveModel {
+                order_id: Set(*o),
+                entry_id: Set(entries[(n * stride + i) % entries.len()]),
+                quantity: Set(Some(1 + ((n + i) % 20) as i64)),
+                typed: Set(true),
+                uncovered: Set(false),
+                ..Default::default()
+            });
+            written += 1;
+            if batch.len() == 4000 {
+                member_order_line::Entity::insert_many(std::mem::take(&mut batch)).exec_without_returning(db).await?;
+            }
+        }
+    }
+    if !batch.is_empty() {
+        member_order_line::Entity::insert_many(batch).exec_without_returning(db).await?;
+    }
+    if backend == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared("ANALYZE stock_lots; ANALYZE stock_balances; ANALYZE member_order_lines; ANALYZE member_orders; ANALYZE allocations").await?;
+    } else {
+        db.execute_unprepared("ANALYZE").await?;
+    }
+    println!("{written} approved order lines of {} members written in bulk in {:.1} s", order_ids.len(), t.elapsed().as_secs_f64());
+    let scan = "SELECT id, entry_id, expiry FROM stock_lots WHERE consortium_id = $1 ORDER BY entry_id, expiry, id";
+    let base = median_ms(runs, || async {
+        let rows = db.query_all_raw(Statement::from_sql_and_values(backend, scan, vec![c.into()])).await?;
+        anyhow::ensure!(rows.len() >= made.len(), "the scan gave {} lots", rows.len());
+        Ok(rows.len())
+    })
+    .await?;
+    println!("the database's ordered scan of the consortium's lots (entry, expiry): median {base:.1} ms");
+    let mut times = Vec::with_capacity(runs);
+    let mut last = crate::distribution::views::AllocationRun::default();
+    for _ in 0..runs {
+        let before: i64 = db
+            .query_one_raw(Statement::from_sql_and_values(backend, "SELECT COALESCE(MAX(id), 0) FROM allocations WHERE consortium_id = $1", vec![c.into()]))
+            .await?
+            .map(|r| r.try_get_by_index::<i64>(0))
+            .transpose()?
+            .unwrap_or(0);
+        let t = Instant::now();
+        let tx = ctx.write().await?;
+        last = crate::distribution::allocation::allocate_in(&tx, c, now, today, None).await?;
+        tx.commit().await?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        // Undo it (untimed) for the next run.
+        for sql in [
+            "UPDATE member_orders SET allocated_in_full = FALSE WHERE id IN \
+             (SELECT l.order_id FROM member_order_lines l WHERE l.id IN (SELECT order_line_id FROM allocations WHERE consortium_id = $1 AND id > $2))",
+            "DELETE FROM allocations WHERE consortium_id = $1 AND id > $2",
+        ] {
+            db.execute_raw(Statement::from_sql_and_values(backend, sql, vec![c.into(), before.into()])).await?;
+        }
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    let run = times[times.len() / 2];
+    println!(
+        "allocation run (service, one transaction: demand, lots, holds and reservations read, FEFO, {} lines given {} packs, {} back orders written, committed): median {run:.1} ms = {:.2} × the ordered scan",
+        last.lines_allocated,
+        last.packs_allocated,
+        last.back_orders,
+        run / base
     );
     Ok(())
 }

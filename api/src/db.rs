@@ -119,6 +119,23 @@ pub fn is_postgres(db: &impl ConnectionTrait) -> bool {
     db.get_database_backend() == DbBackend::Postgres
 }
 
+/// Make the consortium's writers that must not interleave (allocation runs; approvals and
+/// aggregations, which keep the approved demand's running totals) take turns until the
+/// transaction ends: on PostgreSQL the consortium's row is locked `FOR NO KEY UPDATE` (rows that
+/// reference it are still written meanwhile); SQLite's write transactions are one at a time
+/// already.
+pub async fn take_turn(conn: &impl ConnectionTrait, consortium: i64) -> Result<(), DbErr> {
+    if is_postgres(conn) {
+        conn.query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT id FROM consortia WHERE id = $1 FOR NO KEY UPDATE",
+            vec![consortium.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -103,6 +103,20 @@ enum BenchAction {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// First-expiry-first-out allocation of approved order lines over the central warehouse's
+    /// lots vs the database's ordered scan of those lots (issue 11).
+    Fefo {
+        #[arg(long, default_value_t = 1)]
+        consortium: i64,
+        #[arg(long, default_value_t = 100_000)]
+        lines: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        lots: usize,
+        #[arg(long, default_value_t = 200)]
+        members: usize,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// Writes a ledger of this many movements in bulk, then times stock on hand, recording
     /// 10,000 movements in one transaction, and `stock verify`.
     Stock {
@@ -250,6 +264,17 @@ async fn real_main() -> anyhow::Result<()> {
                 } => {
                     let state = tongyao::state::AppState::new(db, settings);
                     tongyao::bench::procurement(&state.ctx, consortium, lines, members, runs)
+                        .await?;
+                }
+                BenchAction::Fefo {
+                    consortium,
+                    lines,
+                    lots,
+                    members,
+                    runs,
+                } => {
+                    let state = tongyao::state::AppState::new(db, settings);
+                    tongyao::bench::fefo(&state.ctx, consortium, lines, lots, members, runs)
                         .await?;
                 }
                 BenchAction::Stock {

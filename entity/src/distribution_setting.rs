@@ -10,6 +10,8 @@ pub struct Model {
     pub min_shelf_days: i32,
     /// A delivery not confirmed by the member within this many days is flagged (D5).
     pub confirm_within_days: i32,
+    /// Lots with less shelf life left than this are not allocated to members (D2; default 90).
+    pub min_allocate_days: i32,
     pub version: i32,
 }
 

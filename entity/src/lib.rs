@@ -1,7 +1,9 @@
 //! sea-orm entities: one module per table, data shape only (with the coded enums of its
 //! columns). Business rules live in `api`.
 pub mod aggregation;
+pub mod allocation;
 pub mod audit_log;
+pub mod back_order;
 pub mod codes;
 pub mod consortium;
 pub mod contract_line;

@@ -36,6 +36,9 @@ pub struct Model {
     pub review_note: Option<String>,
     /// The aggregation that took it into purchase orders.
     pub aggregation_id: Option<i64>,
+    /// Every line allocated from the central warehouse or its back order ended (D2): allocation
+    /// runs no longer read it. Cleared when an allocation of it is given back.
+    pub allocated_in_full: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

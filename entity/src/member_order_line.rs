@@ -22,6 +22,9 @@ pub struct Model {
     pub uncovered: bool,
     /// The later aggregation that took an uncovered line (else its order's aggregation).
     pub aggregation_id: Option<i64>,
+    /// Packs of a back order closed (they will not come), with the reason.
+    pub closed_quantity: i64,
+    pub close_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -42,6 +42,8 @@ mod m0011_orders;
 mod m0012_purchase_orders;
 mod m0013_outbox;
 mod m0014_receipts;
+mod m0015_allocations;
+mod m0016_approved_demand;
 
 pub struct Migrator;
 
@@ -63,6 +65,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_purchase_orders::Migration),
             Box::new(m0013_outbox::Migration),
             Box::new(m0014_receipts::Migration),
+            Box::new(m0015_allocations::Migration),
+            Box::new(m0016_approved_demand::Migration),
         ]
     }
 }

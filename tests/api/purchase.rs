@@ -41,6 +41,36 @@ async fn submitted(client: &Client, institution: i64, lines: &[(i64, i64)]) -> V
     r.body.clone()
 }
 
+/// The approved demand's running totals equal the sum of the approved orders' lines, product by
+/// product (what aggregation reads instead of summing the lines again).
+async fn assert_demand_totals_hold(app: &TestApp) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let backend = app.db.get_database_backend();
+    let read = |sql: &str| {
+        let st = Statement::from_sql_and_values(backend, sql, vec![app.consortium.into()]);
+        async move {
+            let mut out: Vec<(i64, i64, i64)> = app
+                .db
+                .query_all_raw(st)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap(), r.try_get_by_index(2).unwrap()))
+                .collect();
+            out.sort();
+            out
+        }
+    };
+    let totals = read("SELECT entry_id, packs, lines FROM approved_demand WHERE consortium_id = $1 AND lines > 0").await;
+    let summed = read(
+        "SELECT l.entry_id, CAST(SUM(COALESCE(l.approved_quantity, l.quantity)) AS BIGINT), CAST(COUNT(*) AS BIGINT) \
+         FROM member_order_lines l JOIN member_orders o ON o.id = l.order_id \
+         WHERE o.consortium_id = $1 AND o.status = 'approved' AND COALESCE(l.approved_quantity, l.quantity) > 0 GROUP BY l.entry_id",
+    )
+    .await;
+    assert_eq!(totals, summed, "approved demand totals drifted from the approved lines");
+}
+
 fn line_of(order: &Value, entry: i64) -> &Value {
     order["lines"].as_array().unwrap().iter().find(|l| l["entry_id"] == entry).unwrap()
 }
@@ -137,6 +167,7 @@ both!(review_aggregate_and_purchase_orders_with_rule_o4, |app| async move {
 
     // The preview: one purchase order to 甲医药 with product a (6 + 8 packs); b has no contract and
     // is reported with who ordered it.
+    assert_demand_totals_hold(&app).await;
     let pv = p.get("/api/v1/purchase-orders/preview").await;
     pv.assert_status(200);
     assert_eq!(pv["orders"].as_array().unwrap().len(), 2);
@@ -157,8 +188,10 @@ both!(review_aggregate_and_purchase_orders_with_rule_o4, |app| async move {
     assert_eq!(g["uncovered"][0]["entry_id"], b);
     let po = g["purchase_orders"][0]["id"].as_i64().unwrap();
     assert!(g["purchase_orders"][0]["po_no"].as_str().unwrap().starts_with("PO"));
+    assert_demand_totals_hold(&app).await;
     // Twice: nothing is aggregated again.
     p.post("/api/v1/purchase-orders", json!({"order_ids": ids})).await.assert_problem(409);
+    assert_demand_totals_hold(&app).await;
     let seen = v.get(&format!("/api/v1/orders/{vid}")).await;
     assert_eq!(seen["status"], "purchased");
     assert_eq!(seen["purchase_orders"][0]["id"], po);
@@ -209,6 +242,46 @@ both!(review_aggregate_and_purchase_orders_with_rule_o4, |app| async move {
     p.post("/api/v1/purchase-orders", json!({"order_ids": []})).await.assert_problem(422);
     let list = p.get("/api/v1/purchase-orders").await;
     assert_eq!(list.items().len(), 2);
+});
+
+both!(aggregating_some_approved_orders_leaves_the_others_demand, |app| async move {
+    let a = an_entry(&app, "部分汇总甲片", 821).await;
+    let b = an_entry(&app, "部分汇总乙片", 822).await;
+    let p = app.client_as("demo-procurement").await;
+    let v = app.client_as("demo-village").await;
+    let t = app.client_as("demo-pharmacist").await;
+    let village = app.institution(app.consortium, "DGTL-1").await.id;
+    let township = app.institution(app.consortium, "DGTL").await.id;
+    p.post("/api/v1/procurement/cycles", json!({"name": "部分汇总", "starts_on": day(-3), "ends_on": day(20)})).await.assert_status(201);
+    let s1 = p.post("/api/v1/suppliers", json!({"name": "丙医药", "uscc": uscc(31), "order_email": "po@bing.example.org"})).await["id"].as_i64().unwrap();
+    p.post("/api/v1/contracts", json!({"supplier_id": s1, "contract_no": "HT-PART", "kind": "ordinary", "valid_from": day(-1), "valid_to": day(300),
+        "lines": [{"entry_id": a, "price": "2"}, {"entry_id": b, "price": "3"}]})).await.assert_status(201);
+    let mut ids = Vec::new();
+    for (client, inst, lines) in [(&v, village, vec![(a, 4), (b, 2)]), (&t, township, vec![(a, 6)]), (&v, village, vec![(b, 9)])] {
+        let o = submitted(client, inst, &lines).await;
+        let r = p.post(&format!("/api/v1/orders/{}/approve", o["id"]), json!({"version": o["version"]})).await;
+        r.assert_status(200);
+        ids.push(o["id"].as_i64().unwrap());
+        assert_demand_totals_hold(&app).await;
+    }
+    let approved_before = p.get("/api/v1/purchase-orders/preview").await["orders"].as_array().unwrap().len();
+    // Two of the three (and any the demo left approved stay too).
+    let g = p.post("/api/v1/purchase-orders", json!({"order_ids": [ids[0], ids[1]]})).await;
+    g.assert_status(201);
+    let lines = p.get(&format!("/api/v1/purchase-orders/{}", g["purchase_orders"][0]["id"])).await;
+    let qty = |e: i64| lines["lines"].as_array().unwrap().iter().find(|l| l["entry_id"] == e).map(|l| l["quantity"].as_i64().unwrap());
+    assert_eq!((qty(a), qty(b)), (Some(10), Some(2)));
+    assert_demand_totals_hold(&app).await;
+    let pv = p.get("/api/v1/purchase-orders/preview").await;
+    assert_eq!(pv["orders"].as_array().unwrap().len(), approved_before - 2);
+    // Then the rest: every approved order, read from the totals.
+    let rest: Vec<i64> = pv["orders"].as_array().unwrap().iter().map(|o| o["id"].as_i64().unwrap()).collect();
+    let g = p.post("/api/v1/purchase-orders", json!({"order_ids": rest})).await;
+    g.assert_status(201);
+    let po = g["purchase_orders"].as_array().unwrap().iter().find(|x| x["supplier_name"] == "丙医药").unwrap()["id"].as_i64().unwrap();
+    let lines = p.get(&format!("/api/v1/purchase-orders/{po}")).await;
+    assert_eq!(lines["lines"].as_array().unwrap().iter().find(|l| l["entry_id"] == b).unwrap()["quantity"], 9);
+    assert_demand_totals_hold(&app).await;
 });
 
 both!(concurrent_approvals_of_one_order_one_wins, |app| async move {

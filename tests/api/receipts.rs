@@ -7,36 +7,45 @@ use chrono::Duration;
 use serde_json::Value;
 use tongyao_tests::*;
 
-async fn an_entry(app: &TestApp, name: &str, n: u32) -> i64 {
+pub(crate) async fn an_entry(app: &TestApp, name: &str, n: u32) -> i64 {
     let body: Value = json!({"kind": "add", "fields": product(name, "oral", n), "reason": "配送测试", "effective_date": today_china().to_string()});
     adopt(app, body).await["items"][0]["entry_id"].as_i64().expect("entry id")
 }
 
-fn day(n: i64) -> String {
+pub(crate) fn day(n: i64) -> String {
     (today_china() + Duration::days(n)).to_string()
 }
 
-/// A purchase order for the village clinic's approved order of `lines` (entry, packs), made by
-/// the procurement officer; returns it as the distribution clerk reads it.
-async fn purchase_order(app: &TestApp, lines: &[(i64, i64)], uscc: &str, contract_no: &str) -> Value {
+/// An approved order of the village clinic for `lines` (entry, packs), urgent or in the open
+/// cycle (opened when none is); returns its id.
+pub(crate) async fn approved_order(app: &TestApp, lines: &[(i64, i64)], urgent: bool) -> i64 {
     let village = app.institution(app.consortium, "DGTL-1").await.id;
     let v = app.client_as("demo-village").await;
     let p = app.client_as("demo-procurement").await;
     if p.get("/api/v1/procurement/cycles?status=open").await.items().is_empty() {
         p.post("/api/v1/procurement/cycles", json!({"name": "本月", "starts_on": day(-10), "ends_on": day(20)})).await.assert_status(201);
     }
-    let s = p.post("/api/v1/suppliers", json!({"name": format!("供应商{contract_no}"), "uscc": uscc, "order_email": "po@supplier.example.org"})).await;
-    s.assert_status(201);
-    let contract_lines: Vec<Value> = lines.iter().map(|(e, _)| json!({"entry_id": e, "price": "2.50"})).collect();
-    p.post("/api/v1/contracts", json!({"supplier_id": s["id"], "contract_no": contract_no, "kind": "ordinary", "valid_from": day(-30), "valid_to": day(300),
-        "lines": contract_lines})).await.assert_status(201);
-    let id = v.post("/api/v1/orders", json!({"institution_id": village})).await["id"].as_i64().unwrap();
+    let body = if urgent { json!({"institution_id": village, "urgent": true, "urgent_reason": "急用"}) } else { json!({"institution_id": village}) };
+    let id = v.post("/api/v1/orders", body).await["id"].as_i64().unwrap();
     let ls: Vec<Value> = lines.iter().map(|(e, q)| json!({"entry_id": e, "quantity": q})).collect();
     let r = v.put(&format!("/api/v1/orders/{id}/lines"), json!({"version": 1, "lines": ls})).await;
     r.assert_status(200);
     let r = v.post(&format!("/api/v1/orders/{id}/submit"), json!({"version": r["version"]})).await;
     r.assert_status(200);
     p.post(&format!("/api/v1/orders/{id}/approve"), json!({"version": r["version"]})).await.assert_status(200);
+    id
+}
+
+/// A purchase order for the village clinic's approved order of `lines` (entry, packs), made by
+/// the procurement officer; returns it as the distribution clerk reads it.
+pub(crate) async fn purchase_order(app: &TestApp, lines: &[(i64, i64)], uscc: &str, contract_no: &str) -> Value {
+    let p = app.client_as("demo-procurement").await;
+    let s = p.post("/api/v1/suppliers", json!({"name": format!("供应商{contract_no}"), "uscc": uscc, "order_email": "po@supplier.example.org"})).await;
+    s.assert_status(201);
+    let contract_lines: Vec<Value> = lines.iter().map(|(e, _)| json!({"entry_id": e, "price": "2.50"})).collect();
+    p.post("/api/v1/contracts", json!({"supplier_id": s["id"], "contract_no": contract_no, "kind": "ordinary", "valid_from": day(-30), "valid_to": day(300),
+        "lines": contract_lines})).await.assert_status(201);
+    let id = approved_order(app, lines, false).await;
     let g = p.post("/api/v1/purchase-orders", json!({"order_ids": [id]})).await;
     g.assert_status(201);
     let po = g["purchase_orders"][0]["id"].as_i64().unwrap();
@@ -46,7 +55,7 @@ async fn purchase_order(app: &TestApp, lines: &[(i64, i64)], uscc: &str, contrac
     r.body.clone()
 }
 
-fn line_for(po: &Value, entry: i64) -> &Value {
+pub(crate) fn line_for(po: &Value, entry: i64) -> &Value {
     po["lines"].as_array().unwrap().iter().find(|l| l["entry_id"] == entry).unwrap()
 }
 
@@ -146,9 +155,9 @@ both!(receive_a_purchase_order_in_parts_with_rules_d1_t1_d2, |app| async move {
     let admin = app.client_as("demo-consortium-admin").await;
     let s = admin.get("/api/v1/distribution/settings").await;
     assert_eq!((s["min_shelf_days"].as_i64(), s["version"].as_i64()), (Some(180), Some(0)));
-    admin.put("/api/v1/distribution/settings", json!({"min_shelf_days": 2000, "confirm_within_days": 3, "version": 0})).await.assert_problem(422);
-    admin.put("/api/v1/distribution/settings", json!({"min_shelf_days": 30, "confirm_within_days": 3, "version": 0})).await.assert_status(200);
-    admin.put("/api/v1/distribution/settings", json!({"min_shelf_days": 31, "confirm_within_days": 3, "version": 0})).await.assert_problem(409);
+    admin.put("/api/v1/distribution/settings", json!({"min_shelf_days": 2000, "confirm_within_days": 3, "min_allocate_days": 90, "version": 0})).await.assert_problem(422);
+    admin.put("/api/v1/distribution/settings", json!({"min_shelf_days": 30, "confirm_within_days": 3, "min_allocate_days": 90, "version": 0})).await.assert_status(200);
+    admin.put("/api/v1/distribution/settings", json!({"min_shelf_days": 31, "confirm_within_days": 3, "min_allocate_days": 90, "version": 0})).await.assert_problem(409);
     let mut second = receipt(json!([{"po_line_id": la, "lot_no": "L2", "expiry": day(100), "quantity": 2}]), ver);
     second["received_on"] = json!(day(0));
     let r = d.post("/api/v1/receipts", second).await;

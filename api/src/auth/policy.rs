@@ -74,7 +74,7 @@ pub fn check(operations: &HashMap<String, Action>) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{admin, audit, formulary, procurement, stock};
+    use crate::{admin, audit, distribution, formulary, procurement, stock};
     use Role::*;
 
     #[test]
@@ -94,10 +94,13 @@ mod tests {
                 stock::RECORD,
                 stock::APPROVE,
                 procurement::READ,
-                procurement::ORDER
+                procurement::ORDER,
+                distribution::READ_ALLOCATIONS,
+                distribution::CLOSE_BACK_ORDER
             ],
-            "a pharmacist reads the formulary, reads and records their institution's stock, approves a colleague's stocktake or disposal, reads contracts and cycles, and places their institution's orders"
+            "a pharmacist reads the formulary, reads and records their institution's stock, approves a colleague's stocktake or disposal, reads contracts and cycles, places their institution's orders, and sees and ends their institution's back orders"
         );
+        assert!(!allows(&[Pharmacist], distribution::ALLOCATE));
         assert!(!allows(&[Committee], stock::READ));
         assert!(allows(&[Distribution], stock::RECORD));
         assert!(!allows(&[Procurement], stock::RECORD));

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 
 use super::views::*;
-use super::{holds, receipts, settings};
+use super::{allocation, holds, receipts, settings};
 use crate::error::{AppResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::kernel::Actor;
@@ -100,4 +100,42 @@ pub async fn get_distribution_settings(State(state): State<AppState>, actor: Act
         (status = 422, description = "A value out of range", body = Problem)))]
 pub async fn put_distribution_settings(State(state): State<AppState>, actor: Actor, ApiJson(req): ApiJson<DistributionSettings>) -> AppResult<Json<DistributionSettings>> {
     Ok(Json(settings::put(&state.ctx, &actor, req).await?))
+}
+
+/// Allocate the central warehouse's stock to approved member orders now, first-expiry-first-out
+/// (D2; every receipt does this for what it brought).
+#[utoipa::path(post, path = "/api/v1/allocations/run", tag = "distribution", operation_id = "run_allocation",
+    responses((status = 200, description = "What the run allocated and what is still short", body = AllocationRun)))]
+pub async fn run_allocation(State(state): State<AppState>, actor: Actor) -> AppResult<Json<AllocationRun>> {
+    Ok(Json(allocation::run(&state.ctx, &actor).await?))
+}
+
+/// Allocations, newest first (a member's staff see their own institution's).
+#[utoipa::path(get, path = "/api/v1/allocations", tag = "distribution", operation_id = "list_allocations",
+    params(AllocationQuery),
+    responses((status = 200, description = "A page of allocations", body = AllocationPage),
+        (status = 404, description = "No such institution in your scope", body = Problem)))]
+pub async fn list_allocations(State(state): State<AppState>, actor: Actor, ApiQuery(q): ApiQuery<AllocationQuery>) -> AppResult<Json<AllocationPage>> {
+    Ok(Json(allocation::list(&state.ctx, &actor, &q).await?))
+}
+
+/// Back orders: approved order lines the central warehouse could not fill yet, with the reason
+/// (a member's staff see their own institution's).
+#[utoipa::path(get, path = "/api/v1/back-orders", tag = "distribution", operation_id = "list_back_orders",
+    params(BackOrderQuery),
+    responses((status = 200, description = "A page of back orders", body = BackOrderPage),
+        (status = 404, description = "No such institution in your scope", body = Problem)))]
+pub async fn list_back_orders(State(state): State<AppState>, actor: Actor, ApiQuery(q): ApiQuery<BackOrderQuery>) -> AppResult<Json<BackOrderPage>> {
+    Ok(Json(allocation::back_orders(&state.ctx, &actor, &q).await?))
+}
+
+/// End a back order (what is short will not be supplied), saying why (D2).
+#[utoipa::path(post, path = "/api/v1/back-orders/{order_line_id}/close", tag = "distribution", operation_id = "close_back_order",
+    params(("order_line_id" = i64, Path)), request_body = CloseBackOrder,
+    responses((status = 204, description = "Ended"),
+        (status = 404, description = "No such back order in your scope", body = Problem),
+        (status = 422, description = "Rule D2: no reason", body = Problem)))]
+pub async fn close_back_order(State(state): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<CloseBackOrder>) -> AppResult<StatusCode> {
+    allocation::close_back_order(&state.ctx, &actor, id, req).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

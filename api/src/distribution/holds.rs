@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
+use super::allocation;
 use super::receipts::warehouse;
 use super::rules;
 use super::views::*;
@@ -43,8 +44,17 @@ pub async fn hold(ctx: &Ctx, actor: &Actor, lot_id: i64, req: HoldLot) -> AppRes
     })
     .exec_with_returning(&tx)
     .await?;
-    audit::record(&tx, actor, Event::new("lot.hold", "stock_lot", l.id).reason(req.reason.trim()).after(serde_json::json!({"lot_no": l.lot_no, "hold": h.id})))
-        .await?;
+    // Its unpicked allocations go back, and its product is allocated again from other lots (D2).
+    let now = ctx.clock.now();
+    let cancelled = allocation::cancel_for_lot(&tx, c, l.id, &format!("批号质量冻结 / lot held: {}", req.reason.trim()), now).await?;
+    let mut run = allocation::allocate_in(&tx, c, now, ctx.clock.today(), Some(&HashSet::from([l.entry_id]))).await?;
+    run.allocations_cancelled = cancelled;
+    audit::record(
+        &tx,
+        actor,
+        Event::new("lot.hold", "stock_lot", l.id).reason(req.reason.trim()).after(serde_json::json!({"lot_no": l.lot_no, "hold": h.id, "allocation": run})),
+    )
+    .await?;
     let out = views(ctx, &tx, c, vec![h]).await?.pop().ok_or(AppError::NotFound)?;
     tx.commit().await?;
     Ok(out)
@@ -69,8 +79,14 @@ pub async fn release(ctx: &Ctx, actor: &Actor, lot_id: i64, req: ReleaseLot) -> 
     if res.rows_affected != 1 {
         return Err(crate::kernel::versioned::stale());
     }
-    audit::record(&tx, actor, Event::new("lot.release", "stock_lot", l.id).reason(req.note.trim()).after(serde_json::json!({"lot_no": l.lot_no, "hold": h.id})))
-        .await?;
+    // What waited for it may have it now (D2).
+    let run = allocation::allocate_in(&tx, c, ctx.clock.now(), ctx.clock.today(), Some(&HashSet::from([l.entry_id]))).await?;
+    audit::record(
+        &tx,
+        actor,
+        Event::new("lot.release", "stock_lot", l.id).reason(req.note.trim()).after(serde_json::json!({"lot_no": l.lot_no, "hold": h.id, "allocation": run})),
+    )
+    .await?;
     let h = hold::Entity::find_by_id(h.id).one(&tx).await?.ok_or(AppError::NotFound)?;
     let out = views(ctx, &tx, c, vec![h]).await?.pop().ok_or(AppError::NotFound)?;
     tx.commit().await?;

@@ -1,9 +1,12 @@
 //! 统一配送 — one delivery (DOMAIN.md §2.4, rules D1–D5, T1). This part: goods received at the
 //! central warehouse against purchase orders, in parts, with lots, expiry, damage and trace codes
 //! (`receipts`), closing what will not come, quality holds on lots (`holds`) and the settings
-//! receipt and delivery read (`settings`). Allocation, routes, dispatch, notices and proof of
-//! delivery build on these.
+//! receipt and delivery read (`settings`), first-expiry-first-out allocation to approved member
+//! orders with back orders (`fefo` decides, `allocation` reads and writes). Routes, dispatch,
+//! notices and proof of delivery build on these.
+pub mod allocation;
 pub mod demo;
+pub mod fefo;
 pub mod handlers;
 pub mod holds;
 pub mod receipts;
@@ -22,17 +25,27 @@ pub const READ: Action = Action("read_distribution");
 pub const RECEIVE: Action = Action("receive_goods");
 /// Put lots on quality hold and release them.
 pub const HOLD: Action = Action("hold_lots");
+/// Run allocation (D2) for every product.
+pub const ALLOCATE: Action = Action("allocate_stock");
+/// See allocations and back orders: the warehouse and the lead hospital all, a member's
+/// pharmacist their own institution's.
+pub const READ_ALLOCATIONS: Action = Action("read_allocations");
+/// End a back order with a reason (a member's pharmacist: their own institution's).
+pub const CLOSE_BACK_ORDER: Action = Action("close_back_orders");
 /// Change the distribution settings.
 pub const SETTINGS: Action = Action("set_distribution_settings");
 
 pub const CAPABILITY: Capability = Capability {
     name: "distribution",
-    description: "统一配送: goods receipt at the central warehouse with lots, expiry and trace codes, quality holds",
+    description: "统一配送: goods receipt at the central warehouse with lots, expiry and trace codes, quality holds, first-expiry-first-out allocation and back orders",
     policy: &[
         (READ, &[Distribution, Procurement, ConsortiumAdmin, Auditor]),
         (RECEIVE, &[Distribution]),
         (HOLD, &[Distribution]),
         (SETTINGS, &[ConsortiumAdmin, Distribution]),
+        (ALLOCATE, &[Distribution]),
+        (READ_ALLOCATIONS, &[Distribution, Procurement, ConsortiumAdmin, Auditor, Pharmacist]),
+        (CLOSE_BACK_ORDER, &[Distribution, Procurement, Pharmacist]),
     ],
     routes: || {
         use handlers::*;
@@ -46,6 +59,10 @@ pub const CAPABILITY: Capability = Capability {
             .op(routes!(release_lot), HOLD)
             .op(routes!(get_distribution_settings), READ)
             .op(routes!(put_distribution_settings), SETTINGS)
+            .op(routes!(run_allocation), ALLOCATE)
+            .op(routes!(list_allocations), READ_ALLOCATIONS)
+            .op(routes!(list_back_orders), READ_ALLOCATIONS)
+            .op(routes!(close_back_order), CLOSE_BACK_ORDER)
     },
     init: |ctx, _| ctx,
     messages: &[

@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
+use super::allocation::allocate_in;
 use super::rules;
 use super::settings;
 use super::views::*;
@@ -227,6 +228,9 @@ pub async fn create(ctx: &Ctx, actor: &Actor, req: ReceiptInput) -> AppResult<Re
         }
     }
     let status = status_now(&tx, p.id).await?;
+    // What arrived fills the back orders and waiting lines of its products (D2).
+    let arrived: HashSet<i64> = req.lines.iter().filter(|l| l.quantity > 0).map(|l| lines[&l.po_line_id].entry_id).collect();
+    let allocated = if arrived.is_empty() { AllocationRun::default() } else { allocate_in(&tx, c, now, today, Some(&arrived)).await? };
     guarded_update(
         &tx,
         po::Entity::update_many().col_expr(po::Column::Status, Expr::value(status)).filter(po::Column::Id.eq(p.id)),
@@ -247,6 +251,7 @@ pub async fn create(ctx: &Ctx, actor: &Actor, req: ReceiptInput) -> AppResult<Re
                 "quantity": l.quantity, "damaged": l.damaged, "trace_codes": l.trace_codes.len(),
             })).collect::<Vec<_>>(),
             "status": status,
+            "allocated": allocated,
         })),
     )
     .await?;

@@ -262,6 +262,18 @@ pub fn d2_release(note: &str, held: bool, lot_no: &str) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// D2: a back order is never dropped silently — ending one says why.
+pub fn d2_close_back_order(reason: &str) -> Result<(), Refusal> {
+    if reason.trim().chars().count() < 2 {
+        return Err(refuse(
+            RuleId::D2,
+            "结束缺货需要写明原因（如：该品种停产，改订替代品种）".into(),
+            "ending a back order needs a reason (e.g. the product is discontinued; a substitute is ordered)".into(),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,6 +351,12 @@ mod tests {
         assert!(t1_codes_at_receipt(&twice, 5, "甲").unwrap_err().message.contains("twice"));
         assert!(t1_new_code("81234567890123456789", false).is_ok());
         assert_eq!(t1_new_code("81234567890123456789", true).unwrap_err().rule, RuleId::T1);
+    }
+
+    #[test]
+    fn d2_back_orders_end_only_with_a_reason() {
+        assert!(d2_close_back_order(" ").is_err());
+        assert!(d2_close_back_order("停产").is_ok());
     }
 
     #[test]

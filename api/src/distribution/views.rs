@@ -200,7 +200,7 @@ pub struct LotHoldQuery {
 /// The consortium's distribution settings (version 0 while the defaults apply).
 #[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"min_shelf_days": 180, "confirm_within_days": 3, "version": 0}))]
+#[schema(example = json!({"min_shelf_days": 180, "confirm_within_days": 3, "min_allocate_days": 90, "version": 0}))]
 pub struct DistributionSettings {
     /// Goods with less shelf life left than this at receipt are refused (D1), 0–1825 days.
     #[validate(range(min = 0, max = 1825, message = "shelf_days"))]
@@ -210,7 +210,128 @@ pub struct DistributionSettings {
     #[validate(range(min = 1, max = 60, message = "confirm_days"))]
     #[schema(minimum = 1, maximum = 60)]
     pub confirm_within_days: i32,
+    /// Lots with less shelf life left than this are not allocated to members (D2), 0–1825 days.
+    #[validate(range(min = 0, max = 1825, message = "shelf_days"))]
+    #[schema(minimum = 0, maximum = 1825)]
+    pub min_allocate_days: i32,
     #[validate(range(min = 0))]
     #[schema(minimum = 0)]
     pub version: i32,
+}
+
+// ---- allocation and back orders ------------------------------------------------------------
+
+/// What an allocation run did (D2).
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct AllocationRun {
+    /// Order lines that got packs in this run.
+    pub lines_allocated: usize,
+    /// Packs allocated in this run.
+    pub packs_allocated: i64,
+    /// Allocations given back before the run (a lot put on hold).
+    pub allocations_cancelled: usize,
+    /// Order lines still short after it (back orders).
+    pub back_orders: usize,
+    /// Packs still short after it.
+    pub packs_short: i64,
+}
+
+pub use entity::allocation::AllocationStatus;
+pub use entity::back_order::BackOrderReason;
+
+/// Packs of one warehouse lot reserved for one member order line, first-expiry-first-out.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Allocation {
+    pub id: i64,
+    pub order_id: i64,
+    pub order_line_id: i64,
+    pub institution_id: i64,
+    pub institution_name: String,
+    pub urgent: bool,
+    pub entry_id: i64,
+    pub product: ProductBrief,
+    pub lot_id: i64,
+    pub lot_no: String,
+    pub expiry: NaiveDate,
+    /// Packs.
+    pub quantity: i64,
+    pub status: AllocationStatus,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AllocationPage {
+    pub items: Vec<Allocation>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AllocationQuery {
+    /// One member's (a member's own staff see only theirs).
+    pub institution_id: Option<i64>,
+    pub entry_id: Option<i64>,
+    pub order_id: Option<i64>,
+    pub status: Option<AllocationStatus>,
+    #[param(pattern = r"^([0-9A-Fa-f]{2})*$")]
+    pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+}
+
+/// An approved member order line the central warehouse could not fill (yet), and why (D2). It
+/// is filled by the next allocation that finds fit stock (every receipt runs one).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BackOrder {
+    pub order_line_id: i64,
+    pub order_id: i64,
+    pub institution_id: i64,
+    pub institution_name: String,
+    pub urgent: bool,
+    pub entry_id: i64,
+    pub product: ProductBrief,
+    /// Packs approved on the order line.
+    pub ordered: i64,
+    /// Packs allocated so far.
+    pub allocated: i64,
+    /// Packs still short.
+    pub quantity: i64,
+    pub reason: BackOrderReason,
+    /// The day it first fell short.
+    pub since: NaiveDate,
+    /// Days it has been waiting.
+    pub age_days: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BackOrderPage {
+    pub items: Vec<BackOrder>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BackOrderQuery {
+    /// One member's (a member's own staff see only theirs).
+    pub institution_id: Option<i64>,
+    pub entry_id: Option<i64>,
+    pub reason: Option<BackOrderReason>,
+    #[param(pattern = r"^([0-9A-Fa-f]{2})*$")]
+    pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+}
+
+/// End a back order: what is still short will not be supplied, and why (the member orders
+/// again, or the product is replaced).
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "该品种已停产，改订替代品种"}))]
+pub struct CloseBackOrder {
+    #[validate(length(max = 1000, message = "max_1000"))]
+    #[schema(max_length = 1000)]
+    pub reason: String,
 }

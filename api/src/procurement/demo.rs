@@ -273,6 +273,7 @@ async fn demo_history(ctx: &Ctx, c: i64, vbp: i64, from: NaiveDate, today: Naive
                 continue;
             }
             oline::Entity::insert_many(rows).exec_without_returning(db).await?;
+            super::approved::add_order(db, c, o.id).await?;
             ids.push(o.id);
         }
         if !ids.is_empty() {

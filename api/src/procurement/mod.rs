@@ -3,6 +3,7 @@
 //! for volume-based ones, agreed annual volumes split per member (`contracts`), and the
 //! procurement cycles members order in (`cycles`). Member orders, approval, aggregation into
 //! purchase orders and VBP progress build on these.
+pub(crate) mod approved;
 pub mod contracts;
 pub mod cycles;
 pub mod demo;

@@ -15,6 +15,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
 };
 
+use super::approved;
 use super::contracts;
 use super::rules;
 use super::views::*;
@@ -39,9 +40,9 @@ use entity::supplier;
 pub const NOTICE_KIND: &str = "purchase_order";
 
 /// Per product: packs and member lines.
-type Demand = BTreeMap<i64, (i64, i64)>;
+pub(crate) type Demand = BTreeMap<i64, (i64, i64)>;
 
-async fn rows(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> AppResult<Demand> {
+pub(crate) async fn rows(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> AppResult<Demand> {
     let backend = conn.get_database_backend();
     let mut out = Demand::new();
     for r in conn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await? {
@@ -207,7 +208,7 @@ pub async fn preview(ctx: &Ctx, actor: &Actor) -> AppResult<AggregationPreview> 
     let c = actor.consortium()?;
     let today = ctx.clock.today();
     let tx = ctx.read().await?;
-    let demand = rows(&tx, &format!("{APPROVED_LINES} GROUP BY l.entry_id"), vec![c.into()]).await?;
+    let demand = approved::read(&tx, c).await?;
     let waiting = rows(&tx, UNCOVERED_SQL, vec![c.into()]).await?;
     let p = plan(ctx, &tx, c, &demand, &waiting, today).await?;
     let approved = order::Entity::find()
@@ -283,6 +284,7 @@ pub async fn generate(ctx: &Ctx, actor: &Actor, req: GeneratePurchaseOrders) -> 
     let today = ctx.clock.today();
     let now = ctx.clock.now();
     let tx = ctx.write().await?;
+    crate::db::take_turn(&tx, c).await?;
     let waiting = rows(&tx, UNCOVERED_SQL, vec![c.into()]).await?;
     let waiting_prices = contracts::prices_on(&tx, c, &waiting.keys().copied().collect(), today).await?;
     let taken_over: Demand = waiting.into_iter().filter(|(e, _)| waiting_prices.contains_key(e)).collect();
@@ -292,14 +294,23 @@ pub async fn generate(ctx: &Ctx, actor: &Actor, req: GeneratePurchaseOrders) -> 
             tr("没有可汇总的已批准请领单：请先审核批准成员单位的请领单", "there are no approved orders to aggregate: approve members' orders first"),
         ));
     }
-    // The demand of the orders named, per product. On PostgreSQL it is read before they are
-    // taken: the preview's GROUP BY restricted to their ids (integers written into the
-    // statement, in chunks). An approved order's lines no longer change, and taking the orders
-    // below checks that every one is still approved, so what is read is what is bought. (Read
-    // after taking them, PostgreSQL would plan with the statistics of before — a handful of
-    // rows — and sort a million on disk.) SQLite plans the read after taking them by the
-    // aggregation's index, faster than the list of ids, and its write transaction is exclusive.
-    let read_first = tx.get_database_backend() == sea_orm::DbBackend::Postgres;
+    // The demand of the orders named, per product. Aggregating every approved order (a cycle)
+    // takes the running totals (`approved`) whole. Otherwise their lines are summed: on
+    // PostgreSQL before they are taken — the preview's GROUP BY restricted to their ids
+    // (integers written into the statement, in chunks); an approved order's lines no longer
+    // change, and taking the orders below checks that every one is still approved, so what is
+    // read is what is bought (read after taking them, PostgreSQL would plan with the statistics
+    // of before — a handful of rows — and sort a million on disk). SQLite sums after taking
+    // them, by the aggregation's index, faster than the list of ids; its write transaction is
+    // exclusive. Approvals take turns with this (`take_turn` above), so nothing is approved
+    // between the count and the taking.
+    let approved_now = sea_orm::PaginatorTrait::count(
+        order::Entity::find().filter(order::Column::ConsortiumId.eq(c)).filter(order::Column::Status.eq(OrderStatus::Approved)),
+        &tx,
+    )
+    .await?;
+    let whole = !ids.is_empty() && approved_now == ids.len() as u64;
+    let read_first = !whole && tx.get_database_backend() == sea_orm::DbBackend::Postgres;
     let mut demand = Demand::new();
     if read_first {
         for chunk in ids.chunks(5000) {
@@ -341,8 +352,14 @@ pub async fn generate(ctx: &Ctx, actor: &Actor, req: GeneratePurchaseOrders) -> 
             format!("{} of the previewed orders are no longer approved (aggregated or returned by someone else?): refresh the preview and try again", ids.len() as u64 - taken),
         )));
     }
-    if !read_first {
-        demand = rows(&tx, AGGREGATED_SQL, vec![a.id.into()]).await?;
+    if whole {
+        demand = approved::read(&tx, c).await?;
+        approved::take(&tx, c, None).await?;
+    } else {
+        if !read_first && !ids.is_empty() {
+            demand = rows(&tx, AGGREGATED_SQL, vec![a.id.into()]).await?;
+        }
+        approved::take(&tx, c, Some(&demand)).await?;
     }
     if !taken_over.is_empty() {
         let backend = tx.get_database_backend();

@@ -37,6 +37,7 @@ async fn reviewable(conn: &impl ConnectionTrait, c: i64, id: i64, version: i32) 
 pub async fn approve(ctx: &Ctx, actor: &Actor, id: i64, req: ApproveOrder) -> AppResult<Order> {
     let c = actor.consortium()?;
     let tx = ctx.write().await?;
+    crate::db::take_turn(&tx, c).await?;
     let o = reviewable(&tx, c, id, req.version).await?;
     let stored = line::Entity::find().filter(line::Column::OrderId.eq(id)).all(&tx).await?;
     let by_id: HashMap<i64, &line::Model> = stored.iter().map(|l| (l.id, l)).collect();
@@ -85,6 +86,7 @@ pub async fn approve(ctx: &Ctx, actor: &Actor, id: i64, req: ApproveOrder) -> Ap
             .exec(&tx)
             .await?;
     }
+    super::approved::add_order(&tx, c, id).await?;
     let adjusted: Vec<serde_json::Value> = changes
         .iter()
         .map(|(l, q, r)| serde_json::json!({"line_id": l, "from": by_id.get(l).and_then(|x| x.quantity), "to": q, "reason": r}))

@@ -4,6 +4,43 @@
  */
 
 export interface paths {
+    "/api/v1/allocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Allocations, newest first (a member's staff see their own institution's). */
+        get: operations["list_allocations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/allocations/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Allocate the central warehouse's stock to approved member orders now, first-expiry-first-out
+         *     (D2; every receipt does this for what it brought).
+         */
+        post: operations["run_allocation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -18,6 +55,43 @@ export interface paths {
         get: operations["list_audit"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/back-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Back orders: approved order lines the central warehouse could not fill yet, with the reason
+         *     (a member's staff see their own institution's).
+         */
+        get: operations["list_back_orders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/back-orders/{order_line_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End a back order (what is short will not be supplied), saying why (D2). */
+        post: operations["close_back_order"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1707,7 +1781,7 @@ export interface components {
          * @description What a user may do; see each capability's policy
          * @enum {string}
          */
-        Action: "manage_consortia" | "manage_organisation" | "read_organisation" | "read_audit" | "read_formulary" | "propose_formulary" | "decide_formulary" | "set_formulary_targets" | "read_stock" | "record_stock" | "approve_stock" | "set_stock_settings" | "read_procurement" | "manage_procurement" | "place_orders" | "read_purchase_orders" | "read_distribution" | "receive_goods" | "hold_lots" | "set_distribution_settings";
+        Action: "manage_consortia" | "manage_organisation" | "read_organisation" | "read_audit" | "read_formulary" | "propose_formulary" | "decide_formulary" | "set_formulary_targets" | "read_stock" | "record_stock" | "approve_stock" | "set_stock_settings" | "read_procurement" | "manage_procurement" | "place_orders" | "read_purchase_orders" | "read_distribution" | "receive_goods" | "hold_lots" | "set_distribution_settings" | "allocate_stock" | "read_allocations" | "close_back_orders";
         AddedRow: {
             generic_name_zh: string;
             manufacturer: string;
@@ -1754,6 +1828,65 @@ export interface components {
             purchase_orders: components["schemas"]["PurchaseOrder"][];
             uncovered: components["schemas"]["UncoveredProduct"][];
         };
+        /** @description Packs of one warehouse lot reserved for one member order line, first-expiry-first-out. */
+        Allocation: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            entry_id: number;
+            /** Format: date */
+            expiry: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            institution_id: number;
+            institution_name: string;
+            /** Format: int64 */
+            lot_id: number;
+            lot_no: string;
+            note?: string | null;
+            /** Format: int64 */
+            order_id: number;
+            /** Format: int64 */
+            order_line_id: number;
+            product: components["schemas"]["ProductBrief"];
+            /**
+             * Format: int64
+             * @description Packs.
+             */
+            quantity: number;
+            status: components["schemas"]["AllocationStatus"];
+            urgent: boolean;
+        };
+        AllocationPage: {
+            items: components["schemas"]["Allocation"][];
+            next_cursor?: string | null;
+        };
+        /** @description What an allocation run did (D2). */
+        AllocationRun: {
+            /** @description Allocations given back before the run (a lot put on hold). */
+            allocations_cancelled: number;
+            /** @description Order lines still short after it (back orders). */
+            back_orders: number;
+            /** @description Order lines that got packs in this run. */
+            lines_allocated: number;
+            /**
+             * Format: int64
+             * @description Packs allocated in this run.
+             */
+            packs_allocated: number;
+            /**
+             * Format: int64
+             * @description Packs still short after it.
+             */
+            packs_short: number;
+        };
+        /**
+         * @description Where an allocation is: reserved at the warehouse, picked, gone out on a dispatch, or given
+         *     back (a held lot, a short pick).
+         * @enum {string}
+         */
+        AllocationStatus: "allocated" | "picked" | "dispatched" | "cancelled";
         /**
          * @description Antimicrobial tier.
          * @enum {string}
@@ -1808,6 +1941,58 @@ export interface components {
             items: components["schemas"]["AuditEntry"][];
             next_cursor?: string | null;
         };
+        /**
+         * @description An approved member order line the central warehouse could not fill (yet), and why (D2). It
+         *     is filled by the next allocation that finds fit stock (every receipt runs one).
+         */
+        BackOrder: {
+            /**
+             * Format: int64
+             * @description Days it has been waiting.
+             */
+            age_days: number;
+            /**
+             * Format: int64
+             * @description Packs allocated so far.
+             */
+            allocated: number;
+            /** Format: int64 */
+            entry_id: number;
+            /** Format: int64 */
+            institution_id: number;
+            institution_name: string;
+            /** Format: int64 */
+            order_id: number;
+            /** Format: int64 */
+            order_line_id: number;
+            /**
+             * Format: int64
+             * @description Packs approved on the order line.
+             */
+            ordered: number;
+            product: components["schemas"]["ProductBrief"];
+            /**
+             * Format: int64
+             * @description Packs still short.
+             */
+            quantity: number;
+            reason: components["schemas"]["BackOrderReason"];
+            /**
+             * Format: date
+             * @description The day it first fell short.
+             */
+            since: string;
+            urgent: boolean;
+        };
+        BackOrderPage: {
+            items: components["schemas"]["BackOrder"][];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description Why a member order line could not be filled (D2).
+         * @enum {string}
+         */
+        BackOrderReason: "no_stock" | "not_enough" | "held" | "short_dated" | "expired";
         /** @description What became of one order of a batch: done (its status and version now) or refused (why). */
         BatchOutcome: {
             /** Format: int64 */
@@ -1882,6 +2067,16 @@ export interface components {
         };
         CheckResult: {
             warnings: components["schemas"]["Warning"][];
+        };
+        /**
+         * @description End a back order: what is still short will not be supplied, and why (the member orders
+         *     again, or the product is replaced).
+         * @example {
+         *       "reason": "该品种已停产，改订替代品种"
+         *     }
+         */
+        CloseBackOrder: {
+            reason: string;
         };
         /**
          * @example {
@@ -2403,6 +2598,7 @@ export interface components {
          * @description The consortium's distribution settings (version 0 while the defaults apply).
          * @example {
          *       "confirm_within_days": 3,
+         *       "min_allocate_days": 90,
          *       "min_shelf_days": 180,
          *       "version": 0
          *     }
@@ -2413,6 +2609,11 @@ export interface components {
              * @description A delivery not confirmed within this many days is flagged (D5), 1–60.
              */
             confirm_within_days: number;
+            /**
+             * Format: int32
+             * @description Lots with less shelf life left than this are not allocated to members (D2), 0–1825 days.
+             */
+            min_allocate_days: number;
             /**
              * Format: int32
              * @description Goods with less shelf life left than this at receipt are refused (D1), 0–1825 days.
@@ -4459,6 +4660,73 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_allocations: {
+        parameters: {
+            query?: {
+                /** @description One member's (a member's own staff see only theirs). */
+                institution_id?: number;
+                entry_id?: number;
+                order_id?: number;
+                status?: components["schemas"]["AllocationStatus"];
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of allocations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllocationPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such institution in your scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    run_allocation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the run allocated and what is still short */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllocationRun"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     list_audit: {
         parameters: {
             query?: {
@@ -4505,6 +4773,97 @@ export interface operations {
                 };
             };
             422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_back_orders: {
+        parameters: {
+            query?: {
+                /** @description One member's (a member's own staff see only theirs). */
+                institution_id?: number;
+                entry_id?: number;
+                reason?: components["schemas"]["BackOrderReason"];
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of back orders */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackOrderPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such institution in your scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["Unprocessable"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    close_back_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_line_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CloseBackOrder"];
+            };
+        };
+        responses: {
+            /** @description Ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenOrCsrfRefused"];
+            /** @description No such back order in your scope. Or: No such object in your consortium (a malformed id and another consortium's object are answered alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Rule D2: no reason. Or: Invalid input: `errors` names each field by its path; or a rule refused the request (`rule`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -9491,9 +9850,11 @@ export const pathsApiV1OrdersGetParametersQueryStatusValues: ReadonlyArray<Flatt
 export const pathsApiV1OrdersByProductGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/orders/by-product"]["get"]["parameters"]["query"]["status"]> = ["draft", "submitted", "returned", "approved", "purchased"];
 export const pathsApiV1ProcurementCyclesGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/procurement/cycles"]["get"]["parameters"]["query"]["status"]> = ["open", "closed"];
 export const pathsApiV1StocktakesIdSheetGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/stocktakes/{id}/sheet"]["get"]["parameters"]["query"]["format"]> = ["xlsx", "csv"];
-export const actionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Action"]> = ["manage_consortia", "manage_organisation", "read_organisation", "read_audit", "read_formulary", "propose_formulary", "decide_formulary", "set_formulary_targets", "read_stock", "record_stock", "approve_stock", "set_stock_settings", "read_procurement", "manage_procurement", "place_orders", "read_purchase_orders", "read_distribution", "receive_goods", "hold_lots", "set_distribution_settings"];
+export const actionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Action"]> = ["manage_consortia", "manage_organisation", "read_organisation", "read_audit", "read_formulary", "propose_formulary", "decide_formulary", "set_formulary_targets", "read_stock", "record_stock", "approve_stock", "set_stock_settings", "read_procurement", "manage_procurement", "place_orders", "read_purchase_orders", "read_distribution", "receive_goods", "hold_lots", "set_distribution_settings", "allocate_stock", "read_allocations", "close_back_orders"];
 export const adjustmentReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AdjustmentReason"]> = ["damage", "expiry", "loss", "correction"];
+export const allocationStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AllocationStatus"]> = ["allocated", "picked", "dispatched", "cancelled"];
 export const antimicrobialTierValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AntimicrobialTier"]> = ["none", "unrestricted", "restricted", "special"];
+export const backOrderReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BackOrderReason"]> = ["no_stock", "not_enough", "held", "short_dated", "expired"];
 export const columnHowValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ColumnHow"]> = ["remembered", "template", "suggested", "ignored", "none"];
 export const contractKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ContractKind"]> = ["ordinary", "vbp"];
 export const contractStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ContractState"]> = ["future", "current", "ended"];

@@ -12,6 +12,7 @@ import * as procurementPurchaseOrders from './procurement/purchaseOrders';
 import * as procurementVbp from './procurement/vbp';
 import * as distributionReceipts from './distribution/receipts';
 import * as distributionLotHolds from './distribution/lotHolds';
+import * as distributionBackOrders from './distribution/backOrders';
 
 type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
 
@@ -127,6 +128,7 @@ const en: Shape<Resources> = {
     vbp: 'VBP progress',
     receipts: 'Goods receipt',
     lotHolds: 'Quality holds',
+    backOrders: 'Allocation and back orders',
     consortia: 'Consortia',
     institutions: 'Institutions',
     users: 'Users',
@@ -531,7 +533,13 @@ const en: Shape<Resources> = {
         release: 'Released a lot from hold',
       },
       distribution: {
-        settings: 'Changed the distribution settings (shelf life at receipt, days to confirm)',
+        settings: 'Changed the distribution settings (shelf life at receipt and at allocation, days to confirm)',
+      },
+      allocation: {
+        run: 'Allocate stock first-expiry-first-out',
+      },
+      back_order: {
+        close: 'End a back order (will not be supplied)',
       },
     },
     object: {
@@ -552,6 +560,7 @@ const en: Shape<Resources> = {
       receipt: 'Receipt',
       stock_lot: 'Lot',
       distribution_settings: 'Distribution settings',
+      member_order_line: 'Order line',
     },
   },
   admin: {
@@ -617,6 +626,7 @@ const en: Shape<Resources> = {
   distribution: {
     receipts: distributionReceipts.en,
     lotHolds: distributionLotHolds.en,
+    backOrders: distributionBackOrders.en,
   },
 };
 

@@ -11,6 +11,7 @@ import * as procurementPurchaseOrders from './procurement/purchaseOrders';
 import * as procurementVbp from './procurement/vbp';
 import * as distributionReceipts from './distribution/receipts';
 import * as distributionLotHolds from './distribution/lotHolds';
+import * as distributionBackOrders from './distribution/backOrders';
 
 const zhCN = {
   app: {
@@ -124,6 +125,7 @@ const zhCN = {
     vbp: '带量采购进度',
     receipts: '收货入库',
     lotHolds: '质量冻结',
+    backOrders: '分配与缺货',
     consortia: '医共体',
     institutions: '成员机构',
     users: '用户',
@@ -525,7 +527,13 @@ const zhCN = {
         release: '解除批号冻结',
       },
       distribution: {
-        settings: '修改配送设置（最短剩余效期、确认收货时限）',
+        settings: '修改配送设置（最短剩余效期、确认收货时限、分配最短效期）',
+      },
+      allocation: {
+        run: '按近效期先出分配库存',
+      },
+      back_order: {
+        close: '结束缺货（不再供应）',
       },
     },
     object: {
@@ -546,6 +554,7 @@ const zhCN = {
       receipt: '入库单',
       stock_lot: '批号',
       distribution_settings: '配送设置',
+      member_order_line: '请领单明细',
     },
   },
   admin: {
@@ -611,6 +620,7 @@ const zhCN = {
   distribution: {
     receipts: distributionReceipts.zh,
     lotHolds: distributionLotHolds.zh,
+    backOrders: distributionBackOrders.zh,
   },
 };
 

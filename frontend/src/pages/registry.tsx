@@ -32,6 +32,7 @@ import {
   LineChartOutlined,
   InboxOutlined,
   LockOutlined,
+  PartitionOutlined,
 } from '@ant-design/icons';
 import type { Action, Me } from '../api/types';
 import { can } from '../lib/can';
@@ -236,6 +237,15 @@ export const PAGES: readonly PageEntry[] = [
     labelKey: 'menu.lotHolds',
     action: 'read_distribution',
     element: lazy(() => import('./distribution/LotHolds')),
+  },
+  {
+    key: 'back-orders',
+    path: '/distribution/back-orders',
+    group: 'distribution',
+    icon: <PartitionOutlined />,
+    labelKey: 'menu.backOrders',
+    action: 'read_allocations',
+    element: lazy(() => import('./distribution/BackOrders')),
   },
   {
     key: 'order',

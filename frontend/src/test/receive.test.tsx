@@ -92,7 +92,7 @@ function renderPage() {
     today: '2026-12-05',
   });
   client.setQueryData(purchaseOrderKey(7), PO);
-  client.setQueryData(DISTRIBUTION_SETTINGS_KEY, { min_shelf_days: 180, confirm_within_days: 3, version: 0 });
+  client.setQueryData(DISTRIBUTION_SETTINGS_KEY, { min_shelf_days: 180, confirm_within_days: 3, min_allocate_days: 90, version: 0 });
   render(
     <QueryClientProvider client={client}>
       <App>

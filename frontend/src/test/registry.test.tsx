@@ -51,7 +51,7 @@ describe('page registry', () => {
     expect(groups[0].entries.map((p) => p.key)).toEqual(['formulary', 'proposals', 'formulary-history', 'import', 'essential-share']);
     expect(groups[1].entries.map((p) => p.key)).toEqual(['stock', 'stocktakes', 'consumption', 'expiry', 'opening']);
     expect(groups[2].entries.map((p) => p.key)).toEqual(['orders', 'review', 'purchase-orders', 'vbp', 'suppliers', 'contracts', 'cycles']);
-    expect(groups[3].entries.map((p) => p.key)).toEqual(['receipts', 'lot-holds']);
+    expect(groups[3].entries.map((p) => p.key)).toEqual(['receipts', 'lot-holds', 'back-orders']);
     expect(groups[4].entries.map((p) => p.key)).toEqual(['consortia', 'institutions', 'users', 'audit']);
   });
 
@@ -110,6 +110,16 @@ describe('page registry', () => {
     ['consortium admin', CONSORTIUM_ADMIN, [...FORMULARY_READ, 'institutions', 'users']],
     ['auditor', AUDITOR, [...FORMULARY_READ, 'institutions', 'users', 'audit']],
     ['distribution clerk (receipts and holds)', who('read_purchase_orders', 'read_distribution', 'receive_goods', 'hold_lots'), ['purchase-orders', 'receipts', 'lot-holds']],
+    [
+      'distribution clerk (receipts, holds, allocation)',
+      who('read_purchase_orders', 'read_distribution', 'receive_goods', 'hold_lots', 'read_allocations', 'allocate_stock', 'close_back_orders'),
+      ['purchase-orders', 'receipts', 'lot-holds', 'back-orders'],
+    ],
+    [
+      'village pharmacist (formulary, own stock and orders, own back orders)',
+      who('read_formulary', 'read_stock', 'record_stock', 'approve_stock', 'read_procurement', 'place_orders', 'read_allocations', 'close_back_orders'),
+      [...FORMULARY_READ, 'stock', 'stocktakes', 'consumption', 'expiry', 'opening', 'orders', 'vbp', 'suppliers', 'contracts', 'cycles', 'back-orders'],
+    ],
     ['someone with no actions', NOBODY, []],
   ])('shows the %s exactly the pages of its actions', (_name, me, expected) => {
     expect(keys(me)).toEqual(expected);
@@ -141,6 +151,7 @@ describe('page registry', () => {
     expect(selectedMenuKey('/procurement/purchase-orders/7/receive')).toBe('purchase-orders');
     expect(selectedMenuKey('/distribution/receipts/12')).toBe('receipts');
     expect(selectedMenuKey('/distribution/lot-holds')).toBe('lot-holds');
+    expect(selectedMenuKey('/distribution/back-orders')).toBe('back-orders');
     expect(selectedMenuKey('/admin')).toBeUndefined();
     expect(selectedMenuKey('/formularyx')).toBeUndefined();
     expect(selectedMenuKey('/')).toBeUndefined();

@@ -37,6 +37,7 @@ both!(me_lists_the_actions_of_the_policy_table, |app| async move {
                 "read_purchase_orders",
                 "read_distribution",
                 "set_distribution_settings",
+                "read_allocations",
             ],
         ),
         (
@@ -51,11 +52,11 @@ both!(me_lists_the_actions_of_the_policy_table, |app| async move {
         ),
         (
             "demo-auditor",
-            &["read_organisation", "read_audit", "read_formulary", "read_stock", "read_procurement", "read_purchase_orders", "read_distribution"],
+            &["read_organisation", "read_audit", "read_formulary", "read_stock", "read_procurement", "read_purchase_orders", "read_distribution", "read_allocations"],
         ),
         (
             "demo-village",
-            &["read_formulary", "read_stock", "record_stock", "approve_stock", "read_procurement", "place_orders"],
+            &["read_formulary", "read_stock", "record_stock", "approve_stock", "read_procurement", "place_orders", "read_allocations", "close_back_orders"],
         ),
     ];
     for (user, actions) in expect {
@@ -77,7 +78,7 @@ both!(me_lists_the_actions_of_the_policy_table, |app| async move {
         .as_array()
         .expect("Action is an enum in the document")
         .len();
-    assert_eq!(values, 20);
+    assert_eq!(values, 23);
 });
 
 // With `clock.today` fixed, "today" is that day everywhere: the default `as_of`, and F1's "not

@@ -786,6 +786,43 @@ impl<'a> Foreign<'a> {
         r.id
     }
 
+    /// A back order of the second consortium (its order line's id): the one its receipt left,
+    /// else one written for the purchase order's first member line.
+    async fn back_order(&mut self) -> i64 {
+        self.receipt().await;
+        let app = self.app;
+        let c = app.consortium2;
+        if let Some(b) = entity::back_order::Entity::find().filter(entity::back_order::Column::ConsortiumId.eq(c)).one(&app.db).await.unwrap() {
+            return b.order_line_id;
+        }
+        let order = entity::member_order::Entity::find()
+            .filter(entity::member_order::Column::ConsortiumId.eq(c))
+            .filter(entity::member_order::Column::Status.eq(entity::member_order::OrderStatus::Purchased))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .expect("a purchased order in the second consortium");
+        let l = entity::member_order_line::Entity::find()
+            .filter(entity::member_order_line::Column::OrderId.eq(order.id))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .expect("a line");
+        entity::back_order::Entity::insert(entity::back_order::ActiveModel {
+            order_line_id: Set(l.id),
+            consortium_id: Set(c),
+            institution_id: Set(order.institution_id),
+            entry_id: Set(l.entry_id),
+            quantity: Set(1),
+            reason: Set(entity::back_order::BackOrderReason::NoStock),
+            since: Set(today_china()),
+        })
+        .exec_without_returning(&app.db)
+        .await
+        .unwrap();
+        l.id
+    }
+
     /// The id of an object of the second consortium for a path with `{id}`. Fails for a path it
     /// does not know, so a new route cannot slip past this walk.
     async fn id_for(&mut self, path: &str) -> i64 {
@@ -809,6 +846,7 @@ impl<'a> Foreign<'a> {
             p if p.starts_with("/api/v1/orders/{id}") => self.order().await,
             p if p.starts_with("/api/v1/purchase-orders/{id}") => self.purchase_order().await.0,
             p if p.starts_with("/api/v1/receipts/{id}") => self.receipt().await,
+            p if p.starts_with("/api/v1/back-orders/{id}") => self.back_order().await,
             p if p.starts_with("/api/v1/lots/{id}") => {
                 let m = self.stock().await.0;
                 entity::stock_movement::Entity::find_by_id(m).one(&self.app.db).await.unwrap().unwrap().lot_id
@@ -885,6 +923,11 @@ impl<'a> Foreign<'a> {
                 .unwrap();
             return format!("{m:?} {lines:?}");
         }
+        if path.starts_with("/api/v1/back-orders/") {
+            let m = entity::back_order::Entity::find_by_id(id).one(&app.db).await.unwrap();
+            let l = entity::member_order_line::Entity::find_by_id(id).one(&app.db).await.unwrap();
+            return format!("{m:?} {l:?}");
+        }
         if path.starts_with("/api/v1/lots/") {
             let m = entity::stock_lot::Entity::find_by_id(id).one(&app.db).await.unwrap();
             let holds = entity::lot_hold::Entity::find()
@@ -913,7 +956,7 @@ impl<'a> Foreign<'a> {
     }
 }
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 async fn row_counts(app: &TestApp) -> Vec<(&'static str, i64)> {
     let mut out = Vec::new();

@@ -130,8 +130,8 @@ pub async fn list_back_orders(State(state): State<AppState>, actor: Actor, ApiQu
 }
 
 /// End a back order (what is short will not be supplied), saying why (D2).
-#[utoipa::path(post, path = "/api/v1/back-orders/{order_line_id}/close", tag = "distribution", operation_id = "close_back_order",
-    params(("order_line_id" = i64, Path)), request_body = CloseBackOrder,
+#[utoipa::path(post, path = "/api/v1/back-orders/{id}/close", tag = "distribution", operation_id = "close_back_order",
+    params(("id" = i64, Path, description = "The back order's order line (order_line_id)")), request_body = CloseBackOrder,
     responses((status = 204, description = "Ended"),
         (status = 404, description = "No such back order in your scope", body = Problem),
         (status = 422, description = "Rule D2: no reason", body = Problem)))]

@@ -109,3 +109,16 @@ if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   "$B" bench procurement --lines 1000000 --members 200 --runs 5
   psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS tongyao_bench_procurement" 2>/dev/null
 fi
+
+echo "## fefo: 100,000 approved order lines of 200 members allocated first-expiry-first-out over 1,000,000 warehouse lots (SQLite)"
+export TONGYAO__DATABASE__URL="sqlite://$work/fefo.db?mode=rwc"
+"$B" demo --entries 5000 >/dev/null
+"$B" bench fefo --lines 100000 --lots 1000000 --members 200 --runs 5
+if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  echo "## fefo: the same on PostgreSQL (loopback)"
+  psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS tongyao_bench_fefo" -c "CREATE DATABASE tongyao_bench_fefo" 2>/dev/null
+  export TONGYAO__DATABASE__URL="postgres://postgres@127.0.0.1:5432/tongyao_bench_fefo"
+  "$B" demo --entries 5000 >/dev/null
+  "$B" bench fefo --lines 100000 --lots 1000000 --members 200 --runs 5
+  psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS tongyao_bench_fefo" 2>/dev/null
+fi

@@ -2,7 +2,10 @@
 //! warehouse through the receipt service — a few days after each was issued, one or two lots per
 //! line, now and then a damaged pack, the invoice with the goods or (the latest ones) still to
 //! come, damaged packs replaced a week later — one with a lot that is near its expiry today, and
-//! one purchase order of the current month received in part and the rest left for the user.
+//! one purchase order of the current month received in part and the rest left for the user;
+//! every receipt allocates what it brought, and a last run allocates what approvals since left
+//! waiting (the back orders: the current month's lines still to come, and the lines the lot near
+//! its expiry cannot serve).
 use chrono::{Duration, NaiveDate};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
@@ -107,9 +110,19 @@ pub async fn load(ctx: &Ctx, c: i64, today: NaiveDate) -> anyhow::Result<String>
             partial_done = true;
         }
     }
+    // What receipts did not reach (orders approved after their goods came): allocated now, as
+    // the warehouse would at the start of a day.
+    let tx = ctx.write().await?;
+    let run = super::allocation::allocate_in(&tx, c, ctx.clock.now(), today, None).await?;
+    tx.commit().await?;
+    let (allocations, short) = (
+        entity::allocation::Entity::find().filter(entity::allocation::Column::ConsortiumId.eq(c)).count(db).await?,
+        entity::back_order::Entity::find().filter(entity::back_order::Column::ConsortiumId.eq(c)).count(db).await?,
+    );
     Ok(format!(
-        "{received} purchase orders received at the central warehouse ({lines_in} receipt lines; lot {} near its expiry)",
-        near.unwrap_or_else(|| "none".into())
+        "{received} purchase orders received at the central warehouse ({lines_in} receipt lines; lot {} near its expiry); {allocations} allocations first-expiry-first-out ({} packs in the last run), {short} back orders",
+        near.unwrap_or_else(|| "none".into()),
+        run.packs_allocated
     ))
 }
 

@@ -447,8 +447,7 @@ pub async fn procurement(
 ) -> anyhow::Result<()> {
     use entity::member_order::OrderStatus;
     use entity::{
-        contract_line, formulary_entry, member_order, member_order_line, supplier,
-        supply_contract,
+        contract_line, formulary_entry, member_order, member_order_line, supplier, supply_contract,
     };
     use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let db = &ctx.db;
@@ -768,14 +767,20 @@ async fn rebuild_approved_demand(db: &DatabaseConnection, c: i64) -> anyhow::Res
          WHERE o.consortium_id = $1 AND o.status = 'approved' AND COALESCE(l.approved_quantity, l.quantity) > 0 \
          GROUP BY o.consortium_id, l.entry_id",
     ] {
-        db.execute_raw(Statement::from_sql_and_values(backend, sql, vec![c.into()])).await?;
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, vec![c.into()]))
+            .await?;
     }
     Ok(())
 }
 
 /// `n` synthetic village clinics under the consortium's first institution, named by `stamp`;
 /// their ids in order.
-async fn bench_members(db: &DatabaseConnection, c: i64, stamp: i64, n: usize) -> anyhow::Result<Vec<i64>> {
+async fn bench_members(
+    db: &DatabaseConnection,
+    c: i64,
+    stamp: i64,
+    n: usize,
+) -> anyhow::Result<Vec<i64>> {
     use entity::institution;
     use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let parent = institution::Entity::find()
@@ -795,7 +800,9 @@ async fn bench_members(db: &DatabaseConnection, c: i64, stamp: i64, n: usize) ->
             ..parent_like(&parent)
         })
         .collect();
-    institution::Entity::insert_many(insts).exec_without_returning(db).await?;
+    institution::Entity::insert_many(insts)
+        .exec_without_returning(db)
+        .await?;
     Ok(institution::Entity::find()
         .filter(institution::Column::Code.starts_with(format!("BENCH{stamp}-")))
         .order_by_asc(institution::Column::Id)
@@ -810,10 +817,21 @@ async fn bench_members(db: &DatabaseConnection, c: i64, stamp: i64, n: usize) ->
 /// the central warehouse (a few on hold), `lines` approved order lines of `members` members
 /// over the same products; the allocation run (one transaction, its allocations written and
 /// committed) against the database's own ordered scan of those lots.
-pub async fn fefo(ctx: &crate::kernel::Ctx, c: i64, lines: usize, lots: usize, members: usize, runs: usize) -> anyhow::Result<()> {
+pub async fn fefo(
+    ctx: &crate::kernel::Ctx,
+    c: i64,
+    lines: usize,
+    lots: usize,
+    members: usize,
+    runs: usize,
+) -> anyhow::Result<()> {
     use entity::member_order::OrderStatus;
-    use entity::{formulary_entry, lot_hold, member_order, member_order_line, stock_balance, stock_lot};
-    use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    use entity::{
+        formulary_entry, lot_hold, member_order, member_order_line, stock_balance, stock_lot,
+    };
+    use sea_orm::{
+        ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    };
     let db = &ctx.db;
     let backend = db.get_database_backend();
     let now = ctx.clock.now();
@@ -828,7 +846,11 @@ pub async fn fefo(ctx: &crate::kernel::Ctx, c: i64, lines: usize, lots: usize, m
         .into_tuple()
         .all(db)
         .await?;
-    anyhow::ensure!(entries.len() >= per_member, "{per_member} products are needed per member; the formulary has {}: run tongyao demo --entries 5000", entries.len());
+    anyhow::ensure!(
+        entries.len() >= per_member,
+        "{per_member} products are needed per member; the formulary has {}: run tongyao demo --entries 5000",
+        entries.len()
+    );
     let sizes = crate::formulary::service::packs_of(db, c, entries.iter().copied(), today).await?;
     let store = crate::distribution::receipts::warehouse(db, c).await?;
     let t = Instant::now();
@@ -845,11 +867,15 @@ pub async fn fefo(ctx: &crate::kernel::Ctx, c: i64, lines: usize, lots: usize, m
             ..Default::default()
         });
         if batch.len() == 2000 {
-            stock_lot::Entity::insert_many(std::mem::take(&mut batch)).exec_without_returning(db).await?;
+            stock_lot::Entity::insert_many(std::mem::take(&mut batch))
+                .exec_without_returning(db)
+                .await?;
         }
     }
     if !batch.is_empty() {
-        stock_lot::Entity::insert_many(batch).exec_without_returning(db).await?;
+        stock_lot::Entity::insert_many(batch)
+            .exec_without_returning(db)
+            .await?;
     }
     let made: Vec<(i64, i64)> = stock_lot::Entity::find()
         .filter(stock_lot::Column::ConsortiumId.eq(c))
@@ -861,13 +887,15 @@ pub async fn fefo(ctx: &crate::kernel::Ctx, c: i64, lines: usize, lots: usize, m
         .all(db)
         .await?;
     for chunk in made.chunks(2000) {
-        stock_balance::Entity::insert_many(chunk.iter().map(|(id, e)| stock_balance::ActiveModel {
-            institution_id: Set(store),
-            lot_id: Set(*id),
-            consortium_id: Set(c),
-            entry_id: Set(*e),
-            quantity: Set((1 + id % 9) * i64::from(sizes.get(e).map_or(1, |p| p.0.max(1)))),
-            updated_at: Set(now),
+        stock_balance::Entity::insert_many(chunk.iter().map(|(id, e)| {
+            stock_balance::ActiveModel {
+                institution_id: Set(store),
+                lot_id: Set(*id),
+                consortium_id: Set(c),
+                entry_id: Set(*e),
+                quantity: Set((1 + id % 9) * i64::from(sizes.get(e).map_or(1, |p| p.0.max(1)))),
+                updated_at: Set(now),
+            }
         }))
         .exec_without_returning(db)
         .await?;
@@ -884,7 +912,12 @@ pub async fn fefo(ctx: &crate::kernel::Ctx, c: i64, lines: usize, lots: usize, m
         .exec_without_returning(db)
         .await?;
     }
-    println!("{} lots at the warehouse written in bulk ({} on hold) in {:.1} s", made.len(), held.len(), t.elapsed().as_secs_f64());
+    println!(
+        "{} lots at the warehouse written in bulk ({} on hold) in {:.1} s",
+        made.len(),
+        held.len(),
+        t.elapsed().as_secs_f64()
+    );
     // The demand: one approved order per member, its lines on distinct products.
     let t = Instant::now();
     let member_ids = bench_members(db, c, stamp, members).await?;
@@ -930,32 +963,56 @@ pub async fn fefo(ctx: &crate::kernel::Ctx, c: i64, lines: usize, lots: usize, m
             });
             written += 1;
             if batch.len() == 4000 {
-                member_order_line::Entity::insert_many(std::mem::take(&mut batch)).exec_without_returning(db).await?;
+                member_order_line::Entity::insert_many(std::mem::take(&mut batch))
+                    .exec_without_returning(db)
+                    .await?;
             }
         }
     }
     if !batch.is_empty() {
-        member_order_line::Entity::insert_many(batch).exec_without_returning(db).await?;
+        member_order_line::Entity::insert_many(batch)
+            .exec_without_returning(db)
+            .await?;
     }
     if backend == sea_orm::DbBackend::Postgres {
         db.execute_unprepared("ANALYZE stock_lots; ANALYZE stock_balances; ANALYZE member_order_lines; ANALYZE member_orders; ANALYZE allocations").await?;
     } else {
         db.execute_unprepared("ANALYZE").await?;
     }
-    println!("{written} approved order lines of {} members written in bulk in {:.1} s", order_ids.len(), t.elapsed().as_secs_f64());
+    println!(
+        "{written} approved order lines of {} members written in bulk in {:.1} s",
+        order_ids.len(),
+        t.elapsed().as_secs_f64()
+    );
     let scan = "SELECT id, entry_id, expiry FROM stock_lots WHERE consortium_id = $1 ORDER BY entry_id, expiry, id";
     let base = median_ms(runs, || async {
-        let rows = db.query_all_raw(Statement::from_sql_and_values(backend, scan, vec![c.into()])).await?;
-        anyhow::ensure!(rows.len() >= made.len(), "the scan gave {} lots", rows.len());
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                scan,
+                vec![c.into()],
+            ))
+            .await?;
+        anyhow::ensure!(
+            rows.len() >= made.len(),
+            "the scan gave {} lots",
+            rows.len()
+        );
         Ok(rows.len())
     })
     .await?;
-    println!("the database's ordered scan of the consortium's lots (entry, expiry): median {base:.1} ms");
+    println!(
+        "the database's ordered scan of the consortium's lots (entry, expiry): median {base:.1} ms"
+    );
     let mut times = Vec::with_capacity(runs);
     let mut last = crate::distribution::views::AllocationRun::default();
     for _ in 0..runs {
         let before: i64 = db
-            .query_one_raw(Statement::from_sql_and_values(backend, "SELECT COALESCE(MAX(id), 0) FROM allocations WHERE consortium_id = $1", vec![c.into()]))
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                "SELECT COALESCE(MAX(id), 0) FROM allocations WHERE consortium_id = $1",
+                vec![c.into()],
+            ))
             .await?
             .map(|r| r.try_get_by_index::<i64>(0))
             .transpose()?
@@ -971,7 +1028,12 @@ pub async fn fefo(ctx: &crate::kernel::Ctx, c: i64, lines: usize, lots: usize, m
              (SELECT l.order_id FROM member_order_lines l WHERE l.id IN (SELECT order_line_id FROM allocations WHERE consortium_id = $1 AND id > $2))",
             "DELETE FROM allocations WHERE consortium_id = $1 AND id > $2",
         ] {
-            db.execute_raw(Statement::from_sql_and_values(backend, sql, vec![c.into(), before.into()])).await?;
+            db.execute_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                vec![c.into(), before.into()],
+            ))
+            .await?;
         }
     }
     times.sort_by(|a, b| a.total_cmp(b));

@@ -22,5 +22,8 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     css: false,
+    // The page tests type into Ant Design forms with user-event: a few seconds alone, several
+    // times that on a 2-core machine while the test script checks the Rust code beside them.
+    testTimeout: 30_000,
   },
 });

@@ -38,7 +38,7 @@ export const runAllocation = () => unwrap<AllocationRun>(api.POST('/api/v1/alloc
 /** End a back order: what is still short will not be supplied, and why (D2). */
 export const closeBackOrder = (orderLineId: number, reason: string) =>
   unwrap<void>(
-    api.POST('/api/v1/back-orders/{order_line_id}/close', { params: { path: { order_line_id: orderLineId } }, body: { reason } }),
+    api.POST('/api/v1/back-orders/{id}/close', { params: { path: { id: orderLineId } }, body: { reason } }),
   );
 
 /** Why a line is short, in the order the filter offers them. */

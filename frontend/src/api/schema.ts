@@ -81,7 +81,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/back-orders/{order_line_id}/close": {
+    "/api/v1/back-orders/{id}/close": {
         parameters: {
             query?: never;
             header?: never;
@@ -4824,7 +4824,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                order_line_id: number;
+                /** @description The back order's order line (order_line_id) */
+                id: number;
             };
             cookie?: never;
         };
